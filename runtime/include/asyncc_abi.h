@@ -1,0 +1,218 @@
+/*
+ * asyncc_abi.h - the coroutine ABI shared by generated code and by
+ * coroutines written by hand in plain C.
+ *
+ * Everything here has the ac_ prefix.  A coroutine is a frame struct whose
+ * first member is an ac_coro header; the frame also holds the result (named
+ * `ret` by convention), the parameters, the locals that live across awaits,
+ * and the frames of the callees it awaits directly.  See docs/ABI.md for the
+ * protocol in prose and a worked example.
+ *
+ * The vocabulary follows libuv's: an ac_coro is a suspended computation, an
+ * ac_task is the unit of cancellation (one per async_run, gather child,
+ * spawned child, with_timeout operand), and a "leaf" is a hand-written
+ * coroutine that waits on libuv (a timer, a request, a stream) rather than on
+ * another coroutine.
+ */
+#ifndef ASYNCC_ABI_H
+#define ASYNCC_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AC_ECANCELED UV_ECANCELED
+#define AC_ETIMEDOUT UV_ETIMEDOUT
+
+typedef struct ac_coro ac_coro;
+typedef struct ac_task ac_task;
+typedef void (*ac_resume_fn)(ac_coro *co);
+typedef void (*ac_cancel_fn)(ac_coro *co);
+
+/* ac_coro.flags */
+enum {
+    AC_CORO_DONE = 1u << 0, /* ac_return has run; the result is readable     */
+    AC_CORO_SYNC = 1u << 1, /* still inside the ac_await that started it     */
+};
+
+/* The common header: the first member of every frame. */
+struct ac_coro {
+    ac_resume_fn resume; /* called to start and to continue the coroutine  */
+    ac_coro *waiter;     /* resumed when this one completes (NULL: a root) */
+    ac_task *task;       /* the task this coroutine runs in                 */
+    int state;           /* the resume point to continue at (0: start)      */
+    unsigned flags;      /* AC_CORO_*                                        */
+};
+
+/* ac_task.flags */
+enum {
+    AC_TASK_CANCELLED = 1u << 0, /* ac_task_cancel was called              */
+    AC_TASK_DONE = 1u << 1,      /* the root coroutine has returned         */
+};
+
+/*
+ * A task: what cancellation acts on.  While a task waits, exactly one leaf
+ * coroutine of it is pending (registered with ac_leaf_wait); cancelling the
+ * task calls that leaf's cancel hook, which stops the underlying operation so
+ * that the leaf completes (with AC_ECANCELED) soon after.  Composite waits
+ * (gather, join, with_timeout) are leaves too: their hook cancels the child
+ * tasks they wait on.  The struct is complete so it can be embedded.
+ */
+struct ac_task {
+    ac_task *parent;        /* the task that started this one (or NULL)    */
+    ac_coro *root;          /* the coroutine the task runs                 */
+    ac_coro *leaf;          /* the pending leaf, or NULL while running      */
+    ac_cancel_fn leaf_cancel;
+    unsigned flags;         /* AC_TASK_*                                    */
+};
+
+/* ---- the resume protocol ------------------------------------------------ */
+
+/*
+ * Start `callee` (already initialised by its NAME__init) on behalf of
+ * `caller`, which continues at resume point `state` afterwards.
+ * Returns 0 when the callee completed without suspending: the caller goes on
+ * at once, without touching the loop.  Returns 1 when the callee suspended:
+ * the caller must return from its resume function; it is resumed (at
+ * `state`) when the callee completes.
+ */
+int ac_await(ac_coro *caller, ac_coro *callee, int state);
+
+/*
+ * Complete `co`: sets AC_CORO_DONE and, when the waiter has already
+ * suspended, resumes it.  The resume function must return right after
+ * calling this and must not touch the frame again (the waiter may reuse or
+ * free it).
+ */
+void ac_return(ac_coro *co);
+
+/*
+ * Resume `co` from outside coroutine code (a libuv callback).  Runs it, and
+ * everything it makes ready, on a bounded C stack.
+ */
+void ac_wake(ac_coro *co);
+
+/* The task whose coroutine is running now (NULL outside the loop). */
+ac_task *ac_current_task(void);
+
+/* Nonzero when `t` is being cancelled. */
+int ac_task_cancelled(const ac_task *t);
+
+/* Cancel `t`: marks it and cancels its pending leaf, if any.  Idempotent. */
+void ac_task_cancel(ac_task *t);
+
+/*
+ * For leaves: `co` is about to suspend waiting on libuv; `cancel` (may be
+ * NULL) stops that wait.  ac_leaf_done clears the registration before the
+ * leaf completes.
+ */
+void ac_leaf_wait(ac_coro *co, ac_cancel_fn cancel);
+void ac_leaf_done(ac_coro *co);
+
+/* ---- frames on the heap --------------------------------------------------- */
+
+/*
+ * Size-class free lists for frames that cannot be embedded in the caller
+ * (recursion, spawn, frames of functions defined in another file).
+ */
+void *ac_frame_alloc(size_t size);
+void ac_frame_free(void *p, size_t size);
+
+/* ---- the loop --------------------------------------------------------------- */
+
+/*
+ * Run `root` (initialised, not started) as the main task of a new loop until
+ * it completes, then close every handle the runtime opened.  Returns 0, or a
+ * negative libuv error when the loop could not be set up.  async_run(f(x))
+ * is generated as an init + ac_run + read of the result.
+ */
+int ac_run(ac_coro *root);
+
+/* The loop of the running ac_run (NULL outside). */
+uv_loop_t *ac_loop(void);
+
+/* Runtime statistics, so tests can prove nothing leaks. */
+typedef struct ac_stats_t {
+    size_t live_tasks;   /* tasks started and not finished               */
+    size_t frame_bytes;  /* bytes handed out by ac_frame_alloc, not freed */
+    size_t open_handles; /* libuv handles the runtime has open            */
+    size_t sleepers;     /* entries in the timer heap                     */
+} ac_stats_t;
+ac_stats_t ac_stats(void);
+
+/* ---- leaf coroutines of the runtime --------------------------------------- */
+
+/* Heap entry for ac_sleep: one per sleeping coroutine, no uv_timer_t each. */
+typedef struct ac_timer_entry {
+    uint64_t deadline;   /* loop time (ms) at which it fires               */
+    uint64_t seq;        /* insertion order: equal deadlines fire in order */
+    size_t index;        /* position in the heap, or SIZE_MAX when absent  */
+} ac_timer_entry;
+
+struct ac_sleep__frame {
+    ac_coro co;
+    int ret;
+    uint64_t ms;
+    ac_timer_entry timer;
+};
+void ac_sleep__init(struct ac_sleep__frame *f, uint64_t ms);
+
+/* ac_yield: queued behind the I/O of one loop iteration (asyncio.sleep(0)). */
+struct ac_yield__frame {
+    ac_coro co;
+    int ret;
+    struct ac_yield__frame *next; /* runtime-private queue link */
+};
+void ac_yield__init(struct ac_yield__frame *f);
+
+/*
+ * to_thread: the generated thunk struct starts with this frame; `run` is
+ * called on a libuv pool thread with a pointer to it, and writes the result
+ * into the thunk.  ret is 0, or AC_ECANCELED when the work was cancelled
+ * before it started.
+ */
+struct ac_to_thread__frame;
+typedef void (*ac_thread_fn)(struct ac_to_thread__frame *w);
+struct ac_to_thread__frame {
+    ac_coro co;
+    int ret;
+    ac_thread_fn run;
+    uv_work_t req;
+    int state; /* runtime-private */
+};
+void ac_to_thread__init(struct ac_to_thread__frame *f, ac_thread_fn run);
+
+/*
+ * gather: the generated gather struct holds this frame, one ac_gather_child
+ * per operand, and the operands' frames.  The generated code initialises
+ * every operand's frame, fills in `co` (and `store`/`ctx` for operands of the
+ * form LVALUE = CALL), then calls ac_gather__init.  Each operand runs as a
+ * child task; `store(ctx)` runs when that operand completes without having
+ * been cancelled.  ret: 0, or AC_ECANCELED when the gather was cancelled.
+ */
+typedef struct ac_gather_child {
+    ac_task task;
+    ac_coro *co;
+    void (*store)(void *ctx);
+    void *ctx;
+} ac_gather_child;
+
+struct ac_gather__frame {
+    ac_coro co;
+    int ret;
+    ac_gather_child *children;
+    size_t n;
+    size_t pending;
+};
+void ac_gather__init(struct ac_gather__frame *f, ac_gather_child *children,
+                     size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ASYNCC_ABI_H */

@@ -1,0 +1,21 @@
+/*
+ * arena.h - a bump allocator.  The AST, token arrays and every string the
+ * transpiler builds live in arenas that are freed in one go at exit.
+ */
+#ifndef ASYNCC_ARENA_H
+#define ASYNCC_ARENA_H
+
+#include <stddef.h>
+
+typedef struct ArenaBlock ArenaBlock;
+typedef struct Arena {
+    ArenaBlock *head;
+} Arena;
+
+void *arena_alloc(Arena *a, size_t size);          /* zeroed, 16-aligned */
+char *arena_strndup(Arena *a, const char *s, size_t n);
+char *arena_printf(Arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void arena_free(Arena *a);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * diag.h - every message the transpiler prints has one shape:
+ *
+ *     file.ac:12:9: error: await outside an async function
+ *        12 |     int x = await f();
+ *           |             ^
+ *
+ * Locations are byte offsets into the main file; the line and column are
+ * computed here, so no stage has to carry them around.
+ */
+#ifndef ASYNCC_DIAG_H
+#define ASYNCC_DIAG_H
+
+#include <stddef.h>
+
+typedef struct Source {
+    const char *path; /* as given on the command line */
+    const char *text; /* the whole file, NUL-terminated */
+    size_t len;
+} Source;
+
+/* Report an error at byte `off` of `src`.  Counts it. */
+void diag_error(const Source *src, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Report an error at an already known position (clang's own errors, in the
+ * main file or a header); line and col are 1-based; text may be NULL. */
+void diag_error_at(const char *path, unsigned line, unsigned col,
+                   const char *line_text, size_t line_len, const char *fmt,
+                   ...) __attribute__((format(printf, 6, 7)));
+
+/* Number of errors reported so far. */
+int diag_count(void);
+
+/* 1-based line and column of byte `off`. */
+void diag_linecol(const Source *src, size_t off, unsigned *line, unsigned *col);
+
+#endif

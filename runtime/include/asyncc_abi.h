@@ -148,11 +148,13 @@ ac_stats_t ac_stats(void);
 /* ---- leaf coroutines of the runtime --------------------------------------- */
 
 /* Heap entry for ac_sleep: one per sleeping coroutine, no uv_timer_t each. */
-typedef struct ac_timer_entry {
+typedef struct ac_timer_entry ac_timer_entry;
+struct ac_timer_entry {
     uint64_t deadline;   /* loop time (ms) at which it fires               */
     uint64_t seq;        /* insertion order: equal deadlines fire in order */
     size_t index;        /* position in the heap, or SIZE_MAX when absent  */
-} ac_timer_entry;
+    void (*fire)(ac_timer_entry *e); /* called on the loop when it is due  */
+};
 
 struct ac_sleep__frame {
     ac_coro co;
@@ -211,6 +213,64 @@ struct ac_gather__frame {
 };
 void ac_gather__init(struct ac_gather__frame *f, ac_gather_child *children,
                      size_t n);
+
+/*
+ * Task groups and spawn.  spawn(G, x = f(a)) is generated as one allocation
+ * from ac_frame_alloc holding an ac_spawn_child header, f's frame and the
+ * lvalue's address:
+ *
+ *     struct g__spawn3 { ac_spawn_child hdr; struct f__frame c; int *p; };
+ *
+ * The generated code fills in co, store, ctx (the allocation) and
+ * alloc_size, then calls ac_spawn, which starts the child at once (it runs
+ * until its first suspension) and returns.  When the child finishes, store
+ * (if not NULL and the child was not cancelled) runs, and the allocation is
+ * freed.  ac_group is complete so it can live in a frame.
+ */
+typedef struct ac_group ac_group;
+typedef struct ac_spawn_child ac_spawn_child;
+struct ac_spawn_child {
+    ac_task task;
+    ac_coro *co;              /* the child's frame, inside the allocation  */
+    void (*store)(void *ctx); /* NULL when the result is discarded         */
+    void *ctx;                /* the allocation                            */
+    size_t alloc_size;        /* its size, for ac_frame_free              */
+    ac_group *group;          /* runtime-private from here on              */
+    ac_spawn_child *prev, *next;
+};
+struct ac_group {
+    ac_spawn_child *head; /* running children                          */
+    size_t live;          /* how many                                  */
+    ac_coro *joiner;      /* the ac_join waiting for them, or NULL      */
+    unsigned flags;       /* runtime-private                           */
+};
+void ac_spawn(ac_group *g, ac_spawn_child *c);
+
+struct ac_join__frame {
+    ac_coro co;
+    int ret;
+    ac_group *g;
+};
+void ac_join__init(struct ac_join__frame *f, ac_group *g);
+
+/*
+ * with_timeout(MS, x = f(a)): the generated struct holds this frame, f's
+ * frame and the lvalue's address; ac_with_timeout__init takes the operand's
+ * (initialised) frame.  ret: 0 when the operand finished first, AC_ETIMEDOUT
+ * when the deadline won (the operand was cancelled and has finished), or
+ * AC_ECANCELED when the awaiting task itself was cancelled.
+ */
+struct ac_with_timeout__frame {
+    ac_coro co;
+    int ret;
+    ac_gather_child child; /* the operand, run as a child task */
+    ac_timer_entry timer;
+    uint64_t ms;
+    int phase;             /* runtime-private */
+};
+void ac_with_timeout__init(struct ac_with_timeout__frame *f, uint64_t ms,
+                           ac_coro *operand, void (*store)(void *ctx),
+                           void *ctx);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,193 @@
+/*
+ * internal.h - the private interface between the runtime's source files.
+ *
+ * Nothing here is public ABI: generated code and users see asyncc_abi.h and
+ * asyncc.h only.  Everything has the ac__ prefix (double underscore).
+ *
+ * The runtime is single threaded: all of this is called on the loop thread
+ * only (the one exception is ac_to_thread's work callback, which touches its
+ * own frame and nothing here).  ac_run is not re-entrant, so the state below
+ * is one set of globals.
+ *
+ * ---- How a leaf coroutine is written (the pattern every I/O leaf follows)
+ *
+ *   static void my_leaf__resume(ac_coro *co) {
+ *       struct my_leaf__frame *f = (struct my_leaf__frame *)co;
+ *       switch (co->state) {
+ *       case 0:
+ *           if (ac_task_cancelled(co->task)) {   // cancelled task: at once
+ *               f->ret = AC_ECANCELED;
+ *               ac_return(co);
+ *               return;
+ *           }
+ *           ...start the libuv operation; on a synchronous error set f->ret
+ *           and ac_return(co) right here...
+ *           ac_leaf_wait(co, my_leaf__cancel);   // now the task's leaf
+ *           co->state = 1;
+ *           return;                              // suspended
+ *       case 1:                                  // woken by ac__leaf_finish
+ *           ac_return(co);
+ *           return;
+ *       }
+ *   }
+ *
+ *   libuv callback:   f->ret = result; ac__leaf_finish(&f->co);
+ *   cancel hook:      stop the operation; then either complete now with
+ *                     f->ret = AC_ECANCELED; ac__leaf_finish(co) (safe: inside
+ *                     ac_task_cancel this only queues the wake-up), or let
+ *                     the operation's own callback complete it later (that
+ *                     is what to_thread does while its work is running).
+ *
+ * ---- Drivers and the ready queue
+ *
+ * Resume calls nest on the C stack (ac_await runs the callee, ac_return runs
+ * the waiter) at most AC__MAX_DEPTH deep; beyond that the coroutine goes on
+ * a FIFO ready queue instead and the stack unwinds.  The queue is drained by
+ * the outermost "driver": ac_wake, ac__leave, ac_run.  Code that runs from a
+ * libuv callback and may resume coroutines more than once, or must finish
+ * its own bookkeeping before any coroutine runs, brackets itself with
+ * ac__enter() / ac__leave(): inside the bracket ac_wake only queues, and the
+ * outermost ac__leave drains.  ac_task_cancel brackets itself, so a cancel
+ * hook never runs coroutines inside the canceller's stack; when the
+ * canceller itself is bracketed (every runtime callback, the timer heap's
+ * fire calls), nothing runs until the canceller is done.
+ */
+#ifndef AC_INTERNAL_H
+#define AC_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "asyncc_abi.h"
+
+/* Deepest nesting of direct resume calls before the ready queue takes over. */
+#define AC__MAX_DEPTH 128
+
+#define AC__CONTAINER_OF(ptr, type, member) \
+    ((type *)((char *)(ptr) - offsetof(type, member)))
+
+/* Initialise a coroutine header (what every NAME__init does first). */
+static inline void ac__coro_init(ac_coro *co, ac_resume_fn resume)
+{
+    co->resume = resume;
+    co->waiter = NULL;
+    co->task = NULL;
+    co->state = 0;
+    co->flags = 0;
+}
+
+/* ---- drivers (coro.c) ---------------------------------------------------- */
+
+/* Bracket code that wakes coroutines from a libuv callback (see above). */
+void ac__enter(void);
+void ac__leave(void);
+
+/* Queue `co` to be resumed by the current driver; never runs it now. */
+void ac__ready(ac_coro *co);
+
+/*
+ * Complete a suspended leaf from a libuv callback or a cancel hook: clears
+ * the task's leaf registration and wakes the leaf (whose resume function
+ * then calls ac_return).  Set the result first.
+ */
+void ac__leaf_finish(ac_coro *co);
+
+/* ---- tasks (coro.c) ------------------------------------------------------- */
+
+/*
+ * Start `co` (initialised, not started) as the root of the new task `t`,
+ * a child of `parent` (may be NULL).  Fills in t (parent, root, leaf = NULL,
+ * flags = 0), co->task = t, co->waiter = owner, counts t in live_tasks and
+ * runs co (or queues it when the stack is deep).
+ *
+ * Returns 1 when the task finished during the call (the owner is NOT
+ * resumed for it: handle it inline), 0 when it is still running.
+ *
+ * When a running child task finishes later, AC_TASK_DONE is set and `owner`
+ * is resumed (its resume function runs with its current state); at the
+ * entry of that resume call ac__finished_task() returns `t`.  Read it first
+ * thing.  An owner need not be a real frame: a static ac_coro whose resume
+ * function acts as a "task finished" callback works (its task may be NULL).
+ * With owner == NULL nobody is told (ac_run's main task).
+ *
+ * How the runtime uses it: gather passes its own frame as owner for every
+ * child; with_timeout and spawn do the same with their frame / a reaper.
+ */
+int ac__task_start(ac_task *t, ac_task *parent, ac_coro *co, ac_coro *owner);
+
+/* The child task whose completion caused the current owner resume, else NULL. */
+ac_task *ac__finished_task(void);
+
+/* ---- the timer heap (timer.c) -------------------------------------------- */
+
+/* Mark an entry as not in the heap (index = SIZE_MAX). */
+void ac__timer_init(ac_timer_entry *e);
+
+/*
+ * Insert `e` to fire `ms` after the loop's now.  Entries with equal
+ * deadlines fire in start order.  `fire` runs on the loop inside an
+ * ac__enter/ac__leave bracket (so ac_wake / ac__leaf_finish only queue), after
+ * `e` has left the heap.  Returns 0, UV_EINVAL outside ac_run, UV_ENOMEM.
+ * Starting an entry that is already in the heap restarts it.
+ */
+int ac__timer_start(ac_timer_entry *e, uint64_t ms,
+                    void (*fire)(ac_timer_entry *e));
+
+/* Remove `e` from the heap if it is there.  Idempotent. */
+void ac__timer_stop(ac_timer_entry *e);
+
+/* Nonzero while `e` is in the heap. */
+int ac__timer_active(const ac_timer_entry *e);
+
+/* ---- handles, shutdown, state (loop.c) ------------------------------------- */
+
+/*
+ * Handle accounting for ac_stats().open_handles: call ac__handle_opened()
+ * after every successful uv_*_init of a handle, ac__handle_closed() in its
+ * close callback.
+ */
+void ac__handle_opened(void);
+void ac__handle_closed(void);
+
+/*
+ * Closing at the end of ac_run.  Once the main task is done (or the loop has
+ * run dry), ac_run: (1) sets ac__closing(), from then on ac_wake and the
+ * ready queue drop every coroutine instead of running it; (2) calls every
+ * registered shutdown hook, newest first: a hook must stop its module's work
+ * and uv_close its handles with its own close callbacks (freeing what they
+ * own, calling ac__handle_closed); (3) uv_close's any handle still open on
+ * the loop with a callback that only counts it; (4) runs the loop until
+ * every close callback and every in-flight request callback has run;
+ * (5) closes the loop and frees the runtime's memory.
+ *
+ * Register a hook (a static struct, idempotent, cheap: call it whenever the
+ * module opens something).  Hooks are unregistered after they ran.
+ */
+typedef struct ac__shutdown_hook ac__shutdown_hook;
+struct ac__shutdown_hook {
+    void (*fn)(void);
+    ac__shutdown_hook *next; /* private */
+    int registered;          /* private */
+};
+void ac__on_shutdown(ac__shutdown_hook *h);
+
+/* Nonzero while ac_run shuts down (coroutines no longer run). */
+int ac__closing(void);
+
+/* ac_stats counters kept by other modules. */
+void ac__live_tasks_add(long delta);
+
+/* ---- internal hooks between core files ----------------------------------- */
+
+/* timer.c: number of heap entries, for ac_stats. */
+size_t ac__timer_count(void);
+/* frame_alloc.c: bytes handed out, and freeing the free lists. */
+size_t ac__frame_bytes(void);
+void ac__frame_release_all(void);
+/* coro.c: called by ac_run around the loop. */
+void ac__coro_reset(void);
+void ac__set_main_task(ac_task *t);
+/* loop.c: called by coro.c when the main task's root returns. */
+void ac__main_done(void);
+
+#endif /* AC_INTERNAL_H */

@@ -53,6 +53,91 @@ static inline uint64_t ac_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/*
+ * Groups and coordination, erased.  spawn runs its operand to completion at
+ * once, so a group never has running children: joining and cancelling are
+ * no-ops.  The queue, semaphore and event work sequentially; an operation
+ * that would have to wait for another task (put on a full queue, get on an
+ * empty one, acquire with no permit, wait on an unset event) would wait
+ * forever in a sequential program, so it fails with -EWOULDBLOCK instead.
+ */
+#include <stdlib.h>
+
+typedef struct ac_group { int unused; } ac_group;
+static inline void ac_group_init(ac_group *g) { g->unused = 0; }
+static inline void ac_group_cancel(ac_group *g) { (void)g; }
+static inline int ac_join(ac_group *g) { (void)g; return 0; }
+
+typedef struct ac_queue {
+    void **items;
+    size_t limit, head, count;
+} ac_queue;
+static inline void ac_queue_init(ac_queue *q, size_t capacity)
+{
+    /* An unbounded queue (capacity 0) gets a generous fixed size here. */
+    q->limit = capacity ? capacity : 4096;
+    q->items = (void **)calloc(q->limit, sizeof *q->items);
+    q->head = q->count = 0;
+}
+static inline void ac_queue_destroy(ac_queue *q) { free(q->items); q->items = NULL; }
+static inline size_t ac_queue_size(const ac_queue *q) { return q->count; }
+static inline int ac_queue_put(ac_queue *q, void *item)
+{
+    if (q->items == NULL || q->count == q->limit)
+        return -EWOULDBLOCK;
+    q->items[(q->head + q->count++) % q->limit] = item;
+    return 0;
+}
+static inline int ac_queue_get(ac_queue *q, void **item)
+{
+    if (q->count == 0)
+        return -EWOULDBLOCK;
+    *item = q->items[q->head];
+    q->head = (q->head + 1) % q->limit;
+    q->count--;
+    return 0;
+}
+
+typedef struct ac_sem { long permits; } ac_sem;
+static inline void ac_sem_init(ac_sem *s, int permits) { s->permits = permits; }
+static inline void ac_sem_release(ac_sem *s) { s->permits++; }
+static inline int ac_sem_acquire(ac_sem *s)
+{
+    if (s->permits <= 0)
+        return -EWOULDBLOCK;
+    s->permits--;
+    return 0;
+}
+
+typedef struct ac_event { int is_set; } ac_event;
+static inline void ac_event_init(ac_event *e) { e->is_set = 0; }
+static inline void ac_event_set(ac_event *e) { e->is_set = 1; }
+static inline void ac_event_clear(ac_event *e) { e->is_set = 0; }
+static inline int ac_event_is_set(const ac_event *e) { return e->is_set; }
+static inline int ac_event_wait(ac_event *e) { return e->is_set ? 0 : -EWOULDBLOCK; }
+
+/*
+ * I/O has no erased implementation: these are declared so that erased
+ * programs using them still compile (and are checked), but such a program
+ * only links against a library that defines them.
+ */
+#define AC_READABLE 1
+#define AC_WRITABLE 2
+typedef struct ac_server ac_server;
+typedef struct ac_stream ac_stream;
+int ac_tcp_listen(ac_server **out, const char *host, int port);
+int ac_server_port(const ac_server *s);
+int ac_accept(ac_server *s, ac_stream **out);
+int ac_tcp_connect(ac_stream **out, const char *host, int port);
+ssize_t ac_read(ac_stream *s, void *buf, size_t cap);
+int ac_write(ac_stream *s, const void *buf, size_t len);
+int ac_close(ac_stream *s);
+int ac_server_close(ac_server *s);
+int ac_read_file(const char *path, char **data, size_t *len);
+int ac_write_file(const char *path, const void *data, size_t len);
+int ac_poll_fd(int fd, int events);
+int ac_signal(int signum);
+
 #else
 /* ======================================================================
  * The transpiler's view and generated C share the ABI.
@@ -74,6 +159,21 @@ static inline uint64_t ac_now_ms(void)
 /* The runtime's leaf coroutines, as .ac code sees them. */
 async int ac_sleep(uint64_t ms);
 async int ac_yield(void);
+async int ac_join(ac_group *g);
+async int ac_accept(ac_server *s, ac_stream **out);
+async int ac_tcp_connect(ac_stream **out, const char *host, int port);
+async ssize_t ac_read(ac_stream *s, void *buf, size_t cap);
+async int ac_write(ac_stream *s, const void *buf, size_t len);
+async int ac_close(ac_stream *s);
+async int ac_server_close(ac_server *s);
+async int ac_read_file(const char *path, char **data, size_t *len);
+async int ac_write_file(const char *path, const void *data, size_t len);
+async int ac_poll_fd(int fd, int events);
+async int ac_signal(int signum);
+async int ac_queue_put(ac_queue *q, void *item);
+async int ac_queue_get(ac_queue *q, void **item);
+async int ac_sem_acquire(ac_sem *s);
+async int ac_event_wait(ac_event *e);
 #endif
 
 /* Plain functions. */

@@ -272,6 +272,236 @@ void ac_with_timeout__init(struct ac_with_timeout__frame *f, uint64_t ms,
                            ac_coro *operand, void (*store)(void *ctx),
                            void *ctx);
 
+/* ==== I/O and coordination (runtime/src/{tcp,fs,poll,signal,sync}.c) ====
+ *
+ * Every leaf below follows the frame convention: struct NAME__frame starts
+ * with the ac_coro header, then `ret`, then the parameters in order, then
+ * state private to the runtime.  NAME__init copies the parameters and sets
+ * the resume function; the caller then ac_await()s the frame.  All of them
+ * return AC_ECANCELED at once when the task is already being cancelled, and
+ * report failures as negative libuv error codes.
+ */
+
+/* Readiness bits for ac_poll_fd (the same values as libuv's). */
+#define AC_READABLE UV_READABLE
+#define AC_WRITABLE UV_WRITABLE
+
+/* TCP objects live on the heap; ac_close / ac_server_close free them. */
+typedef struct ac_server ac_server;
+typedef struct ac_stream ac_stream;
+
+/* Plain functions.  ac_tcp_listen resolves `host` synchronously (a numeric
+ * address never blocks; NULL or "" means every IPv4 interface). */
+int ac_tcp_listen(ac_server **out, const char *host, int port);
+int ac_server_port(const ac_server *s);
+
+struct ac_accept__frame {
+    ac_coro co;
+    int ret;
+    ac_server *s;
+    ac_stream **out;
+    struct ac_accept__frame *prev, *next; /* the server's waiter list */
+};
+void ac_accept__init(struct ac_accept__frame *f, ac_server *s,
+                     ac_stream **out);
+
+struct ac_tcp_connect__frame {
+    ac_coro co;
+    int ret;
+    ac_stream **out;
+    const char *host;
+    int port;
+    /* private */
+    int phase;
+    int err;
+    ac_stream *stream;
+    struct addrinfo *ai_list, *ai_next;
+    uv_getaddrinfo_t gai;
+    uv_connect_t req;
+};
+void ac_tcp_connect__init(struct ac_tcp_connect__frame *f, ac_stream **out,
+                          const char *host, int port);
+
+struct ac_read__frame {
+    ac_coro co;
+    ssize_t ret;
+    ac_stream *s;
+    void *buf;
+    size_t cap;
+};
+void ac_read__init(struct ac_read__frame *f, ac_stream *s, void *buf,
+                   size_t cap);
+
+struct ac_write__frame {
+    ac_coro co;
+    int ret;
+    ac_stream *s;
+    const void *buf;
+    size_t len;
+    /* private */
+    int pending;
+    uv_buf_t ubuf;
+    uv_write_t req;
+};
+void ac_write__init(struct ac_write__frame *f, ac_stream *s, const void *buf,
+                    size_t len);
+
+struct ac_close__frame {
+    ac_coro co;
+    int ret;
+    ac_stream *s;
+};
+void ac_close__init(struct ac_close__frame *f, ac_stream *s);
+
+struct ac_server_close__frame {
+    ac_coro co;
+    int ret;
+    ac_server *s;
+};
+void ac_server_close__init(struct ac_server_close__frame *f, ac_server *s);
+
+/* Whole files, on the libuv thread pool.  *data is malloc'd and
+ * NUL-terminated (the NUL is not counted in *len). */
+struct ac_read_file__frame {
+    ac_coro co;
+    int ret;
+    const char *path;
+    char **data;
+    size_t *len;
+    /* private */
+    int phase;
+    int err;
+    uv_file fd;
+    char *buf;
+    size_t size, cap;
+    uv_fs_t req;
+};
+void ac_read_file__init(struct ac_read_file__frame *f, const char *path,
+                        char **data, size_t *len);
+
+struct ac_write_file__frame {
+    ac_coro co;
+    int ret;
+    const char *path;
+    const void *data;
+    size_t len;
+    /* private */
+    int phase;
+    int err;
+    uv_file fd;
+    size_t done;
+    uv_fs_t req;
+};
+void ac_write_file__init(struct ac_write_file__frame *f, const char *path,
+                         const void *data, size_t len);
+
+/* Readiness of a file descriptor: returns the ready mask (AC_READABLE |
+ * AC_WRITABLE), or <0.  One pending ac_poll_fd per fd at a time (libuv
+ * allows one poll handle per descriptor). */
+struct ac_poll_fd__frame {
+    ac_coro co;
+    int ret;
+    int fd;
+    int events;
+    /* private */
+    int result;
+    uv_poll_t handle;
+};
+void ac_poll_fd__init(struct ac_poll_fd__frame *f, int fd, int events);
+
+/* Waits for one delivery of `signum`; 0, or <0. */
+struct ac_signal__frame {
+    ac_coro co;
+    int ret;
+    int signum;
+    /* private */
+    int result;
+    uv_signal_t handle;
+};
+void ac_signal__init(struct ac_signal__frame *f, int signum);
+
+/* ---- coordination between tasks ------------------------------------------ */
+
+/* A waiter on a queue, semaphore or event: an intrusive list node that the
+ * leaf frames below embed. */
+typedef struct ac_waitq_node ac_waitq_node;
+struct ac_waitq_node {
+    ac_waitq_node *prev, *next;
+    ac_coro *co;
+};
+typedef struct ac_waitq {
+    ac_waitq_node *head, *tail;
+} ac_waitq;
+
+/* FIFO of void * items.  capacity 0: unbounded (like asyncio.Queue). */
+typedef struct ac_queue {
+    void **items;
+    size_t cap;      /* slots allocated                          */
+    size_t limit;    /* capacity given to ac_queue_init (0: none) */
+    size_t head;     /* index of the oldest item                  */
+    size_t count;
+    ac_waitq getters, putters;
+} ac_queue;
+void ac_queue_init(ac_queue *q, size_t capacity);
+void ac_queue_destroy(ac_queue *q); /* waiters complete with AC_ECANCELED */
+size_t ac_queue_size(const ac_queue *q);
+
+struct ac_queue_put__frame {
+    ac_coro co;
+    int ret;
+    ac_queue *q;
+    void *item;
+    ac_waitq_node node;
+};
+void ac_queue_put__init(struct ac_queue_put__frame *f, ac_queue *q,
+                        void *item);
+
+struct ac_queue_get__frame {
+    ac_coro co;
+    int ret;
+    ac_queue *q;
+    void **item;
+    ac_waitq_node node;
+};
+void ac_queue_get__init(struct ac_queue_get__frame *f, ac_queue *q,
+                        void **item);
+
+typedef struct ac_sem {
+    long permits;
+    ac_waitq waiters;
+} ac_sem;
+void ac_sem_init(ac_sem *s, int permits);
+void ac_sem_release(ac_sem *s);
+
+struct ac_sem_acquire__frame {
+    ac_coro co;
+    int ret;
+    ac_sem *s;
+    ac_waitq_node node;
+};
+void ac_sem_acquire__init(struct ac_sem_acquire__frame *f, ac_sem *s);
+
+typedef struct ac_event {
+    int is_set;
+    ac_waitq waiters;
+} ac_event;
+void ac_event_init(ac_event *e);
+void ac_event_set(ac_event *e);   /* wakes every waiter; stays set */
+void ac_event_clear(ac_event *e); /* later waits suspend again     */
+int ac_event_is_set(const ac_event *e);
+
+struct ac_event_wait__frame {
+    ac_coro co;
+    int ret;
+    ac_event *e;
+    ac_waitq_node node;
+};
+void ac_event_wait__init(struct ac_event_wait__frame *f, ac_event *e);
+
+/* Groups (plain functions; spawn and ac_join are above). */
+void ac_group_init(ac_group *g);
+void ac_group_cancel(ac_group *g);
+
 #ifdef __cplusplus
 }
 #endif

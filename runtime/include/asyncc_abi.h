@@ -17,6 +17,7 @@
 #ifndef ASYNCC_ABI_H
 #define ASYNCC_ABI_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -28,6 +29,9 @@ extern "C" {
 
 #define AC_ECANCELED UV_ECANCELED
 #define AC_ETIMEDOUT UV_ETIMEDOUT
+/* ac_run: the loop ran dry while the main task was still waiting (libuv has
+   no UV_EDEADLK; like every UV_E* on Unix this is the negated errno). */
+#define AC_EDEADLK (-EDEADLK)
 
 typedef struct ac_coro ac_coro;
 typedef struct ac_task ac_task;
@@ -128,7 +132,9 @@ void ac_frame_free(void *p, size_t size);
 /*
  * Run `root` (initialised, not started) as the main task of a new loop until
  * it completes, then close every handle the runtime opened.  Returns 0, or a
- * negative libuv error when the loop could not be set up.  async_run(f(x))
+ * negative libuv error when the loop could not be set up, AC_EDEADLK when
+ * the loop ran dry while the root was still waiting (nothing could ever wake
+ * it), UV_EBUSY when called inside a running ac_run.  async_run(f(x))
  * is generated as an init + ac_run + read of the result.
  */
 int ac_run(ac_coro *root);

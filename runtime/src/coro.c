@@ -1,0 +1,277 @@
+/*
+ * coro.c - the resume protocol: ac_await / ac_return / ac_wake, the ready
+ * queue that keeps the C stack bounded, tasks, cancellation and leaves.
+ *
+ * Stack discipline.  `depth` counts the resume calls (and ac__enter
+ * brackets) active on the C stack.  ac_await runs the callee directly and
+ * ac_return runs the waiter directly while depth < AC__MAX_DEPTH; past it
+ * they put the coroutine on the ready queue and let the stack unwind.  When
+ * depth falls back to 0 the outermost driver drains the queue.  So a chain
+ * of any length of synchronous completions, or a recursion of any depth,
+ * uses at most AC__MAX_DEPTH nested resume calls.
+ */
+#include <stdlib.h>
+
+#include "internal.h"
+
+/* One ready-queue slot: a coroutine to resume, and the finished child task
+ * to report to it (ac__finished_task) when it is a task owner. */
+typedef struct {
+    ac_coro *co;
+    ac_task *done;
+} ac__slot;
+
+static struct {
+    unsigned depth;       /* nested resume calls / brackets on the stack */
+    ac_task *current;     /* task of the coroutine running now           */
+    ac_task *done;        /* ac__finished_task() of the running resume   */
+    ac_task *main_task;   /* ac_run's task                               */
+    ac__slot *ring;       /* ready queue: a growable ring               */
+    size_t cap, head, len;
+} rt;
+
+/* ---- the ready queue ---------------------------------------------------- */
+
+static int ring_grow(void)
+{
+    size_t ncap = rt.cap ? rt.cap * 2 : 256;
+    ac__slot *n = malloc(ncap * sizeof *n);
+    if (n == NULL)
+        return UV_ENOMEM;
+    /* Unroll the ring into the new buffer so head starts at 0. */
+    for (size_t i = 0; i < rt.len; i++)
+        n[i] = rt.ring[(rt.head + i) % rt.cap];
+    free(rt.ring);
+    rt.ring = n;
+    rt.cap = ncap;
+    rt.head = 0;
+    return 0;
+}
+
+static void run(ac_coro *co, ac_task *done);
+
+static void push(ac_coro *co, ac_task *done)
+{
+    if (rt.len == rt.cap && ring_grow() < 0) {
+        /* Out of memory: running it now costs stack depth but loses no
+         * wake-up, which is the lesser evil. */
+        run(co, done);
+        return;
+    }
+    rt.ring[(rt.head + rt.len) % rt.cap] = (ac__slot){co, done};
+    rt.len++;
+}
+
+static int pop(ac__slot *out)
+{
+    if (rt.len == 0)
+        return 0;
+    *out = rt.ring[rt.head];
+    rt.head = (rt.head + 1) % rt.cap;
+    rt.len--;
+    return 1;
+}
+
+/* Run one resume call with the current task (and finished child) set. */
+static void run(ac_coro *co, ac_task *done)
+{
+    ac_task *prev_cur = rt.current, *prev_done = rt.done;
+    rt.current = co->task;
+    rt.done = done;
+    rt.depth++;
+    co->resume(co);
+    rt.depth--;
+    rt.current = prev_cur;
+    rt.done = prev_done;
+}
+
+/* Resume now if the stack allows it, else queue. */
+static void resume_or_queue(ac_coro *co, ac_task *done)
+{
+    if (rt.depth < AC__MAX_DEPTH && !ac__closing())
+        run(co, done);
+    else
+        push(co, done);
+}
+
+static void drain(void)
+{
+    ac__slot s;
+    if (ac__closing()) {
+        rt.len = 0; /* shutting down: coroutines no longer run */
+        return;
+    }
+    while (rt.depth == 0 && pop(&s))
+        run(s.co, s.done);
+}
+
+void ac__enter(void)
+{
+    rt.depth++;
+}
+
+void ac__leave(void)
+{
+    if (--rt.depth == 0)
+        drain();
+}
+
+void ac__ready(ac_coro *co)
+{
+    push(co, NULL);
+}
+
+void ac_wake(ac_coro *co)
+{
+    if (ac__closing())
+        return;
+    push(co, NULL);
+    if (rt.depth == 0)
+        drain();
+}
+
+/* ---- await / return -------------------------------------------------------- */
+
+int ac_await(ac_coro *caller, ac_coro *callee, int state)
+{
+    caller->state = state;
+    callee->waiter = caller;
+    callee->task = caller->task;
+    callee->flags = (callee->flags & ~AC_CORO_DONE) | AC_CORO_SYNC;
+    if (rt.depth >= AC__MAX_DEPTH) {
+        /* Too deep: unwind; the callee runs from the queue and its
+         * ac_return resumes the caller at `state`. */
+        callee->flags &= ~AC_CORO_SYNC;
+        push(callee, NULL);
+        return 1;
+    }
+    run(callee, NULL);
+    if (callee->flags & AC_CORO_DONE)
+        return 0;
+    callee->flags &= ~AC_CORO_SYNC;
+    return 1;
+}
+
+/* The root of task t returned: account for it. */
+static void task_finished(ac_task *t)
+{
+    t->flags |= AC_TASK_DONE;
+    t->leaf = NULL;
+    t->leaf_cancel = NULL;
+    ac__live_tasks_add(-1);
+    if (t == rt.main_task)
+        ac__main_done();
+}
+
+void ac_return(ac_coro *co)
+{
+    ac_task *t = co->task, *done = NULL;
+    co->flags |= AC_CORO_DONE;
+    if (t != NULL && t->root == co) {
+        task_finished(t);
+        done = t;
+    }
+    if (co->flags & AC_CORO_SYNC)
+        return; /* the ac_await (or ac__task_start) that started it sees DONE */
+    if (co->waiter != NULL)
+        resume_or_queue(co->waiter, done);
+}
+
+/* ---- tasks ---------------------------------------------------------------- */
+
+int ac__task_start(ac_task *t, ac_task *parent, ac_coro *co, ac_coro *owner)
+{
+    t->parent = parent;
+    t->root = co;
+    t->leaf = NULL;
+    t->leaf_cancel = NULL;
+    t->flags = 0;
+    co->task = t;
+    co->waiter = owner;
+    ac__live_tasks_add(1);
+    if (rt.depth >= AC__MAX_DEPTH) {
+        co->flags &= ~(AC_CORO_SYNC | AC_CORO_DONE);
+        push(co, NULL);
+        return 0;
+    }
+    co->flags = (co->flags & ~AC_CORO_DONE) | AC_CORO_SYNC;
+    run(co, NULL);
+    co->flags &= ~AC_CORO_SYNC;
+    return (t->flags & AC_TASK_DONE) != 0;
+}
+
+ac_task *ac__finished_task(void)
+{
+    return rt.done;
+}
+
+ac_task *ac_current_task(void)
+{
+    return rt.current;
+}
+
+int ac_task_cancelled(const ac_task *t)
+{
+    return t != NULL && (t->flags & AC_TASK_CANCELLED) != 0;
+}
+
+int ac_cancelled(void)
+{
+    return ac_task_cancelled(rt.current);
+}
+
+void ac_task_cancel(ac_task *t)
+{
+    if (t == NULL || (t->flags & (AC_TASK_CANCELLED | AC_TASK_DONE)))
+        return;
+    t->flags |= AC_TASK_CANCELLED;
+    /* The bracket makes every wake-up the hook causes a queued one: the
+     * leaf completes after the canceller is done, never inside it. */
+    ac__enter();
+    if (t->leaf != NULL && t->leaf_cancel != NULL)
+        t->leaf_cancel(t->leaf);
+    ac__leave();
+}
+
+/* ---- leaves --------------------------------------------------------------- */
+
+void ac_leaf_wait(ac_coro *co, ac_cancel_fn cancel)
+{
+    if (co->task == NULL)
+        return; /* outside any task (a coroutine run by hand) */
+    co->task->leaf = co;
+    co->task->leaf_cancel = cancel;
+}
+
+void ac_leaf_done(ac_coro *co)
+{
+    ac_task *t = co->task;
+    if (t != NULL && t->leaf == co) {
+        t->leaf = NULL;
+        t->leaf_cancel = NULL;
+    }
+}
+
+void ac__leaf_finish(ac_coro *co)
+{
+    ac_leaf_done(co);
+    ac_wake(co);
+}
+
+/* ---- ac_run support --------------------------------------------------------- */
+
+void ac__set_main_task(ac_task *t)
+{
+    rt.main_task = t;
+}
+
+void ac__coro_reset(void)
+{
+    free(rt.ring);
+    rt.ring = NULL;
+    rt.cap = rt.head = rt.len = 0;
+    rt.depth = 0;
+    rt.current = NULL;
+    rt.done = NULL;
+    rt.main_task = NULL;
+}

@@ -37,10 +37,14 @@
 
 #define async
 #define await
-#define gather(...) ((__VA_ARGS__), 0)
+/* The 0 of gather and with_timeout comes from a call so that gcc does not
+   warn "right-hand operand of comma expression has no effect" when the form
+   stands alone as a statement (`await gather(a(), b());`). */
+static inline int ac__erased_zero(void) { return 0; }
+#define gather(...) ((void)(__VA_ARGS__), ac__erased_zero())
 #define to_thread(fn, ...) (fn)(__VA_ARGS__)
 #define spawn(G, A) ((void)(G), (void)(A))
-#define with_timeout(MS, A) ((void)(MS), (void)(A), 0)
+#define with_timeout(MS, A) ((void)(MS), (void)(A), ac__erased_zero())
 #define async_run(A) (A)
 
 static inline int ac_sleep(uint64_t ms) { (void)ms; return 0; }

@@ -1,0 +1,83 @@
+# AsynccTools.cmake - the things around the transpiler that users touch:
+# the asyncc-cc wrapper (build tree and installed), the pkg-config file, the
+# install rules and the CMake package.  Included from the root CMakeLists.txt
+# once the asyncc and asyncc_runtime targets exist.
+
+include(CMakePackageConfigHelpers)
+
+set(ASYNCC_PKG_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/asyncc)
+
+# Flags every compile and link of generated code needs in this build: the
+# runtime library is instrumented in a sanitizer build, so its users must
+# link the sanitizer runtimes too.
+list(JOIN ASYNCC_SANITIZE_FLAGS " " ASYNCC_CC_EXTRA_FLAGS)
+
+# ---- asyncc-cc -------------------------------------------------------------
+# Build tree: bin/asyncc-cc runs bin/asyncc, the source headers and
+# lib/libasyncc.a, so it works without installing.  The paths of targets are
+# only known at generate time, hence configure_file (for @VARS@) followed by
+# file(GENERATE) (for $<TARGET_FILE:...>).
+set(ASYNCC_CC_PRELUDE "")
+set(ASYNCC_CC_ASYNCC "$<TARGET_FILE:asyncc>")
+set(ASYNCC_CC_INCLUDE "${PROJECT_SOURCE_DIR}/runtime/include")
+set(ASYNCC_CC_LIBRARY "$<TARGET_FILE:asyncc_runtime>")
+configure_file(${PROJECT_SOURCE_DIR}/tools/asyncc-cc.in
+  ${PROJECT_BINARY_DIR}/tools/asyncc-cc.build @ONLY)
+file(GENERATE OUTPUT ${CMAKE_RUNTIME_OUTPUT_DIRECTORY}/asyncc-cc
+  INPUT ${PROJECT_BINARY_DIR}/tools/asyncc-cc.build
+  FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ
+                   GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
+
+# Installed: the same script, finding the prefix from its own location so an
+# install (or `cmake --install --prefix DIR`) can be moved around.
+file(RELATIVE_PATH _asyncc_bin_to_prefix "${CMAKE_INSTALL_FULL_BINDIR}"
+  "${CMAKE_INSTALL_PREFIX}")
+set(ASYNCC_CC_PRELUDE
+  "prefix=$(cd \"$(dirname \"$(readlink -f \"$0\")\")/${_asyncc_bin_to_prefix}\" && pwd)")
+set(ASYNCC_CC_ASYNCC "\${prefix}/${CMAKE_INSTALL_BINDIR}/asyncc")
+set(ASYNCC_CC_INCLUDE "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
+set(ASYNCC_CC_LIBRARY
+  "\${prefix}/${CMAKE_INSTALL_LIBDIR}/${CMAKE_STATIC_LIBRARY_PREFIX}asyncc${CMAKE_STATIC_LIBRARY_SUFFIX}")
+configure_file(${PROJECT_SOURCE_DIR}/tools/asyncc-cc.in
+  ${PROJECT_BINARY_DIR}/tools/asyncc-cc.install @ONLY)
+
+# ---- pkg-config ------------------------------------------------------------
+# Relocatable too: prefix is found from the .pc file's own directory.
+file(RELATIVE_PATH ASYNCC_PC_TO_PREFIX "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig"
+  "${CMAKE_INSTALL_PREFIX}")
+string(REGEX REPLACE "/$" "" ASYNCC_PC_TO_PREFIX "${ASYNCC_PC_TO_PREFIX}")
+set(ASYNCC_PC_EXTRA_LIBS "")
+if(ASYNCC_SANITIZE)
+  set(ASYNCC_PC_EXTRA_LIBS "-fsanitize=address,undefined")
+endif()
+configure_file(${PROJECT_SOURCE_DIR}/cmake/asyncc.pc.in
+  ${PROJECT_BINARY_DIR}/tools/asyncc.pc @ONLY)
+
+# ---- install ---------------------------------------------------------------
+install(TARGETS asyncc EXPORT asyncc-targets
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS asyncc_runtime EXPORT asyncc-targets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(PROGRAMS ${PROJECT_BINARY_DIR}/tools/asyncc-cc.install
+  DESTINATION ${CMAKE_INSTALL_BINDIR} RENAME asyncc-cc)
+install(FILES ${PROJECT_SOURCE_DIR}/runtime/include/asyncc.h
+  ${PROJECT_SOURCE_DIR}/runtime/include/asyncc_abi.h
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${PROJECT_BINARY_DIR}/tools/asyncc.pc
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# ---- CMake package: find_package(asyncc) -----------------------------------
+install(EXPORT asyncc-targets NAMESPACE asyncc::
+  DESTINATION ${ASYNCC_PKG_DIR})
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/asyncc-config.cmake.in
+  ${PROJECT_BINARY_DIR}/tools/asyncc-config.cmake
+  INSTALL_DESTINATION ${ASYNCC_PKG_DIR}
+  PATH_VARS CMAKE_INSTALL_BINDIR)
+write_basic_package_version_file(
+  ${PROJECT_BINARY_DIR}/tools/asyncc-config-version.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/tools/asyncc-config.cmake
+  ${PROJECT_BINARY_DIR}/tools/asyncc-config-version.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/AsynccFunctions.cmake
+  DESTINATION ${ASYNCC_PKG_DIR})

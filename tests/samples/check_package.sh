@@ -1,0 +1,68 @@
+#!/bin/sh
+# check_package.sh BUILD_DIR CONSUMER_DIR WORK [C_FLAGS]
+# Installs the build to a temporary prefix, then uses it the three ways a
+# user would:
+#  1. CMake: find_package(asyncc) + asyncc_target_sources in a tiny project
+#     (include dirs and definitions reach the transpiler; editing a header
+#     the .ac includes re-runs asyncc: the depfile works);
+#  2. pkg-config: the asyncc variable + --cflags --libs asyncc;
+#  3. the installed asyncc-cc.
+set -u
+build=$1
+consumer=$2
+work=$3
+cflags=${4:-}
+fail() { echo "FAIL package: $*" >&2; exit 1; }
+rm -rf "$work"
+mkdir -p "$work" || exit 1
+prefix="$work/prefix"
+
+cmake --install "$build" --prefix "$prefix" >"$work/install.log" ||
+    { cat "$work/install.log"; fail "cmake --install"; }
+
+# 1. CMake
+cp -R "$consumer" "$work/src" || exit 1
+cmake -S "$work/src" -B "$work/build" -DCMAKE_PREFIX_PATH="$prefix" \
+    -DCMAKE_C_FLAGS="$cflags" >"$work/configure.log" 2>&1 ||
+    { cat "$work/configure.log"; fail "configuring the consumer"; }
+cmake --build "$work/build" >"$work/build.log" 2>&1 ||
+    { cat "$work/build.log"; fail "building the consumer"; }
+[ "$("$work/build/hello")" = "hello, CMAKE" ] ||
+    fail "consumer printed: $("$work/build/hello")"
+# the generated file carries #line directives pointing at the .ac
+grep -rq '^#line .*hello\.ac"' "$work/build" --include=hello.c ||
+    fail "no #line pointing at hello.ac in the generated C"
+sleep 1   # make the edit visible to mtime comparisons
+echo '#define GREETING "goodbye"' >"$work/src/include/greeting.h"
+cmake --build "$work/build" >"$work/rebuild.log" 2>&1 ||
+    { cat "$work/rebuild.log"; fail "rebuilding the consumer"; }
+[ "$("$work/build/hello")" = "goodbye, CMAKE" ] ||
+    fail "after editing greeting.h the consumer printed: $("$work/build/hello")"
+# The C compiler's own dependency scan would rebuild hello.c's object anyway;
+# only asyncc's depfile makes the transpiler itself run again.
+gen=$(find "$work/build" -name hello.c -path '*asyncc_gen*')
+[ -n "$gen" ] || fail "no generated hello.c under asyncc_gen"
+[ "$gen" -nt "$work/src/include/greeting.h" ] ||
+    fail "asyncc did not re-run after greeting.h changed (depfile not used)"
+
+# 2. pkg-config
+PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+export PKG_CONFIG_PATH
+tool=$(pkg-config --variable=asyncc asyncc) || fail "pkg-config asyncc"
+[ -x "$tool" ] || fail "pkg-config's asyncc variable is not a program: $tool"
+(cd "$consumer" && "$tool" hello.ac -o "$work/pc_hello.c" -I include \
+    -D 'HELLO_WHO="pc"') || fail "installed asyncc failed"
+# shellcheck disable=SC2046
+cc -std=gnu11 $cflags -iquote "$consumer" -I "$consumer/include" \
+    -D 'HELLO_WHO="pc"' $(pkg-config --cflags asyncc) \
+    "$work/pc_hello.c" "$consumer/helper.c" $(pkg-config --libs asyncc) \
+    -o "$work/pc_hello" || fail "compiling with pkg-config flags"
+[ "$("$work/pc_hello")" = "hello, PC" ] ||
+    fail "pkg-config build printed: $("$work/pc_hello")"
+
+# 3. installed asyncc-cc
+(cd "$consumer" && "$prefix/bin/asyncc-cc" -I include -DHELLO_WHO='"cc"' \
+    hello.ac helper.c -o "$work/cc_hello") || fail "installed asyncc-cc"
+[ "$("$work/cc_hello")" = "hello, CC" ] ||
+    fail "asyncc-cc build printed: $("$work/cc_hello")"
+echo ok

@@ -1,0 +1,328 @@
+/*
+ * fs.c - whole-file ac_read_file / ac_write_file on the libuv thread pool.
+ *
+ * Each is a small state machine over one uv_fs_t in the frame: open, then
+ * read (or write) until done, then close.  Once the file is open the close
+ * always happens, whatever went wrong or whoever cancelled, so no
+ * descriptor leaks.  Cancellation uv_cancel()s the request in flight; when
+ * it has already started on a pool thread it finishes, and the machine sees
+ * the task's cancelled flag at the next step and goes straight to the close.
+ * The result of a cancelled call is AC_ECANCELED and its data is discarded.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+enum { FS_OPEN = 1, FS_STAT, FS_IO, FS_CLOSE, FS_DONE };
+
+static void finish(ac_coro *co)
+{
+    ac__enter();
+    ac__leaf_finish(co);
+    ac__leave();
+}
+
+/* Both frames keep their request at a different offset; the cancel hook
+ * only needs the request and the phase. */
+static void cancel_req(uv_fs_t *req, int phase)
+{
+    if (phase != FS_CLOSE)
+        uv_cancel((uv_req_t *)req); /* fails harmlessly when running */
+}
+
+/* ---- ac_read_file ------------------------------------------------------------ */
+
+static void rf_cb(uv_fs_t *req);
+
+/* Read into the free space of the buffer, growing it first when full. */
+static int rf_read_more(struct ac_read_file__frame *f)
+{
+    uv_buf_t b;
+    if (f->size + 1 >= f->cap) {
+        size_t ncap = f->cap < 4096 ? 4096 : f->cap * 2;
+        char *n = realloc(f->buf, ncap);
+        if (n == NULL)
+            return UV_ENOMEM;
+        f->buf = n;
+        f->cap = ncap;
+    }
+    b = uv_buf_init(f->buf + f->size, (unsigned)(f->cap - 1 - f->size));
+    f->phase = FS_IO;
+    return uv_fs_read(ac_loop(), &f->req, f->fd, &b, 1, (int64_t)f->size,
+                      rf_cb);
+}
+
+/* Resolve the call once nothing is in flight any more. */
+static void rf_complete(struct ac_read_file__frame *f)
+{
+    if (f->err == 0 && ac_task_cancelled(f->co.task))
+        f->err = AC_ECANCELED;
+    if (f->err < 0) {
+        free(f->buf);
+        f->ret = f->err;
+    } else {
+        if (f->buf == NULL)
+            f->buf = malloc(1); /* an empty file still gets "" */
+        if (f->buf == NULL) {
+            f->ret = UV_ENOMEM;
+        } else {
+            f->buf[f->size] = '\0';
+            *f->data = f->buf;
+            *f->len = f->size;
+            f->ret = 0;
+        }
+    }
+    f->buf = NULL;
+    f->phase = FS_DONE;
+    finish(&f->co);
+}
+
+/* The file is open: close it, then complete (rf_cb sees FS_CLOSE). */
+static void rf_close_then_complete(struct ac_read_file__frame *f)
+{
+    int r;
+    f->phase = FS_CLOSE;
+    r = uv_fs_close(ac_loop(), &f->req, f->fd, rf_cb);
+    if (r < 0) {
+        if (f->err == 0)
+            f->err = r;
+        rf_complete(f);
+    }
+}
+
+/* After a successful step: go on reading, or close on error. */
+static void rf_read_or_close(struct ac_read_file__frame *f)
+{
+    int r = rf_read_more(f);
+    if (r < 0) {
+        f->err = r;
+        rf_close_then_complete(f);
+    }
+}
+
+static void rf_cb(uv_fs_t *req)
+{
+    struct ac_read_file__frame *f =
+        AC__CONTAINER_OF(req, struct ac_read_file__frame, req);
+    ssize_t res = req->result;
+    int phase = f->phase;
+    int r;
+
+    if (phase == FS_STAT && res == 0 && req->statbuf.st_size > 0) {
+        /* Room for the whole file, its NUL, and the read that sees EOF. */
+        size_t want = (size_t)req->statbuf.st_size + 64;
+        f->buf = malloc(want);
+        f->cap = f->buf != NULL ? want : 0;
+    }
+    uv_fs_req_cleanup(req);
+    if (phase == FS_CLOSE) {
+        rf_complete(f);
+        return;
+    }
+    if (phase == FS_OPEN && res >= 0)
+        f->fd = (uv_file)res;
+    if (res < 0)
+        f->err = (int)res;
+    else if (ac_task_cancelled(f->co.task))
+        f->err = AC_ECANCELED;
+
+    if (f->err < 0) {
+        if (f->fd >= 0)
+            rf_close_then_complete(f);
+        else
+            rf_complete(f);
+        return;
+    }
+    switch (phase) {
+    case FS_OPEN:
+        f->phase = FS_STAT;
+        r = uv_fs_fstat(ac_loop(), &f->req, f->fd, rf_cb);
+        if (r < 0) {
+            f->err = r;
+            rf_close_then_complete(f);
+        }
+        return;
+    case FS_STAT:
+        rf_read_or_close(f);
+        return;
+    default: /* FS_IO */
+        if (res == 0) {
+            rf_close_then_complete(f); /* end of file */
+            return;
+        }
+        f->size += (size_t)res;
+        rf_read_or_close(f);
+        return;
+    }
+}
+
+static void rf_cancel(ac_coro *co)
+{
+    struct ac_read_file__frame *f = (struct ac_read_file__frame *)co;
+    cancel_req(&f->req, f->phase);
+}
+
+static void read_file_resume(ac_coro *co)
+{
+    struct ac_read_file__frame *f = (struct ac_read_file__frame *)co;
+    int r;
+
+    if (co->state != 0) {
+        ac_return(co);
+        return;
+    }
+    if (ac_task_cancelled(co->task) || ac_loop() == NULL) {
+        f->ret = ac_task_cancelled(co->task) ? AC_ECANCELED : UV_EINVAL;
+        ac_return(co);
+        return;
+    }
+    f->phase = FS_OPEN;
+    r = uv_fs_open(ac_loop(), &f->req, f->path, O_RDONLY | O_CLOEXEC, 0, rf_cb);
+    if (r < 0) {
+        f->ret = r;
+        ac_return(co);
+        return;
+    }
+    ac_leaf_wait(co, rf_cancel);
+    co->state = 1;
+}
+
+void ac_read_file__init(struct ac_read_file__frame *f, const char *path,
+                        char **data, size_t *len)
+{
+    ac__coro_init(&f->co, read_file_resume);
+    f->ret = 0;
+    f->path = path;
+    f->data = data;
+    f->len = len;
+    f->phase = 0;
+    f->err = 0;
+    f->fd = -1;
+    f->buf = NULL;
+    f->size = f->cap = 0;
+}
+
+/* ---- ac_write_file ------------------------------------------------------------ */
+
+static void wf_cb(uv_fs_t *req);
+
+static void wf_complete(struct ac_write_file__frame *f)
+{
+    if (f->err == 0 && ac_task_cancelled(f->co.task))
+        f->err = AC_ECANCELED;
+    f->ret = f->err;
+    f->phase = FS_DONE;
+    finish(&f->co);
+}
+
+static void wf_close_then_complete(struct ac_write_file__frame *f)
+{
+    int r;
+    f->phase = FS_CLOSE;
+    r = uv_fs_close(ac_loop(), &f->req, f->fd, wf_cb);
+    if (r < 0) {
+        if (f->err == 0)
+            f->err = r;
+        wf_complete(f);
+    }
+}
+
+/* Write what is left, or close when all of it is written. */
+static void wf_write_or_close(struct ac_write_file__frame *f)
+{
+    size_t n = f->len - f->done;
+    uv_buf_t b;
+    int r;
+    if (n == 0) {
+        wf_close_then_complete(f);
+        return;
+    }
+    b = uv_buf_init((char *)f->data + f->done,
+                    n > 0x40000000u ? 0x40000000u : (unsigned)n);
+    f->phase = FS_IO;
+    r = uv_fs_write(ac_loop(), &f->req, f->fd, &b, 1, (int64_t)f->done, wf_cb);
+    if (r < 0) {
+        f->err = r;
+        wf_close_then_complete(f);
+    }
+}
+
+static void wf_cb(uv_fs_t *req)
+{
+    struct ac_write_file__frame *f =
+        AC__CONTAINER_OF(req, struct ac_write_file__frame, req);
+    ssize_t res = req->result;
+    int phase = f->phase;
+
+    uv_fs_req_cleanup(req);
+    if (phase == FS_CLOSE) {
+        if (res < 0 && f->err == 0)
+            f->err = (int)res; /* close can report a failed flush */
+        wf_complete(f);
+        return;
+    }
+    if (phase == FS_OPEN && res >= 0)
+        f->fd = (uv_file)res;
+    if (res < 0)
+        f->err = (int)res;
+    else if (ac_task_cancelled(f->co.task))
+        f->err = AC_ECANCELED;
+    if (f->err < 0) {
+        if (f->fd >= 0)
+            wf_close_then_complete(f);
+        else
+            wf_complete(f);
+        return;
+    }
+    if (phase == FS_IO)
+        f->done += (size_t)res;
+    wf_write_or_close(f);
+}
+
+static void wf_cancel(ac_coro *co)
+{
+    struct ac_write_file__frame *f = (struct ac_write_file__frame *)co;
+    cancel_req(&f->req, f->phase);
+}
+
+static void write_file_resume(ac_coro *co)
+{
+    struct ac_write_file__frame *f = (struct ac_write_file__frame *)co;
+    int r;
+
+    if (co->state != 0) {
+        ac_return(co);
+        return;
+    }
+    if (ac_task_cancelled(co->task) || ac_loop() == NULL) {
+        f->ret = ac_task_cancelled(co->task) ? AC_ECANCELED : UV_EINVAL;
+        ac_return(co);
+        return;
+    }
+    f->phase = FS_OPEN;
+    r = uv_fs_open(ac_loop(), &f->req, f->path,
+                   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666, wf_cb);
+    if (r < 0) {
+        f->ret = r;
+        ac_return(co);
+        return;
+    }
+    ac_leaf_wait(co, wf_cancel);
+    co->state = 1;
+}
+
+void ac_write_file__init(struct ac_write_file__frame *f, const char *path,
+                         const void *data, size_t len)
+{
+    ac__coro_init(&f->co, write_file_resume);
+    f->ret = 0;
+    f->path = path;
+    f->data = data;
+    f->len = len;
+    f->phase = 0;
+    f->err = 0;
+    f->fd = -1;
+    f->done = 0;
+}

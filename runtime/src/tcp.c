@@ -1,0 +1,851 @@
+/*
+ * tcp.c - TCP streams and servers: ac_tcp_listen, ac_server_port, ac_accept,
+ * ac_tcp_connect, ac_read, ac_write, ac_close, ac_server_close.
+ *
+ * Objects.  ac_stream and ac_server are heap objects that start with their
+ * uv_tcp_t, so a handle pointer converts back with a cast.  Every live one
+ * is on a list so that ac_run's shutdown can close and free what the program
+ * did not.  An object is freed once both (a) its handle's close callback has
+ * run and (b) the program has given it up (ac_close / ac_server_close, or
+ * shutdown).  The two can happen in either order: cancelling a write closes
+ * the handle early (libuv cannot take a queued write back) while the program
+ * still holds the pointer.
+ *
+ * Reading.  ac_read hands libuv the caller's buffer and stops reading after
+ * the first callback, so no byte is ever buffered (or lost) inside the
+ * runtime.  EOF and read errors are sticky: later reads return them at once.
+ *
+ * SIGPIPE.  Writing to a socket the peer has reset raises SIGPIPE, which by
+ * default kills the process.  A peer must not be able to do that, so the
+ * first TCP object created sets SIGPIPE to "ignore" when it is still at its
+ * default (a handler the program installed is left alone); the write then
+ * fails with UV_EPIPE.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct ac_stream {
+    uv_tcp_t tcp;                /* first: (ac_stream *)handle works        */
+    struct ac_read__frame *reader; /* the pending ac_read, if any           */
+    ac_coro *closer;             /* the ac_close waiting for the handle     */
+    int err;                     /* sticky: UV_EOF or a read error          */
+    int closing;                 /* uv_close has been called                */
+    int closed;                  /* ... and its callback has run            */
+    int released;                /* the program gave the object up          */
+    ac_stream *prev, *next;      /* every live stream                       */
+};
+
+struct ac_server {
+    uv_tcp_t tcp;
+    struct ac_accept__frame *head, *tail; /* waiting ac_accept calls        */
+    int pending;                 /* a connection waits to be accepted       */
+    int err;                     /* a connection error nobody has seen yet  */
+    int closing;
+    ac_coro *closer;
+    ac_server *prev, *next;      /* every live server                       */
+};
+
+static ac_stream *streams;
+static ac_server *servers;
+
+static void tcp_shutdown(void);
+static ac__shutdown_hook shutdown_hook = {.fn = tcp_shutdown};
+
+/* Result view shared by every frame here: { ac_coro co; RET ret; ... }. */
+static void finish_int(ac_coro *co, int *ret_field, int ret)
+{
+    *ret_field = ret;
+    ac__enter();
+    ac__leaf_finish(co);
+    ac__leave();
+}
+
+static int start_cancelled(ac_coro *co)
+{
+    return ac_task_cancelled(co->task);
+}
+
+static void ignore_sigpipe_once(void)
+{
+    static int done;
+    struct sigaction old;
+    if (done)
+        return;
+    done = 1;
+    if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+        signal(SIGPIPE, SIG_IGN);
+}
+
+/* Map a libc getaddrinfo failure to libuv's code. */
+static int gai_error(int e)
+{
+    switch (e) {
+    case EAI_AGAIN: return UV_EAI_AGAIN;
+    case EAI_FAMILY: return UV_EAI_FAMILY;
+    case EAI_MEMORY: return UV_EAI_MEMORY;
+    case EAI_NONAME: return UV_EAI_NONAME;
+    case EAI_SERVICE: return UV_EAI_SERVICE;
+    case EAI_SOCKTYPE: return UV_EAI_SOCKTYPE;
+    case EAI_SYSTEM: return errno ? -errno : UV_EAI_FAIL;
+    default: return UV_EAI_FAIL;
+    }
+}
+
+static int port_string(char out[8], int port)
+{
+    if (port < 0 || port > 65535)
+        return UV_EINVAL;
+    snprintf(out, 8, "%d", port);
+    return 0;
+}
+
+/* Resolve synchronously.  With `numeric_only` a name fails at once with
+ * UV_EAI_NONAME instead of blocking on DNS. */
+static int resolve_now(const char *host, int port, int passive,
+                       int numeric_only, struct addrinfo **out)
+{
+    struct addrinfo hints;
+    char service[8];
+    int r = port_string(service, port);
+    if (r < 0)
+        return r;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0) |
+                     (numeric_only ? AI_NUMERICHOST : 0);
+    r = getaddrinfo(host, service, &hints, out);
+    return r == 0 ? 0 : gai_error(r);
+}
+
+/* ---- streams ---------------------------------------------------------------- */
+
+static void stream_unlink_free(ac_stream *s)
+{
+    if (s->prev != NULL)
+        s->prev->next = s->next;
+    else
+        streams = s->next;
+    if (s->next != NULL)
+        s->next->prev = s->prev;
+    free(s);
+}
+
+static void stream_close_cb(uv_handle_t *h)
+{
+    ac_stream *s = (ac_stream *)h;
+    ac_coro *closer = s->closer;
+    ac__handle_closed();
+    s->closed = 1;
+    s->closer = NULL;
+    if (s->released)
+        stream_unlink_free(s);
+    if (closer != NULL)
+        finish_int(closer, &((struct ac_close__frame *)closer)->ret, 0);
+}
+
+/* Close the handle (once).  A pending read cannot survive it. */
+static void stream_start_close(ac_stream *s)
+{
+    struct ac_read__frame *r = s->reader;
+    if (s->closing)
+        return;
+    s->closing = 1;
+    if (r != NULL) {
+        s->reader = NULL;
+        r->ret = UV_ECANCELED;
+        ac__enter();
+        ac__leaf_finish(&r->co);
+        ac__leave();
+    }
+    uv_close((uv_handle_t *)&s->tcp, stream_close_cb);
+}
+
+/* The program (or shutdown) gives `s` up: close it, free it when closed. */
+static void stream_release(ac_stream *s)
+{
+    s->released = 1;
+    if (s->closed)
+        stream_unlink_free(s);
+    else
+        stream_start_close(s);
+}
+
+static int stream_new(ac_stream **out)
+{
+    ac_stream *s = calloc(1, sizeof *s);
+    uv_loop_t *loop = ac_loop();
+    int r;
+    if (loop == NULL) {
+        free(s);
+        return UV_EINVAL;
+    }
+    if (s == NULL)
+        return UV_ENOMEM;
+    r = uv_tcp_init(loop, &s->tcp);
+    if (r < 0) {
+        free(s);
+        return r;
+    }
+    ac__handle_opened();
+    ac__on_shutdown(&shutdown_hook);
+    ignore_sigpipe_once();
+    s->next = streams;
+    if (streams != NULL)
+        streams->prev = s;
+    streams = s;
+    *out = s;
+    return 0;
+}
+
+/* ---- ac_read ------------------------------------------------------------------- */
+
+static void read_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    ac_stream *s = (ac_stream *)h;
+    size_t cap;
+    (void)suggested;
+    if (s->reader == NULL) {
+        *buf = uv_buf_init(NULL, 0); /* read_cb gets UV_ENOBUFS and stops */
+        return;
+    }
+    cap = s->reader->cap;
+    if (cap > 0x7fffffffu)
+        cap = 0x7fffffffu;
+    *buf = uv_buf_init(s->reader->buf, (unsigned)cap);
+}
+
+static void read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+    ac_stream *s = (ac_stream *)st;
+    struct ac_read__frame *f = s->reader;
+    (void)buf;
+    if (nread == 0)
+        return; /* EAGAIN: nothing this time */
+    uv_read_stop(st);
+    if (nread < 0 && nread != UV_ENOBUFS)
+        s->err = (int)nread;
+    if (f == NULL)
+        return;
+    s->reader = NULL;
+    f->ret = nread == UV_EOF ? 0 : nread;
+    ac__enter();
+    ac__leaf_finish(&f->co);
+    ac__leave();
+}
+
+static void read_cancel(ac_coro *co)
+{
+    struct ac_read__frame *f = (struct ac_read__frame *)co;
+    uv_read_stop((uv_stream_t *)&f->s->tcp);
+    f->s->reader = NULL;
+    f->ret = AC_ECANCELED;
+    ac__leaf_finish(co);
+}
+
+/* 0 when a read can start now, else the result to return at once. */
+static ssize_t read_precheck(struct ac_read__frame *f)
+{
+    ac_stream *s = f->s;
+    if (start_cancelled(&f->co))
+        return AC_ECANCELED;
+    if (s == NULL || s->closing)
+        return UV_EBADF;
+    if (s->err == UV_EOF)
+        return 0;
+    if (s->err < 0)
+        return s->err;
+    if (s->reader != NULL)
+        return UV_EALREADY; /* one reader per stream at a time */
+    if (f->cap == 0)
+        return UV_EINVAL;
+    return 1;
+}
+
+static void read_resume(ac_coro *co)
+{
+    struct ac_read__frame *f = (struct ac_read__frame *)co;
+    ssize_t r;
+    int err;
+
+    if (co->state != 0) {
+        ac_return(co);
+        return;
+    }
+    r = read_precheck(f);
+    if (r <= 0) {
+        f->ret = r;
+        ac_return(co);
+        return;
+    }
+    f->s->reader = f;
+    err = uv_read_start((uv_stream_t *)&f->s->tcp, read_alloc, read_cb);
+    if (err < 0) {
+        f->s->reader = NULL;
+        f->ret = err;
+        ac_return(co);
+        return;
+    }
+    ac_leaf_wait(co, read_cancel);
+    co->state = 1;
+}
+
+void ac_read__init(struct ac_read__frame *f, ac_stream *s, void *buf,
+                   size_t cap)
+{
+    ac__coro_init(&f->co, read_resume);
+    f->ret = 0;
+    f->s = s;
+    f->buf = buf;
+    f->cap = cap;
+}
+
+/* ---- ac_write ---------------------------------------------------------------- */
+
+static void write_cb(uv_write_t *req, int status)
+{
+    struct ac_write__frame *f =
+        AC__CONTAINER_OF(req, struct ac_write__frame, req);
+    f->pending = 0;
+    finish_int(&f->co, &f->ret,
+               ac_task_cancelled(f->co.task) ? AC_ECANCELED : status);
+}
+
+/* libuv cannot take back a queued write; closing the stream makes its
+ * callback come (with UV_ECANCELED).  A half-written stream is useless to
+ * its peer anyway. */
+static void write_cancel(ac_coro *co)
+{
+    struct ac_write__frame *f = (struct ac_write__frame *)co;
+    stream_start_close(f->s);
+}
+
+static void write_resume(ac_coro *co)
+{
+    struct ac_write__frame *f = (struct ac_write__frame *)co;
+    uv_stream_t *st;
+    size_t off = 0;
+    int r;
+
+    if (co->state != 0) {
+        ac_return(co);
+        return;
+    }
+    if (start_cancelled(co) || f->s == NULL || f->s->closing || f->len == 0) {
+        f->ret = start_cancelled(co) ? AC_ECANCELED
+                 : (f->s == NULL || f->s->closing) ? UV_EBADF : 0;
+        ac_return(co);
+        return;
+    }
+    st = (uv_stream_t *)&f->s->tcp;
+    /* Most writes fit in the socket buffer: try without suspending. */
+    while (off < f->len) {
+        size_t n = f->len - off;
+        uv_buf_t b = uv_buf_init((char *)f->buf + off,
+                                 n > 0x7fffffffu ? 0x7fffffffu : (unsigned)n);
+        r = uv_try_write(st, &b, 1);
+        if (r == UV_EAGAIN)
+            break;
+        if (r < 0) {
+            f->ret = r;
+            ac_return(co);
+            return;
+        }
+        off += (size_t)r;
+    }
+    if (off == f->len) {
+        f->ret = 0;
+        ac_return(co);
+        return;
+    }
+    f->ubuf = uv_buf_init((char *)f->buf + off, (unsigned)(f->len - off));
+    if (f->len - off > 0x7fffffffu)
+        f->ubuf.len = 0x7fffffffu; /* the rest goes in a later round */
+    r = uv_write(&f->req, st, &f->ubuf, 1, write_cb);
+    if (r < 0) {
+        f->ret = r;
+        ac_return(co);
+        return;
+    }
+    f->pending = 1;
+    ac_leaf_wait(co, write_cancel);
+    co->state = 1;
+}
+
+void ac_write__init(struct ac_write__frame *f, ac_stream *s, const void *buf,
+                    size_t len)
+{
+    ac__coro_init(&f->co, write_resume);
+    f->ret = 0;
+    f->s = s;
+    f->buf = buf;
+    f->len = len;
+    f->pending = 0;
+}
+
+/* ---- ac_close -------------------------------------------------------------------- */
+
+/*
+ * ac_close always gives the stream up, even in a cancelled task: cleanup
+ * code typically runs after a cancellation, and refusing would leak the
+ * socket.  A cancelled task gets AC_ECANCELED at once and does not wait for
+ * the close callback (which then frees the stream by itself).
+ */
+static void close_resume(ac_coro *co)
+{
+    struct ac_close__frame *f = (struct ac_close__frame *)co;
+    ac_stream *s = f->s;
+
+    if (co->state != 0) {
+        ac_return(co);
+        return;
+    }
+    if (s == NULL || s->released) {
+        f->ret = UV_EBADF;
+        ac_return(co);
+        return;
+    }
+    if (s->closed || start_cancelled(co)) {
+        f->ret = start_cancelled(co) ? AC_ECANCELED : 0;
+        stream_release(s);
+        ac_return(co);
+        return;
+    }
+    s->closer = co;
+    stream_release(s);
+    ac_leaf_wait(co, NULL); /* a close cannot be stopped; it is quick */
+    co->state = 1;
+}
+
+void ac_close__init(struct ac_close__frame *f, ac_stream *s)
+{
+    ac__coro_init(&f->co, close_resume);
+    f->ret = 0;
+    f->s = s;
+}
+
+/* ---- ac_tcp_connect ---------------------------------------------------------------- */
+
+enum { CONN_IDLE, CONN_RESOLVING, CONN_CONNECTING };
+
+static void connect_cb(uv_connect_t *req, int status);
+
+/* Start connecting to the next address.  1: a connect is pending; 0: no
+ * address left (f->err says why). */
+static int connect_next(struct ac_tcp_connect__frame *f)
+{
+    while (f->ai_next != NULL) {
+        struct addrinfo *ai = f->ai_next;
+        ac_stream *s;
+        int r;
+        f->ai_next = ai->ai_next;
+        r = stream_new(&s);
+        if (r < 0) {
+            f->err = r;
+            return 0;
+        }
+        r = uv_tcp_connect(&f->req, &s->tcp, ai->ai_addr, connect_cb);
+        if (r < 0) {
+            f->err = r;
+            stream_release(s);
+            continue;
+        }
+        f->stream = s;
+        f->phase = CONN_CONNECTING;
+        return 1;
+    }
+    return 0;
+}
+
+static void connect_complete(struct ac_tcp_connect__frame *f, int ret)
+{
+    if (f->ai_list != NULL)
+        freeaddrinfo(f->ai_list);
+    f->ai_list = f->ai_next = NULL;
+    f->phase = CONN_IDLE;
+    finish_int(&f->co, &f->ret, ret);
+}
+
+static void connect_cb(uv_connect_t *req, int status)
+{
+    struct ac_tcp_connect__frame *f =
+        AC__CONTAINER_OF(req, struct ac_tcp_connect__frame, req);
+    ac_stream *s = f->stream;
+    int cancelled = ac_task_cancelled(f->co.task);
+
+    f->stream = NULL;
+    if (status == 0 && !cancelled) {
+        uv_tcp_nodelay(&s->tcp, 1);
+        *f->out = s;
+        connect_complete(f, 0);
+        return;
+    }
+    f->err = status < 0 ? status : AC_ECANCELED;
+    stream_release(s);
+    if (cancelled)
+        connect_complete(f, AC_ECANCELED);
+    else if (!connect_next(f))
+        connect_complete(f, f->err);
+}
+
+static void gai_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+    struct ac_tcp_connect__frame *f =
+        AC__CONTAINER_OF(req, struct ac_tcp_connect__frame, gai);
+    f->ai_list = f->ai_next = res;
+    if (ac_task_cancelled(f->co.task))
+        connect_complete(f, AC_ECANCELED);
+    else if (status < 0)
+        connect_complete(f, status);
+    else if (!connect_next(f))
+        connect_complete(f, f->err);
+}
+
+static void connect_cancel(ac_coro *co)
+{
+    struct ac_tcp_connect__frame *f = (struct ac_tcp_connect__frame *)co;
+    /* Either way the operation's own callback completes the leaf. */
+    if (f->phase == CONN_RESOLVING)
+        uv_cancel((uv_req_t *)&f->gai);
+    else if (f->phase == CONN_CONNECTING && f->stream != NULL)
+        stream_start_close(f->stream);
+}
+
+/* Start resolving; 1 when suspended, 0 when f->ret is final. */
+static int connect_start(struct ac_tcp_connect__frame *f)
+{
+    struct addrinfo hints;
+    char service[8];
+    int r = resolve_now(f->host, f->port, 0, 1, &f->ai_list);
+
+    f->err = UV_EAI_NONAME;
+    if (r == 0) {
+        f->ai_next = f->ai_list;
+        if (connect_next(f))
+            return 1;
+        freeaddrinfo(f->ai_list);
+        f->ai_list = f->ai_next = NULL;
+        f->ret = f->err;
+        return 0;
+    }
+    if (r != UV_EAI_NONAME || f->host == NULL) {
+        f->ret = r;
+        return 0;
+    }
+    /* A name: resolve it on the thread pool. */
+    port_string(service, f->port);
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    r = uv_getaddrinfo(ac_loop(), &f->gai, gai_cb, f->host, service, &hints);
+    if (r < 0) {
+        f->ret = r;
+        return 0;
+    }
+    f->phase = CONN_RESOLVING;
+    return 1;
+}
+
+static void tcp_connect_resume(ac_coro *co)
+{
+    struct ac_tcp_connect__frame *f = (struct ac_tcp_connect__frame *)co;
+
+    if (co->state != 0) {
+        ac_return(co);
+        return;
+    }
+    *f->out = NULL;
+    if (start_cancelled(co) || ac_loop() == NULL) {
+        f->ret = start_cancelled(co) ? AC_ECANCELED : UV_EINVAL;
+        ac_return(co);
+        return;
+    }
+    if (!connect_start(f)) {
+        ac_return(co);
+        return;
+    }
+    ac_leaf_wait(co, connect_cancel);
+    co->state = 1;
+}
+
+void ac_tcp_connect__init(struct ac_tcp_connect__frame *f, ac_stream **out,
+                          const char *host, int port)
+{
+    ac__coro_init(&f->co, tcp_connect_resume);
+    f->ret = 0;
+    f->out = out;
+    f->host = host;
+    f->port = port;
+    f->phase = CONN_IDLE;
+    f->err = 0;
+    f->stream = NULL;
+    f->ai_list = f->ai_next = NULL;
+}
+
+/* ---- servers ------------------------------------------------------------------------ */
+
+static void server_unlink_free(ac_server *s)
+{
+    if (s->prev != NULL)
+        s->prev->next = s->next;
+    else
+        servers = s->next;
+    if (s->next != NULL)
+        s->next->prev = s->prev;
+    free(s);
+}
+
+static void server_close_cb(uv_handle_t *h)
+{
+    ac_server *s = (ac_server *)h;
+    ac_coro *closer = s->closer;
+    ac__handle_closed();
+    server_unlink_free(s);
+    if (closer != NULL)
+        finish_int(closer, &((struct ac_server_close__frame *)closer)->ret, 0);
+}
+
+static struct ac_accept__frame *accept_pop(ac_server *s)
+{
+    struct ac_accept__frame *f = s->head;
+    if (f == NULL)
+        return NULL;
+    s->head = f->next;
+    if (s->head != NULL)
+        s->head->prev = NULL;
+    else
+        s->tail = NULL;
+    f->next = f->prev = NULL;
+    return f;
+}
+
+static void server_start_close(ac_server *s)
+{
+    struct ac_accept__frame *f;
+    if (s->closing)
+        return;
+    s->closing = 1;
+    ac__enter();
+    while ((f = accept_pop(s)) != NULL) {
+        f->ret = UV_ECANCELED;
+        ac__leaf_finish(&f->co);
+    }
+    ac__leave();
+    uv_close((uv_handle_t *)&s->tcp, server_close_cb);
+}
+
+static int do_accept(ac_server *s, ac_stream **out)
+{
+    ac_stream *c;
+    int r = stream_new(&c);
+    if (r < 0)
+        return r;
+    r = uv_accept((uv_stream_t *)&s->tcp, (uv_stream_t *)&c->tcp);
+    if (r < 0) {
+        stream_release(c);
+        return r;
+    }
+    uv_tcp_nodelay(&c->tcp, 1);
+    *out = c;
+    return 0;
+}
+
+static void connection_cb(uv_stream_t *st, int status)
+{
+    ac_server *s = (ac_server *)st;
+    struct ac_accept__frame *f = accept_pop(s);
+    if (f == NULL) {
+        /* Nobody waits: libuv keeps the connection until uv_accept. */
+        if (status < 0)
+            s->err = status;
+        else
+            s->pending = 1;
+        return;
+    }
+    finish_int(&f->co, &f->ret, status < 0 ? status : do_accept(s, f->out));
+}
+
+static void tcp_shutdown(void)
+{
+    /* Closing unlinks nothing yet (the close callbacks do), so plain walks
+     * are safe; a stream already closed is freed at once, hence `next`. */
+    for (ac_server *s = servers; s != NULL; s = s->next)
+        server_start_close(s);
+    for (ac_stream *s = streams, *next; s != NULL; s = next) {
+        next = s->next;
+        if (!s->released)
+            stream_release(s);
+    }
+}
+
+static int listen_on(ac_server *s, struct addrinfo *ai)
+{
+    int r = UV_EAI_NONAME;
+    for (; ai != NULL; ai = ai->ai_next) {
+        r = uv_tcp_bind(&s->tcp, ai->ai_addr, 0);
+        if (r == 0)
+            r = uv_listen((uv_stream_t *)&s->tcp, 1024, connection_cb);
+        if (r == 0)
+            return 0;
+    }
+    return r;
+}
+
+int ac_tcp_listen(ac_server **out, const char *host, int port)
+{
+    struct addrinfo *ai;
+    uv_loop_t *loop = ac_loop();
+    ac_server *s;
+    int r;
+
+    *out = NULL;
+    if (loop == NULL)
+        return UV_EINVAL;
+    if (host != NULL && host[0] == '\0')
+        host = NULL;
+    r = resolve_now(host, port, 1, 0, &ai);
+    if (r < 0)
+        return r;
+    s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        freeaddrinfo(ai);
+        return UV_ENOMEM;
+    }
+    r = uv_tcp_init(loop, &s->tcp);
+    if (r < 0) {
+        freeaddrinfo(ai);
+        free(s);
+        return r;
+    }
+    ac__handle_opened();
+    ac__on_shutdown(&shutdown_hook);
+    ignore_sigpipe_once();
+    s->next = servers;
+    if (servers != NULL)
+        servers->prev = s;
+    servers = s;
+    r = listen_on(s, ai);
+    freeaddrinfo(ai);
+    if (r < 0) {
+        server_start_close(s); /* frees it */
+        return r;
+    }
+    *out = s;
+    return 0;
+}
+
+int ac_server_port(const ac_server *s)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    int r = uv_tcp_getsockname(&s->tcp, (struct sockaddr *)&ss, &len);
+    if (r < 0)
+        return r;
+    if (ss.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return UV_EAFNOSUPPORT;
+}
+
+/* ---- ac_accept ------------------------------------------------------------------------ */
+
+static void accept_cancel(ac_coro *co)
+{
+    struct ac_accept__frame *f = (struct ac_accept__frame *)co;
+    ac_server *s = f->s;
+    if (f->prev != NULL)
+        f->prev->next = f->next;
+    else
+        s->head = f->next;
+    if (f->next != NULL)
+        f->next->prev = f->prev;
+    else
+        s->tail = f->prev;
+    f->prev = f->next = NULL;
+    f->ret = AC_ECANCELED;
+    ac__leaf_finish(co);
+}
+
+static void accept_resume(ac_coro *co)
+{
+    struct ac_accept__frame *f = (struct ac_accept__frame *)co;
+    ac_server *s = f->s;
+
+    if (co->state != 0) {
+        ac_return(co);
+        return;
+    }
+    if (start_cancelled(co) || s == NULL || s->closing) {
+        f->ret = start_cancelled(co) ? AC_ECANCELED : UV_EBADF;
+    } else if (s->pending) {
+        s->pending = 0;
+        f->ret = do_accept(s, f->out);
+    } else if (s->err < 0) {
+        f->ret = s->err;
+        s->err = 0;
+    } else {
+        f->next = NULL;
+        f->prev = s->tail;
+        if (s->tail != NULL)
+            s->tail->next = f;
+        else
+            s->head = f;
+        s->tail = f;
+        ac_leaf_wait(co, accept_cancel);
+        co->state = 1;
+        return;
+    }
+    ac_return(co);
+}
+
+void ac_accept__init(struct ac_accept__frame *f, ac_server *s,
+                     ac_stream **out)
+{
+    ac__coro_init(&f->co, accept_resume);
+    f->ret = 0;
+    f->s = s;
+    f->out = out;
+    f->prev = f->next = NULL;
+}
+
+/* ---- ac_server_close ---------------------------------------------------------------------- */
+
+/* Like ac_close: always closes; a cancelled task does not wait. */
+static void server_close_resume(ac_coro *co)
+{
+    struct ac_server_close__frame *f = (struct ac_server_close__frame *)co;
+    ac_server *s = f->s;
+
+    if (co->state != 0) {
+        ac_return(co);
+        return;
+    }
+    if (s == NULL || s->closing) {
+        f->ret = UV_EBADF;
+        ac_return(co);
+        return;
+    }
+    if (start_cancelled(co)) {
+        server_start_close(s);
+        f->ret = AC_ECANCELED;
+        ac_return(co);
+        return;
+    }
+    s->closer = co;
+    server_start_close(s);
+    ac_leaf_wait(co, NULL);
+    co->state = 1;
+}
+
+void ac_server_close__init(struct ac_server_close__frame *f, ac_server *s)
+{
+    ac__coro_init(&f->co, server_close_resume);
+    f->ret = 0;
+    f->s = s;
+}

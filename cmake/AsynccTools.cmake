@@ -35,7 +35,7 @@ file(RELATIVE_PATH _asyncc_bin_to_prefix "${CMAKE_INSTALL_FULL_BINDIR}"
 set(ASYNCC_CC_PRELUDE
   "prefix=$(cd \"$(dirname \"$(readlink -f \"$0\")\")/${_asyncc_bin_to_prefix}\" && pwd)")
 set(ASYNCC_CC_ASYNCC "\${prefix}/${CMAKE_INSTALL_BINDIR}/asyncc")
-set(ASYNCC_CC_INCLUDE "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
+set(ASYNCC_CC_INCLUDE "\${prefix}/${ASYNCC_INSTALL_INCLUDEDIR}")
 set(ASYNCC_CC_LIBRARY
   "\${prefix}/${CMAKE_INSTALL_LIBDIR}/${CMAKE_STATIC_LIBRARY_PREFIX}asyncc${CMAKE_STATIC_LIBRARY_SUFFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/tools/asyncc-cc.in
@@ -63,7 +63,7 @@ install(PROGRAMS ${PROJECT_BINARY_DIR}/tools/asyncc-cc.install
   DESTINATION ${CMAKE_INSTALL_BINDIR} RENAME asyncc-cc)
 install(FILES ${PROJECT_SOURCE_DIR}/runtime/include/asyncc.h
   ${PROJECT_SOURCE_DIR}/runtime/include/asyncc_abi.h
-  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  DESTINATION ${ASYNCC_INSTALL_INCLUDEDIR})
 install(FILES ${PROJECT_BINARY_DIR}/tools/asyncc.pc
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 

@@ -194,10 +194,15 @@ int ac__task_start(ac_task *t, ac_task *parent, ac_coro *co, ac_coro *owner)
         push(co, NULL);
         return 0;
     }
+    /* Bracketed, for a start from plain libuv code (depth 0): wake-ups the
+     * child causes are queued until the verdict below is read, then run. */
+    ac__enter();
     co->flags = (co->flags & ~AC_CORO_DONE) | AC_CORO_SYNC;
     run(co, NULL);
     co->flags &= ~AC_CORO_SYNC;
-    return (t->flags & AC_TASK_DONE) != 0;
+    int done = (t->flags & AC_TASK_DONE) != 0;
+    ac__leave();
+    return done;
 }
 
 ac_task *ac__finished_task(void)

@@ -14,6 +14,8 @@
 #ifndef ASYNCC_AST_H
 #define ASYNCC_AST_H
 
+#include <stdio.h>
+
 #include "arena.h"
 
 typedef enum NodeKind {
@@ -110,7 +112,7 @@ struct Node {
     /* Filled in by sema and lower, not by the parser. */
     int awaits;      /* number of N_AWAIT nodes in this subtree              */
     int site;        /* N_AWAIT: its await site number (1-based)             */
-    void *sem;       /* stage-private annotation                             */
+    const char *repl;/* lower: C text that replaces this subtree, or NULL     */
 };
 
 /* Allocate a zeroed node; ty0/ty1/name start at -1. */
@@ -120,5 +122,14 @@ Node *node_new(Arena *a, NodeKind kind, int tok0, int tok1);
 void node_append(Node **head, Node *item);
 
 const char *node_kind_name(NodeKind k);
+
+/* Print the tree under n as an indented S-expression (kind, operator,
+ * names, type ranges, the source text of leaves), one node per line; the
+ * same tree always prints the same way.  raw is the RawTok array the
+ * node's token indexes refer to. */
+struct Source;
+struct RawTok;
+void ast_dump(const Node *n, const struct Source *src,
+              const struct RawTok *raw, FILE *out);
 
 #endif /* ASYNCC_AST_H */

@@ -1,0 +1,91 @@
+/*
+ * parse.c - drive the Lemon parser generated from grammar/asyncc.y.
+ *
+ * One parser instance per call: feed the start pseudo-token that selects
+ * what the input is, then every token, then end of input (0).  The first
+ * syntax error or stack overflow stops the feeding, so the user sees one
+ * message, and no token sequence can make the parser loop or crash: the
+ * stack is a fixed array whose overflow is reported as "nesting too deep".
+ */
+#include "parse.h"
+
+#include <stdlib.h>
+
+#include "gram.h"
+#include "parse_state.h"
+
+/* Byte offset at which to report a problem with token `t`. */
+static size_t tok_off(const ParseState *st, PTok t)
+{
+    return st->raw[t.r0].off;
+}
+
+static void report(const ParseState *st, const PTok *toks, int n)
+{
+    if (st->overflow) {
+        /* The token that overflowed is unknown here; the deepest point
+         * reached is near the middle of the input, but the start of the
+         * body is a stable, honest location. */
+        size_t off = n > 0 ? tok_off(st, toks[0]) : 0;
+        diag_error(st->src, off, "nesting too deep");
+    } else if (st->err_eof || n == 0) {
+        size_t off = 0;
+        if (n > 0) {
+            const RawTok *last = &st->raw[toks[n - 1].r1];
+            off = last->off + last->len;
+        }
+        diag_error(st->src, off, "unexpected end of input");
+    } else {
+        const RawTok *r0 = &st->raw[st->err_tok.r0];
+        const RawTok *r1 = &st->raw[st->err_tok.r1];
+        int len = (int)(r1->off + r1->len - r0->off);
+        /* A collapsed token (a whole macro call) can be long: show its
+         * start only. */
+        if (len > 40)
+            len = (int)r0->len;
+        diag_error(st->src, r0->off, "syntax error near '%.*s'", len,
+                   st->src->text + r0->off);
+    }
+}
+
+static Node *run(Arena *a, const Source *src, const RawTok *raw,
+                 const PTok *toks, int n, int start)
+{
+    ParseState st = {0};
+    st.arena = a;
+    st.src = src;
+    st.raw = raw;
+
+    void *p = asyncc_parserAlloc(malloc);
+    if (!p) {
+        diag_error(src, n > 0 ? raw[toks[0].r0].off : 0, "out of memory");
+        return NULL;
+    }
+    PTok none = {0, n > 0 ? toks[0].r0 : 0, n > 0 ? toks[0].r0 : 0};
+    asyncc_parser(p, start, none, &st);
+    for (int i = 0; i < n && !st.error && !st.overflow; i++)
+        asyncc_parser(p, toks[i].kind, toks[i], &st);
+    if (!st.error && !st.overflow)
+        asyncc_parser(p, 0, none, &st);
+    asyncc_parserFree(p, free);
+
+    if (st.error || st.overflow || !st.result) {
+        if (!st.error && !st.overflow)
+            st.err_eof = 1; /* accepted nothing: cannot happen, be safe */
+        report(&st, toks, n);
+        return NULL;
+    }
+    return st.result;
+}
+
+Node *parse_body(Arena *a, const Source *src, const RawTok *raw,
+                 const PTok *toks, int n)
+{
+    return run(a, src, raw, toks, n, TK_START_BODY);
+}
+
+Node *parse_expr(Arena *a, const Source *src, const RawTok *raw,
+                 const PTok *toks, int n)
+{
+    return run(a, src, raw, toks, n, TK_START_EXPR);
+}

@@ -1,0 +1,46 @@
+/*
+ * parse_state.h - what parse.c and the Lemon parser (grammar/asyncc.y)
+ * share: the %extra_argument handed to every reduce action, and the small
+ * value types the grammar's nonterminals carry.  Private to the parser;
+ * other stages see only ast.h and parse.h.
+ */
+#ifndef ASYNCC_PARSE_STATE_H
+#define ASYNCC_PARSE_STATE_H
+
+#include "ast.h"
+#include "lex.h"
+
+typedef struct ParseState {
+    Arena *arena;
+    const Source *src;
+    const RawTok *raw;
+    Node *result;    /* set when the start rule reduces          */
+    int error;       /* a syntax error was seen                  */
+    int overflow;    /* the parser stack overflowed              */
+    int err_eof;     /* the error token was end of input         */
+    PTok err_tok;    /* the token the parser choked on           */
+} ParseState;
+
+/* An inclusive raw token range; t0 < 0 means empty. */
+typedef struct PRange {
+    int t0, t1;
+} PRange;
+
+/* Declaration specifiers: their range and the DECL_* storage bits. */
+typedef struct PSpec {
+    int t0, t1;
+    int storage;
+} PSpec;
+
+/* A list under construction: O(1) append without touching Node fields
+ * that later stages own. */
+typedef struct PList {
+    Node *head, *tail;
+} PList;
+
+/* The Lemon entry points (generated with %name asyncc_parser). */
+void *asyncc_parserAlloc(void *(*mallocProc)(size_t));
+void asyncc_parserFree(void *p, void (*freeProc)(void *));
+void asyncc_parser(void *p, int major, PTok minor, ParseState *st);
+
+#endif

@@ -80,7 +80,9 @@ typedef struct Repl {
     AsyncFn *fn;          /* R_DEFINITION, R_PROTOTYPE                      */
     RawTok *raw;          /* R_RUN: tokens of the operand                   */
     int nraw;
-    CXType result;        /* R_RUN: type of the whole expression            */
+    void *operand;        /* R_RUN: the parsed operand (a Node)            */
+    unsigned top_start;   /* R_RUN: start of the enclosing top-level
+                             declaration (frame types go before it)        */
 } Repl;
 
 typedef struct Front {

@@ -672,10 +672,50 @@ static void collect_body(Collect *cl, AsyncFn *fn)
     free(bc.local_cursors);
 }
 
+typedef struct TopRanges {
+    Front *fe;
+    unsigned *start, *end;
+    int n, cap;
+} TopRanges;
+
+static enum CXChildVisitResult visit_top_range(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    TopRanges *t = d;
+    if (clang_isDeclaration(clang_getCursorKind(c))) {
+        CXSourceRange r = clang_getCursorExtent(c);
+        long s = main_off(t->fe, clang_getRangeStart(r)), e = main_off(t->fe, clang_getRangeEnd(r));
+        if (s >= 0 && e >= 0) {
+            if (t->n == t->cap) {
+                t->cap = t->cap ? t->cap * 2 : 64;
+                t->start = realloc(t->start, sizeof *t->start * (size_t)t->cap);
+                t->end = realloc(t->end, sizeof *t->end * (size_t)t->cap);
+                if (!t->start || !t->end)
+                    exit(1);
+            }
+            t->start[t->n] = (unsigned)s;
+            t->end[t->n++] = (unsigned)e;
+        }
+    }
+    return CXChildVisit_Continue;
+}
+
+/* Start of the top-level declaration that contains `off`. */
+static unsigned top_start_of(const TopRanges *t, unsigned off)
+{
+    unsigned best = 0;
+    for (int i = 0; i < t->n; i++)
+        if (t->start[i] <= off && off < t->end[i] && t->start[i] >= best)
+            best = t->start[i];
+    return best;
+}
+
 /* async_run(...) in ordinary code, and the forms where they may not be. */
 static void check_macros(Collect *cl)
 {
     Front *fe = cl->fe;
+    TopRanges tops = {.fe = fe};
+    clang_visitChildren(clang_getTranslationUnitCursor(fe->tu), visit_top_range, &tops);
     for (int i = 0; i < cl->nmacros; i++) {
         const MacroExp *m = &cl->macros[i];
         int in_async = 0;
@@ -694,10 +734,13 @@ static void check_macros(Collect *cl)
             r.start = m->start;
             r.end = m->end;
             r.nraw = front_tokens(fe, m->start, m->end, &r.raw);
+            r.top_start = top_start_of(&tops, m->start);
             annotate_tokens(cl, &(OffMap){0}, r.raw, r.nraw);
             add_repl(fe, r);
         }
     }
+    free(tops.start);
+    free(tops.end);
 }
 
 /* ------------------------------------------------------------------ */
@@ -773,8 +816,8 @@ int front_parse(Front *fe, const char *path, const char *const *args, int nargs)
         fe->index, path, args, nargs, NULL, 0,
         CXTranslationUnit_DetailedPreprocessingRecord, &fe->tu);
     if (ec != CXError_Success || !fe->tu) {
-        fprintf(stderr, "%s: error: cannot parse (libclang error %d)\n", path, (int)ec);
-        diag_error_at(path, 1, 1, NULL, 0, "cannot read or parse this file");
+        diag_error_at(path, 1, 1, NULL, 0, "cannot read or parse this file (libclang error %d)",
+                      (int)ec);
         return -1;
     }
     fe->mainfile = clang_getFile(fe->tu, path);

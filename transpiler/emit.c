@@ -1,0 +1,308 @@
+/*
+ * emit.c - stage 6: the file back out.
+ *
+ * Everything that is not an async function passes through byte for byte.
+ * An async definition is replaced by its frame struct, init function,
+ * helpers and resume function; an async prototype by nothing (callers use
+ * the frame or the exported NAME__new/__result/__free); async_run(f(x)) by
+ * a statement expression that runs f's frame on a new loop.
+ *
+ * A frame struct must be complete before any frame that embeds it, so
+ * frames are written in dependency order, as early as their first use
+ * needs them.  Lines that come from the .ac file carry a marker (buf.h);
+ * here the markers become #line directives, written only where the
+ * compiler's line count would otherwise be wrong.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lower.h"
+#include "sema.h"
+
+typedef struct Emit {
+    Front *fe;
+    Buf o;
+    const char **ext_done; /* functions whose extern declarations are out */
+    int next_done;
+} Emit;
+
+static LowFn *lowfn(AsyncFn *fn) { return fn->lowered; }
+
+static int mid_line(const Emit *e)
+{
+    return e->o.len && e->o.s[e->o.len - 1] != '\n';
+}
+
+/* Source text [from, to) as it is.  At the start of an output line it is
+ * marked with its .ac line; in the middle of one (after an async_run
+ * replacement) it just continues that line. */
+static void src_chunk(Emit *e, size_t from, size_t to)
+{
+    if (to <= from)
+        return;
+    if (!mid_line(e)) {
+        unsigned line, col;
+        diag_linecol(&e->fe->src, from, &line, &col);
+        buf_mark(&e->o, line);
+    }
+    buf_put(&e->o, e->fe->src.text + from, to - from);
+}
+
+/* "int a0, char *a1" from a function type (names a0, a1 ...). */
+static const char *params_of(Front *fe, CXType ft, const char *const *names, int with_names)
+{
+    int n = ft.kind == CXType_FunctionProto ? clang_getNumArgTypes(ft) : 0;
+    Buf b = {0};
+    for (int i = 0; i < n; i++) {
+        const char *nm = with_names ? (names ? names[i] : arena_printf(fe->arena, "a%d", i)) : "";
+        char *d = front_decl_text(fe->arena, clang_getArgType(ft, (unsigned)i), nm, 0, NULL);
+        buf_printf(&b, "%s%s", i ? ", " : "", d ? d : "int");
+    }
+    char *s = arena_strndup(fe->arena, b.s ? b.s : "", b.len);
+    buf_free(&b);
+    return s;
+}
+
+static const char *ret_text(Front *fe, AsyncFn *g, const char *inner)
+{
+    char *d = front_decl_text(fe->arena, g->ret, inner, 0, NULL);
+    return d ? d : arena_printf(fe->arena, "int %s", inner);
+}
+
+static void extern_decls(Emit *e, AsyncFn *g)
+{
+    for (int i = 0; i < e->next_done; i++)
+        if (!strcmp(e->ext_done[i], g->name))
+            return;
+    e->ext_done = realloc(e->ext_done, sizeof *e->ext_done * (size_t)(e->next_done + 1));
+    if (!e->ext_done)
+        exit(1);
+    e->ext_done[e->next_done++] = g->name;
+    Front *fe = e->fe;
+    const char *ps = params_of(fe, g->type, NULL, 1);
+    buf_printf(&e->o, "/* %s is defined in another file: its frame comes from there. */\n",
+               g->name);
+    buf_printf(&e->o, "ac_coro *%s__new(%s);\n", g->name, *ps ? ps : "void");
+    if (!g->is_void)
+        buf_printf(&e->o, "%s;\n",
+                   ret_text(fe, g, arena_printf(fe->arena, "%s__result(ac_coro *co)", g->name)));
+    buf_printf(&e->o, "void %s__free(ac_coro *co);\n\n", g->name);
+}
+
+/* Frame member names of the parameters, in order. */
+static const char **param_names(AsyncFn *g)
+{
+    const char **n = calloc((size_t)g->nparams + 1, sizeof *n);
+    if (!n)
+        exit(1);
+    for (int i = 0; i < g->nparams; i++)
+        n[i] = g->locals[i].member ? g->locals[i].member : g->locals[i].name;
+    return n;
+}
+
+static void frame_part(Emit *e, AsyncFn *g)
+{
+    LowFn *lf = lowfn(g);
+    if (!lf || lf->frame_done || lf->visiting)
+        return;
+    lf->visiting = 1;
+    for (int i = 0; i < lf->nembeds; i++)
+        frame_part(e, lf->embeds[i]);
+    Front *fe = e->fe;
+    Buf *o = &e->o;
+    char *sig = front_decl_text(fe->arena, g->type, g->name, 0, NULL);
+    buf_printf(o, "/* async %s: its coroutine frame */\n", sig ? sig : g->name);
+    if (lf->types.len)
+        buf_put(o, lf->types.s, lf->types.len);
+    buf_printf(o, "struct %s__frame {\n    ac_coro co;\n", g->name);
+    if (!g->is_void)
+        buf_printf(o, "    %s;\n", ret_text(fe, g, "ret"));
+    if (lf->members.len)
+        buf_put(o, lf->members.s, lf->members.len);
+    if (lf->subs.len) {
+        buf_puts(o, "    union {\n");
+        buf_put(o, lf->subs.s, lf->subs.len);
+        buf_puts(o, "    } sub;\n");
+    }
+    buf_puts(o, "};\n");
+    buf_printf(o, "static void %s__resume(ac_coro *ac_co);\n", g->name);
+    const char **names = param_names(g);
+    const char *ps = params_of(fe, g->type, names, 1);
+    buf_printf(o, "static inline void %s__init(struct %s__frame *ac_f%s%s)\n{\n", g->name,
+               g->name, *ps ? ", " : "", ps);
+    buf_printf(o, "    ac_f->co.resume = %s__resume;\n", g->name);
+    buf_puts(o, "    ac_f->co.state = 0;\n    ac_f->co.flags = 0;\n");
+    for (int i = 0; i < g->nparams; i++)
+        buf_printf(o, "    ac_f->%s = %s;\n", names[i], names[i]);
+    buf_puts(o, "}\n\n");
+    free(names);
+    lf->visiting = 0;
+    lf->frame_done = 1;
+}
+
+static void resume_function(Emit *e, AsyncFn *g)
+{
+    LowFn *lf = lowfn(g);
+    Buf *o = &e->o;
+    buf_printf(o, "static void %s__resume(ac_coro *ac_co)\n{\n", g->name);
+    buf_printf(o, "    struct %s__frame *ac_f = (struct %s__frame *)ac_co;\n", g->name, g->name);
+    if (lf->npoints) {
+        buf_puts(o, "    switch (ac_f->co.state) {\n");
+        for (int k = 1; k <= lf->npoints; k++)
+            buf_printf(o, "    case %d: goto %s%d;\n", k, lf->label, k);
+        buf_puts(o, "    }\n");
+    }
+    buf_put(o, lf->body_text.s ? lf->body_text.s : "", lf->body_text.len);
+    buf_puts(o, "    ac_return(&ac_f->co);\n}\n");
+}
+
+static void exports(Emit *e, AsyncFn *g)
+{
+    Front *fe = e->fe;
+    Buf *o = &e->o;
+    const char **names = param_names(g);
+    const char *ps = params_of(fe, g->type, names, 1);
+    buf_printf(o, "\n/* For callers in other files, which can't see the frame. */\n");
+    buf_printf(o, "ac_coro *%s__new(%s)\n{\n", g->name, *ps ? ps : "void");
+    buf_printf(o, "    struct %s__frame *ac_f = ac_frame_alloc(sizeof *ac_f);\n", g->name);
+    buf_printf(o, "    %s__init(ac_f", g->name);
+    for (int i = 0; i < g->nparams; i++)
+        buf_printf(o, ", %s", names[i]);
+    buf_puts(o, ");\n    return &ac_f->co;\n}\n");
+    if (!g->is_void) {
+        buf_printf(o, "%s\n{\n", ret_text(fe, g, arena_printf(fe->arena, "%s__result(ac_coro *co)", g->name)));
+        buf_printf(o, "    return ((struct %s__frame *)co)->ret;\n}\n", g->name);
+    }
+    buf_printf(o, "void %s__free(ac_coro *co)\n{\n", g->name);
+    buf_printf(o, "    ac_frame_free(co, sizeof(struct %s__frame));\n}\n", g->name);
+    free(names);
+}
+
+static void definition(Emit *e, AsyncFn *g)
+{
+    LowFn *lf = lowfn(g);
+    if (!lf)
+        return;
+    if (mid_line(e))
+        buf_puts(&e->o, "\n");
+    for (int i = 0; i < lf->nexterns; i++)
+        extern_decls(e, lf->externs[i]);
+    frame_part(e, g);
+    for (int i = 0; i < lf->nuses; i++)
+        frame_part(e, lf->uses[i]);
+    if (lf->helpers.len)
+        buf_put(&e->o, lf->helpers.s, lf->helpers.len);
+    resume_function(e, g);
+    if (!g->is_static)
+        exports(e, g);
+}
+
+/* async_run(f(args)) -> a statement expression running f's frame. */
+static const char *run_text(Emit *e, Repl *r, AsyncFn **need)
+{
+    Front *fe = e->fe;
+    Node *call = r->operand;
+    const RawTok *raw = r->raw + 2;
+    AsyncFn *g = NULL;
+    if (call && call->kind == N_CALL && call->a->kind == N_IDENT)
+        g = front_fn_named(fe, fe->src.text + raw[call->a->tok0].off, raw[call->a->tok0].len);
+    if (!g) {
+        diag_error(&fe->src, r->start, "async_run needs a call of an async function");
+        return "0";
+    }
+    *need = g;
+    const char *args = "";
+    if (call->list) {
+        Node *last = call->list;
+        while (last->next)
+            last = last->next;
+        unsigned a = raw[call->list->tok0].off, b = raw[last->tok1].off + raw[last->tok1].len;
+        args = arena_printf(fe->arena, ", %.*s", (int)(b - a), fe->src.text + a);
+    }
+    const char *res = g->is_void ? "(void)0" : "ac_main.ret";
+    if (g->defined_here || g->frame_visible)
+        return arena_printf(fe->arena,
+                            "({ struct %s__frame ac_main; %s__init(&ac_main%s); "
+                            "ac_run(&ac_main.co); %s; })",
+                            g->name, g->name, args, res);
+    const char *take = g->is_void ? "(void)0"
+                                  : arena_printf(fe->arena, "%s__result(ac_main)", g->name);
+    return arena_printf(fe->arena,
+                        "({ ac_coro *ac_main = %s__new(%s); ac_run(ac_main); "
+                        "__typeof__(%s) ac_res = %s; %s__free(ac_main); ac_res; })",
+                        g->name, *args ? args + 2 : "", take, take, g->name);
+}
+
+/* Turn markers into #line directives and write the buffer out. */
+static int write_out(Emit *e, FILE *out, const char *out_path)
+{
+    (void)out_path;
+    const char *s = e->o.s ? e->o.s : "";
+    size_t n = e->o.len;
+    unsigned presumed = 0, want = 0;
+    for (size_t i = 0; i < n;) {
+        const char *nl = memchr(s + i, '\n', n - i);
+        size_t end = nl ? (size_t)(nl - s) + 1 : n;
+        if (s[i] == BUF_MARK) {
+            want = (unsigned)strtoul(s + i + 1, NULL, 10);
+        } else {
+            if (want && want != presumed) {
+                fprintf(out, "#line %u \"", want);
+                for (const char *p = e->fe->src.path; *p; p++) {
+                    if (*p == '"' || *p == '\\')
+                        fputc('\\', out);
+                    fputc(*p, out);
+                }
+                fputs("\"\n", out);
+                presumed = want;
+            }
+            want = 0;
+            fwrite(s + i, 1, end - i, out);
+            if (presumed)
+                presumed++;
+        }
+        i = end;
+    }
+    return ferror(out) ? -1 : 0;
+}
+
+int emit_file(Front *fe, FILE *out, const char *out_path)
+{
+    if (lower_all(fe) < 0)
+        return -1;
+    Emit e = {.fe = fe};
+    buf_printf(&e.o, "/* Generated by asyncc %s from %s: edit that file, not this one. */\n",
+               ASYNCC_VERSION, fe->src.path);
+    buf_puts(&e.o, "#define __ASYNCC_OUTPUT__ 1\n");
+    size_t pos = 0;
+    for (int i = 0; i < fe->nrepls; i++) {
+        Repl *r = &fe->repls[i];
+        if (r->kind == R_RUN) {
+            AsyncFn *g = NULL;
+            const char *t = run_text(&e, r, &g);
+            if (g && r->top_start >= pos) {
+                src_chunk(&e, pos, r->top_start);
+                pos = r->top_start;
+                if (mid_line(&e))
+                    buf_puts(&e.o, "\n");
+                if (g->lowered)
+                    frame_part(&e, g);
+                else if (!g->frame_visible)
+                    extern_decls(&e, g);
+            }
+            src_chunk(&e, pos, r->start);
+            buf_puts(&e.o, t);
+            pos = r->end;
+            continue;
+        }
+        src_chunk(&e, pos, r->start);
+        if (r->kind == R_DEFINITION)
+            definition(&e, r->fn);
+        pos = r->end;
+    }
+    src_chunk(&e, pos, fe->src.len);
+    int rc = diag_count() ? -1 : write_out(&e, out, out_path);
+    buf_free(&e.o);
+    free(e.ext_done);
+    return rc;
+}

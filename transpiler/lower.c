@@ -137,10 +137,15 @@ static const char *member_name(Low *L, const char *want)
     return s;
 }
 
-/* The clang type of an expression node. */
+/* The clang type of an expression node.  `await` expands to nothing for
+ * clang, so its expression ranges start after any leading awaits. */
 static int type_of(Low *L, const Node *e, CXType *t)
 {
-    const RawTok *a = rt(L, e->tok0), *b = rt(L, e->tok1);
+    int t0 = e->tok0;
+    while (t0 < e->tok1 && rt(L, t0)->len == 5 &&
+           !memcmp(L->fe->src.text + rt(L, t0)->off, "await", 5))
+        t0++;
+    const RawTok *a = rt(L, t0), *b = rt(L, e->tok1);
     return front_expr_type(L->fn, a->off, b->off + b->len, t);
 }
 
@@ -404,7 +409,9 @@ static const char *lower_logic(Low *L, Node *e)
         e->a->repl = a;
         return text(L, e);
     }
-    const char *t = temp_of_type(L, (CXType){.kind = CXType_Int}, e);
+    const char *m = member_name(L, arena_printf(L->a, "tmp_%d", ++L->ntemps));
+    buf_printf(&L->lf->members, "    int %s;\n", m);
+    const char *t = arena_printf(L->a, "ac_f->%s", m);
     line(L, "%s = !!(%s);", t, a);
     line(L, "if (%s%s) {", e->kind == N_LOGAND ? "" : "!", t);
     L->depth++;

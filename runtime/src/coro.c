@@ -112,6 +112,8 @@ void ac__enter(void)
 
 void ac__leave(void)
 {
+    if (rt.depth == 0)
+        return; /* unbalanced: ignore rather than wrap around */
     if (--rt.depth == 0)
         drain();
 }

@@ -82,7 +82,9 @@ static inline void ac__coro_init(ac_coro *co, ac_resume_fn resume)
 void ac__enter(void);
 void ac__leave(void);
 
-/* Queue `co` to be resumed by the current driver; never runs it now. */
+/* Queue `co` to be resumed by the current driver; never runs it now.  Only
+ * inside coroutine code or an ac__enter bracket (otherwise nothing would
+ * drain the queue until the next driver runs): elsewhere use ac_wake. */
 void ac__ready(ac_coro *co);
 
 /*

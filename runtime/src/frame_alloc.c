@@ -5,7 +5,8 @@
  * up to 64 KiB (7 classes).  Larger frames go straight to malloc/free.  A
  * freed block goes on its class's free list (the link lives in the block
  * itself), so recursion that goes down and up again reuses the same blocks.
- * The free lists are released at the end of every ac_run.
+ * The free lists are released at the end of every ac_run; outside ac_run
+ * a freed block goes straight back to free().
  *
  * Blocks carry no header: ac_frame_free gets the size back from the caller,
  * which always knows its frame's type.
@@ -76,7 +77,9 @@ void ac_frame_free(void *p, size_t size)
         return;
     bytes_out = bytes_out >= size ? bytes_out - size : 0;
     c = size_class(size, &block);
-    if (c < 0) {
+    /* Outside ac_run (e.g. async_run freeing the root frame of a function
+     * defined in another file) nothing would release the free lists. */
+    if (c < 0 || ac_loop() == NULL) {
         free(p);
         return;
     }

@@ -9,7 +9,7 @@
  *    sleep so the timer handle exists but is idle) makes ac_run return
  *    AC_EDEADLK instead of hanging, and everything is closed afterwards;
  *  - ac_frame_alloc: sizes of every class and beyond, frame_bytes exact,
- *    freed blocks reused.
+ *    freed blocks reused inside ac_run; alloc/free outside ac_run.
  */
 #include "rt_test.h"
 
@@ -134,6 +134,19 @@ static void test_frames(void)
     CHECK_EQ(ac_stats().frame_bytes, 0);
 }
 
+/* The free lists live inside ac_run: run the frame checks as a root. */
+struct frames_root {
+    ac_coro co;
+    int ret;
+};
+
+static void frames_root_resume(ac_coro *co)
+{
+    test_frames();
+    ((struct frames_root *)co)->ret = 1;
+    ac_return(co);
+}
+
 int main(void)
 {
     CHECK(ac_loop() == NULL);
@@ -181,7 +194,19 @@ int main(void)
     CHECK_EQ(ac_run(&sr.co), 0);
     CHECK_EQ(sr.ret, 7);
 
-    test_frames();
+    struct frames_root fr;
+    coro_init(&fr.co, frames_root_resume);
+    fr.ret = 0;
+    CHECK_EQ(ac_run(&fr.co), 0);
+    CHECK_EQ(fr.ret, 1);
+    check_stats_zero();
+
+    /* Outside ac_run, frames work too (async_run allocates the root frame of
+     * a function defined elsewhere before ac_run and frees it after). */
+    void *p = ac_frame_alloc(200);
+    CHECK(p != NULL);
+    CHECK_EQ(ac_stats().frame_bytes, 200);
+    ac_frame_free(p, 200);
     check_stats_zero();
     printf("test_run: ok\n");
     return 0;

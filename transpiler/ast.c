@@ -115,7 +115,6 @@ static const char *op_name(int op)
     case TK_ORASSIGN: return "|=";
     case TK_SIZEOF: return "sizeof";
     case TK_ALIGNOF: return "_Alignof";
-    case TK_REALIMAG: return "__real__/__imag__";
     default: return NULL;
     }
 }
@@ -194,7 +193,11 @@ static void dump(const Node *n, const Source *src, const RawTok *raw,
     fprintf(out, "(%s", node_kind_name(n->kind));
     if (shows_op(n->kind)) {
         const char *op = op_name(n->op);
-        fprintf(out, " '%s'", op ? op : "?");
+        if (n->op == TK_REALIMAG) /* one code for both: show the text */
+            fprintf(out, " '%.*s'", (int)raw[n->tok0].len,
+                    src->text + raw[n->tok0].off);
+        else
+            fprintf(out, " '%s'", op ? op : "?");
     }
     if (n->kind == N_DECL)
         dump_storage(out, n->storage);

@@ -26,6 +26,7 @@ typedef struct Local {
     int is_param;
     int is_static;        /* static or extern: not in the frame           */
     int is_vla;
+    int decays;           /* an array parameter: really a pointer          */
     const char *member;   /* frame member name (set by lower)             */
     int in_frame;         /* set by lower                                  */
 } Local;

@@ -491,6 +491,11 @@ static void add_local(BodyCtx *bc, CXCursor c, int is_param)
     enum CX_StorageClass sc = clang_Cursor_getStorageClass(c);
     l->is_static = sc == CX_SC_Static || sc == CX_SC_Extern;
     l->is_vla = l->type.kind == CXType_VariableArray;
+    l->decays = is_param && (l->type.kind == CXType_ConstantArray ||
+                             l->type.kind == CXType_IncompleteArray ||
+                             l->type.kind == CXType_VariableArray);
+    if (l->decays)
+        l->is_vla = 0;
 }
 
 /* Does the main-file text at `off` spell the identifier `name`? */

@@ -51,6 +51,8 @@ typedef struct Low {
     Loop *loop;
     const char **used; /* frame member names taken */
     int nused, capused;
+    Node **hoisted;    /* type declarations moved to file scope */
+    int nhoisted;
 } Low;
 
 static int reach_ok(Front *fe, AsyncFn *from, AsyncFn *to);
@@ -1097,6 +1099,8 @@ static void stmt_for(Low *L, Node *s)
 static void stmt(Low *L, Node *s)
 {
     Loop lp;
+    if (s->repl) /* hoisted */
+        return;
     leading_comments(L, s->tok0);
     switch (s->kind) {
     case N_BLOCK:
@@ -1247,6 +1251,54 @@ static void stmt(Low *L, Node *s)
 /* The frame                                                           */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Type declarations inside the body (typedefs, struct/union/enum
+ * definitions that declare no variable) move to file scope, just before
+ * the frame struct, so that frame members can have those types.
+ */
+static int is_type_decl(const Node *d)
+{
+    if (d->kind != N_DECL)
+        return 0;
+    if (d->storage & DECL_TYPEDEF)
+        return 1;
+    for (const Node *x = d->list; x; x = x->next)
+        if (x->name >= 0)
+            return 0;
+    return 1;
+}
+
+static void hoist_types(Low *L, Node *s)
+{
+    for (; s; s = s->next) {
+        if (s->kind == N_BLOCK) {
+            hoist_types(L, s->list);
+        } else if (is_type_decl(s) && !s->awaits) {
+            buf_mark(&L->lf->types, line_of_tok(L, s->tok0));
+            buf_printf(&L->lf->types, "%s\n", text(L, s));
+            s->repl = ""; /* stmt() skips it */
+            L->hoisted = realloc(L->hoisted, sizeof *L->hoisted * (size_t)(L->nhoisted + 1));
+            if (!L->hoisted)
+                exit(1);
+            L->hoisted[L->nhoisted++] = s;
+        } else {
+            /* bodies of if/while/for/switch/labels */
+            Node *kids[4] = {s->a, s->b, s->c, s->d};
+            for (int i = 0; i < 4; i++)
+                if (kids[i] && kids[i]->kind == N_BLOCK)
+                    hoist_types(L, kids[i]->list);
+        }
+    }
+}
+
+static int hoisted_at(Low *L, unsigned off)
+{
+    for (int i = 0; i < L->nhoisted; i++)
+        if (off >= rt(L, L->hoisted[i]->tok0)->off && off <= rt(L, L->hoisted[i]->tok1)->off)
+            return 1;
+    return 0;
+}
+
 static void layout_frame(Low *L)
 {
     AsyncFn *fn = L->fn;
@@ -1258,9 +1310,11 @@ static void layout_frame(Low *L)
         if (l->is_static)
             continue;
         l->in_frame = 1;
-        l->member = member_name(L, l->name);
+        l->member = member_name(L, *l->name ? l->name : "unnamed");
         const char *why = NULL;
-        char *d = front_decl_text(L->a, l->type, l->member, 1, &why);
+        char *d = l->decays ? front_decl_text(L->a, clang_getArrayElementType(l->type),
+                                              arena_printf(L->a, "*%s", l->member), 0, &why)
+                            : front_decl_text(L->a, l->type, l->member, 1, &why);
         if (!d) {
             diag_error(&L->fe->src, l->off,
                        "'%s' cannot live in the coroutine frame: its type is %s", l->name,
@@ -1275,7 +1329,7 @@ static void layout_frame(Low *L)
             unsigned off;
             clang_getFileLocation(loc, &f, NULL, NULL, &off);
             if (f && clang_File_isEqual(f, L->fe->mainfile) && off >= fn->body_start &&
-                off < fn->body_end) {
+                off < fn->body_end && !hoisted_at(L, off)) {
                 diag_error(&L->fe->src, l->off,
                            "the type of '%s' is declared inside the async function; "
                            "declare it at file scope so '%s' can live in the frame",
@@ -1306,10 +1360,12 @@ static void lower_one(Front *fe, AsyncFn *fn)
     Low L = {.fe = fe, .fn = fn, .lf = lf, .a = fe->arena, .out = &lf->body_text,
              .depth = 1};
     lf->label = label_prefix(&L);
+    hoist_types(&L, lf->body->list);
     layout_frame(&L);
     for (Node *x = lf->body->list; x; x = x->next)
         stmt(&L, x);
     free(L.used);
+    free(L.hoisted);
 }
 
 void lower_function(Front *fe, AsyncFn *fn, Node *body)

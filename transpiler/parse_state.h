@@ -26,10 +26,13 @@ typedef struct PRange {
     int t0, t1;
 } PRange;
 
-/* Declaration specifiers: their range and the DECL_* storage bits. */
+/* Declaration specifiers: their range, the DECL_* storage bits, and
+ * whether they are attributes only (`__attribute__((fallthrough));` is a
+ * null statement, not a declaration). */
 typedef struct PSpec {
     int t0, t1;
     int storage;
+    int attrs_only;
 } PSpec;
 
 /* A list under construction: O(1) append without touching Node fields

@@ -93,7 +93,13 @@ static int storage_bit(ParseState *st, PTok t)
 
 static PSpec spec_tok(PTok t)
 {
-    PSpec s = {t.r0, t.r1, 0};
+    PSpec s = {t.r0, t.r1, 0, 0};
+    return s;
+}
+
+static PSpec spec_range(PRange r)
+{
+    PSpec s = {r.t0, r.t1, 0, 0};
     return s;
 }
 
@@ -287,9 +293,16 @@ expr_opt(A) ::= expr(E). { A = E; }
 /* ------------------------------------------------------------------
 ** Declarations
 */
+/* Specifiers alone declare a tag (`struct s { ... };`); attributes alone
+** are a statement attribute (`__attribute__((fallthrough));`), which is a
+** null statement as far as control flow is concerned. */
 declaration(A) ::= decl_specs(S) SEMI(E). {
-    A = mk(st, N_DECL, S.t0, E.r1);
-    A->ty0 = S.t0; A->ty1 = S.t1; A->storage = S.storage;
+    if (S.attrs_only) {
+        A = mk(st, N_NULL, S.t0, E.r1);
+    } else {
+        A = mk(st, N_DECL, S.t0, E.r1);
+        A->ty0 = S.t0; A->ty1 = S.t1; A->storage = S.storage;
+    }
 }
 declaration(A) ::= decl_specs(S) init_decls(L) SEMI(E). {
     A = mk(st, N_DECL, S.t0, E.r1);
@@ -305,6 +318,7 @@ declaration(A) ::= decl_specs(S) init_decls(L) SEMI(E). {
 decl_specs(A) ::= decl_spec(S). { A = S; }
 decl_specs(A) ::= decl_specs(L) decl_spec(S). {
     A.t0 = L.t0; A.t1 = S.t1; A.storage = L.storage | S.storage;
+    A.attrs_only = L.attrs_only && S.attrs_only;
 }
 decl_spec(A) ::= STORAGE(T).   { A = spec_tok(T); A.storage = storage_bit(st, T); }
 decl_spec(A) ::= TYPESPEC(T).  { A = spec_tok(T); }
@@ -313,9 +327,9 @@ decl_spec(A) ::= FUNCSPEC(T).  { A = spec_tok(T); }
 decl_spec(A) ::= TYPE_NAME(T). { A = spec_tok(T); }
 decl_spec(A) ::= TYPEOF(T).    { A = spec_tok(T); }
 decl_spec(A) ::= ALIGNAS(T).   { A = spec_tok(T); }
-decl_spec(A) ::= ATTRIBUTE(T). { A = spec_tok(T); }
-decl_spec(A) ::= su_spec(R).   { A.t0 = R.t0; A.t1 = R.t1; A.storage = 0; }
-decl_spec(A) ::= enum_spec(R). { A.t0 = R.t0; A.t1 = R.t1; A.storage = 0; }
+decl_spec(A) ::= ATTRIBUTE(T). { A = spec_tok(T); A.attrs_only = 1; }
+decl_spec(A) ::= su_spec(R).   { A = spec_range(R); }
+decl_spec(A) ::= enum_spec(R). { A = spec_range(R); }
 
 %type init_decls {PList}
 init_decls(A) ::= init_decl(D). { A = list_one(D); }

@@ -1011,6 +1011,10 @@ static void decl(Low *L, Node *d, int as_expr, Buf *expr_out)
             frame = 1;
     }
     if (!frame || (d->storage & (DECL_TYPEDEF | DECL_STATIC | DECL_EXTERN))) {
+        if (d->awaits) /* plain locals initialised from awaits */
+            for (Node *x = d->list; x; x = x->next)
+                if (x->a && x->a->awaits)
+                    x->a->repl = lx(L, x->a);
         if (as_expr)
             buf_puts(expr_out, text(L, d));
         else
@@ -1307,9 +1311,8 @@ static void layout_frame(Low *L)
         member_name(L, reserved[i]);
     for (int i = 0; i < fn->nlocals; i++) {
         Local *l = &fn->locals[i];
-        if (l->is_static)
+        if (!l->in_frame)
             continue;
-        l->in_frame = 1;
         l->member = member_name(L, *l->name ? l->name : "unnamed");
         const char *why = NULL;
         char *d = l->decays ? front_decl_text(L->a, clang_getArrayElementType(l->type),
@@ -1341,6 +1344,219 @@ static void layout_frame(Low *L)
     }
 }
 
+/*
+ * Which locals need the frame.  A local stays a plain C local of the resume
+ * function when no await can separate a write of it from a later read:
+ *
+ *  - it is a parameter, an array, or its address is taken (pointers to it
+ *    may be used after an await), or a macro's body names it, or the
+ *    function uses goto (control may re-enter its scope anywhere): frame;
+ *  - some await in its scope comes after its declaration and some use of
+ *    it comes after that await: frame;
+ *  - a loop inside its scope contains both an await and a use: frame
+ *    (the next iteration reads what the previous one wrote);
+ *  - otherwise it lives on the C stack, so hot loops keep it in a register.
+ *
+ * Source order stands in for execution order within a scope, which is
+ * exact for structured code; goto is the exception handled above.
+ */
+typedef struct Scan {
+    Low *L;
+    unsigned *awaits;      /* offsets of await sites      */
+    int nawaits;
+    unsigned (*loops)[2];  /* loop ranges                 */
+    int nloops;
+    unsigned *decl_end;    /* per local: end of its declarator */
+    unsigned (*scope)[2];  /* per local: its scope         */
+    char *pinned;          /* per local: must be in the frame */
+    int has_goto;
+} Scan;
+
+static unsigned off_end(Low *L, int t) { return rt(L, t)->off + rt(L, t)->len; }
+
+static void push_u(unsigned **a, int *n, unsigned v)
+{
+    *a = realloc(*a, sizeof **a * (size_t)(*n + 1));
+    if (!*a)
+        exit(1);
+    (*a)[(*n)++] = v;
+}
+
+/* The local an lvalue expression is rooted in (x, x.f, x[i], (x)). */
+static int root_local(Low *L, const Node *e)
+{
+    while (e && (e->kind == N_MEMBER && e->op == TK_DOT))
+        e = e->a;
+    while (e && e->kind == N_INDEX)
+        e = e->a;
+    if (e && e->kind == N_IDENT)
+        return front_local_at(L->fn, rt(L, e->tok0)->off);
+    return -1;
+}
+
+static void pin_refs_in(Scan *sc, const Node *n)
+{
+    for (int t = n->tok0; t <= n->tok1; t++) {
+        int li = front_local_at(sc->L->fn, rt(sc->L, t)->off);
+        if (li >= 0)
+            sc->pinned[li] = 1;
+    }
+}
+
+static void scan(Scan *sc, Node *n, unsigned s0, unsigned s1)
+{
+    if (!n)
+        return;
+    Low *L = sc->L;
+    switch (n->kind) {
+    case N_AWAIT:
+        push_u(&sc->awaits, &sc->nawaits, rt(L, n->tok0)->off);
+        break;
+    case N_WHILE:
+    case N_DO:
+    case N_FOR:
+        sc->loops = realloc(sc->loops, sizeof *sc->loops * (size_t)(sc->nloops + 1));
+        if (!sc->loops)
+            exit(1);
+        sc->loops[sc->nloops][0] = rt(L, n->tok0)->off;
+        sc->loops[sc->nloops++][1] = off_end(L, n->tok1);
+        if (n->kind == N_FOR) { /* for (int i...): scope is the for */
+            s0 = rt(L, n->tok0)->off;
+            s1 = off_end(L, n->tok1);
+        }
+        break;
+    case N_BLOCK:
+        s0 = rt(L, n->tok0)->off;
+        s1 = off_end(L, n->tok1);
+        break;
+    case N_DECLARATOR:
+        if (n->name >= 0) {
+            for (int i = 0; i < L->fn->nlocals; i++)
+                if (L->fn->locals[i].off == rt(L, n->name)->off) {
+                    sc->decl_end[i] = off_end(L, n->tok1);
+                    if (n->a)
+                        sc->decl_end[i] = off_end(L, n->a->tok1);
+                    sc->scope[i][0] = s0;
+                    sc->scope[i][1] = s1;
+                }
+        }
+        break;
+    case N_UNARY:
+        if (n->op == TK_AMP) {
+            int li = root_local(L, n->a);
+            if (li >= 0)
+                sc->pinned[li] = 1;
+        }
+        break;
+    case N_GATHER:
+    case N_SPAWN:
+    case N_WITH_TIMEOUT:
+        /* LVALUE = CALL items: the lvalue's address is kept */
+        for (Node *x = n->kind == N_GATHER ? n->list : n->b; x;
+             x = n->kind == N_GATHER ? x->next : NULL)
+            if (x->kind == N_ASSIGN)
+                pin_refs_in(sc, x->a);
+        break;
+    case N_OPAQUE:
+    case N_ASM:
+    case N_MACRO_STMT:
+        pin_refs_in(sc, n);
+        break;
+    case N_GOTO:
+    case N_LABEL:
+        sc->has_goto = 1;
+        break;
+    default:
+        break;
+    }
+    scan(sc, n->a, s0, s1);
+    scan(sc, n->b, s0, s1);
+    scan(sc, n->c, s0, s1);
+    scan(sc, n->d, s0, s1);
+    for (Node *x = n->list; x; x = x->next)
+        scan(sc, x, s0, s1);
+}
+
+static int needs_frame(Scan *sc, int li)
+{
+    Low *L = sc->L;
+    const Local *l = &L->fn->locals[li];
+    if (l->is_param || sc->pinned[li] || sc->has_goto || !sc->decl_end[li] ||
+        l->type.kind == CXType_ConstantArray || l->type.kind == CXType_IncompleteArray)
+        return 1;
+    unsigned s0 = sc->scope[li][0], s1 = sc->scope[li][1], d = sc->decl_end[li];
+    const OffMap *refs = &L->fn->refs;
+    for (int a = 0; a < sc->nawaits; a++) {
+        unsigned w = sc->awaits[a];
+        if (w < s0 || w >= s1)
+            continue;
+        if (w > d) /* an await after the declaration: any use after it? */
+            for (size_t k = 0; k < refs->cap; k++)
+                if (refs->vals[k] == li + 1 && refs->keys[k] > w)
+                    return 1;
+        for (int p = 0; p < sc->nloops; p++) { /* a loop in scope with both */
+            unsigned l0 = sc->loops[p][0], l1 = sc->loops[p][1];
+            if (l0 < s0 || l1 > s1 || w < l0 || w >= l1)
+                continue;
+            for (size_t k = 0; k < refs->cap; k++)
+                if (refs->vals[k] == li + 1 && refs->keys[k] >= l0 && refs->keys[k] < l1)
+                    return 1;
+        }
+    }
+    return 0;
+}
+
+/* One declaration is either all frame or all plain (`int a, b;` is
+ * printed as written or turned into assignments as a whole). */
+static void unify_decls(Low *L, Node *n)
+{
+    if (!n)
+        return;
+    if (n->kind == N_DECL && !(n->storage & (DECL_STATIC | DECL_EXTERN | DECL_TYPEDEF))) {
+        int any = 0;
+        for (Node *x = n->list; x; x = x->next) {
+            const Local *l = x->name >= 0 ? local_named_at(L, x->name) : NULL;
+            any |= l && l->in_frame;
+        }
+        if (any)
+            for (Node *x = n->list; x; x = x->next) {
+                Local *l = x->name >= 0 ? (Local *)local_named_at(L, x->name) : NULL;
+                if (l)
+                    l->in_frame = 1;
+            }
+    }
+    unify_decls(L, n->a);
+    unify_decls(L, n->b);
+    unify_decls(L, n->c);
+    unify_decls(L, n->d);
+    for (Node *x = n->list; x; x = x->next)
+        unify_decls(L, x);
+}
+
+static void decide_frame(Low *L)
+{
+    AsyncFn *fn = L->fn;
+    int n = fn->nlocals;
+    Scan sc = {.L = L};
+    sc.decl_end = calloc((size_t)n + 1, sizeof *sc.decl_end);
+    sc.scope = calloc((size_t)n + 1, sizeof *sc.scope);
+    sc.pinned = calloc((size_t)n + 1, 1);
+    if (!sc.decl_end || !sc.scope || !sc.pinned)
+        exit(1);
+    for (size_t k = 0; k < fn->macro_refs.cap; k++)
+        if (fn->macro_refs.vals[k])
+            sc.pinned[fn->macro_refs.vals[k] - 1] = 1;
+    scan(&sc, L->lf->body, 0, 0);
+    for (int i = 0; i < n; i++)
+        fn->locals[i].in_frame = !fn->locals[i].is_static && needs_frame(&sc, i);
+    unify_decls(L, L->lf->body);
+    free(sc.awaits);
+    free(sc.loops);
+    free(sc.decl_end);
+    free(sc.scope);
+    free(sc.pinned);
+}
+
 /* Choose a resume label prefix no user label starts with. */
 static const char *label_prefix(Low *L)
 {
@@ -1361,6 +1577,7 @@ static void lower_one(Front *fe, AsyncFn *fn)
              .depth = 1};
     lf->label = label_prefix(&L);
     hoist_types(&L, lf->body->list);
+    decide_frame(&L);
     layout_frame(&L);
     for (Node *x = lf->body->list; x; x = x->next)
         stmt(&L, x);

@@ -251,7 +251,9 @@ static int lex_macro_call(Lexer *lx, int i)
             }
         }
     }
-    emit(lx, (lx->r[i].flags & RTF_TYPENAME) ? TK_TYPEOF : TK_MACRO, i, last);
+    /* RTF_TYPENAME is not looked at: for a function-like macro it only
+     * says a type is mentioned somewhere in the expansion. */
+    emit(lx, (lx->r[i].flags & RTF_MACRO_TYPE) ? TK_TYPEOF : TK_MACRO, i, last);
     return last;
 }
 

@@ -34,6 +34,9 @@ enum {
     RTF_MACRO = 1 << 1,    /* an object-like macro name                     */
     RTF_MACRO_FN = 1 << 2, /* starts a function-like macro invocation that
                               ends at raw token macro_last                  */
+    RTF_MACRO_TYPE = 1 << 3, /* with RTF_MACRO_FN: the invocation is a type
+                              name (STACK_OF(X) *p;); optional, lex.c then
+                              makes it a type specifier                    */
 };
 
 typedef struct RawTok {

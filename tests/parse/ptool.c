@@ -9,6 +9,7 @@
  *     //! alias B _Bool    object-like macro expanding to one keyword
  *     //! fnmacros M N     function-like macros (RTF_MACRO_FN)
  *     //! tmacros S        function-like macros that expand to a type
+ *                          (RTF_MACRO_TYPE)
  *     //! expr             parse the rest as an expression (async_run mode)
  *
  * Everything else in the file is the body (braces included) or expression.
@@ -269,7 +270,10 @@ static void flag(const Input *in, RawTok *r, int n)
                     break;
                 }
             }
-            r[i].flags |= RTF_MACRO_FN | (tm ? RTF_TYPENAME : 0);
+            /* like front_clang.c, mark a fn macro whose expansion
+               mentions a type as RTF_TYPENAME too: lex must not care */
+            r[i].flags |= RTF_MACRO_FN | RTF_TYPENAME |
+                          (tm ? RTF_MACRO_TYPE : 0);
         }
     }
 }

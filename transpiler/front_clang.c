@@ -334,7 +334,6 @@ static void note_function(Collect *cl, CXCursor c)
     if (!strcmp(fn->name, "main") && off >= 0) {
         diag_error(&fe->src, (size_t)off, "'main' cannot be async; call async_run from it");
         cl->errors++;
-        return;
     }
     if (off < 0)
         return;
@@ -466,6 +465,17 @@ static int local_index(BodyCtx *bc, CXCursor decl)
     return -1;
 }
 
+/* Does the main-file text at `off` spell the identifier `name`? */
+static int spells(const Front *fe, unsigned off, const char *name)
+{
+    size_t n = strlen(name);
+    if (off + n > fe->src.len || memcmp(fe->src.text + off, name, n))
+        return 0;
+    char c = off + n < fe->src.len ? fe->src.text[off + n] : ' ';
+    return !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+             (c >= '0' && c <= '9'));
+}
+
 static void add_local(BodyCtx *bc, CXCursor c, int is_param)
 {
     AsyncFn *fn = bc->fn;
@@ -490,23 +500,16 @@ static void add_local(BodyCtx *bc, CXCursor c, int is_param)
     l->is_param = is_param;
     enum CX_StorageClass sc = clang_Cursor_getStorageClass(c);
     l->is_static = sc == CX_SC_Static || sc == CX_SC_Extern;
+    /* A variable declared by a macro's expansion is the macro's business:
+     * its text declares it in the output too, so it never joins the frame. */
+    if (off >= 0 && !spells(bc->fe, (unsigned)off, l->name))
+        l->is_static = 1;
     l->is_vla = l->type.kind == CXType_VariableArray;
     l->decays = is_param && (l->type.kind == CXType_ConstantArray ||
                              l->type.kind == CXType_IncompleteArray ||
                              l->type.kind == CXType_VariableArray);
     if (l->decays)
         l->is_vla = 0;
-}
-
-/* Does the main-file text at `off` spell the identifier `name`? */
-static int spells(const Front *fe, unsigned off, const char *name)
-{
-    size_t n = strlen(name);
-    if (off + n > fe->src.len || memcmp(fe->src.text + off, name, n))
-        return 0;
-    char c = off + n < fe->src.len ? fe->src.text[off + n] : ' ';
-    return !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-             (c >= '0' && c <= '9'));
 }
 
 static void note_ref(BodyCtx *bc, CXCursor c)

@@ -125,8 +125,11 @@ static inline int ac_event_wait(ac_event *e) { return e->is_set ? 0 : -EWOULDBLO
  * programs using them still compile (and are checked), but such a program
  * only links against a library that defines them.
  */
+#include <string.h>
 #define AC_READABLE 1
 #define AC_WRITABLE 2
+/* Runtime errors are negated errno values, as libuv's are on Unix. */
+static inline const char *ac_strerror(int err) { return strerror(-err); }
 typedef struct ac_server ac_server;
 typedef struct ac_stream ac_stream;
 int ac_tcp_listen(ac_server **out, const char *host, int port);

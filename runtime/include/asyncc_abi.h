@@ -288,6 +288,9 @@ void ac_with_timeout__init(struct ac_with_timeout__frame *f, uint64_t ms,
  * report failures as negative libuv error codes.
  */
 
+/* The message for a runtime error code (uv_strerror; works erased too). */
+const char *ac_strerror(int err);
+
 /* Readiness bits for ac_poll_fd (the same values as libuv's). */
 #define AC_READABLE UV_READABLE
 #define AC_WRITABLE UV_WRITABLE

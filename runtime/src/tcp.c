@@ -311,13 +311,32 @@ void ac_read__init(struct ac_read__frame *f, ac_stream *s, void *buf,
 
 /* ---- ac_write ---------------------------------------------------------------- */
 
+static void write_cb(uv_write_t *req, int status);
+
+/* Queue the next piece (libuv buffers are at most 4 GiB; we use 2 GiB). */
+static int write_piece(struct ac_write__frame *f, size_t off)
+{
+    size_t n = f->len - off;
+    f->ubuf = uv_buf_init((char *)f->buf + off,
+                          n > 0x7fffffffu ? 0x7fffffffu : (unsigned)n);
+    return uv_write(&f->req, (uv_stream_t *)&f->s->tcp, &f->ubuf, 1,
+                    write_cb);
+}
+
 static void write_cb(uv_write_t *req, int status)
 {
     struct ac_write__frame *f =
         AC__CONTAINER_OF(req, struct ac_write__frame, req);
+    size_t done = (size_t)(f->ubuf.base - (char *)f->buf) + f->ubuf.len;
+    int cancelled = ac_task_cancelled(f->co.task);
+
+    if (status == 0 && !cancelled && done < f->len) {
+        status = write_piece(f, done);
+        if (status == 0)
+            return; /* the next piece is queued */
+    }
     f->pending = 0;
-    finish_int(&f->co, &f->ret,
-               ac_task_cancelled(f->co.task) ? AC_ECANCELED : status);
+    finish_int(&f->co, &f->ret, cancelled ? AC_ECANCELED : status);
 }
 
 /* libuv cannot take back a queued write; closing the stream makes its
@@ -367,10 +386,7 @@ static void write_resume(ac_coro *co)
         ac_return(co);
         return;
     }
-    f->ubuf = uv_buf_init((char *)f->buf + off, (unsigned)(f->len - off));
-    if (f->len - off > 0x7fffffffu)
-        f->ubuf.len = 0x7fffffffu; /* the rest goes in a later round */
-    r = uv_write(&f->req, st, &f->ubuf, 1, write_cb);
+    r = write_piece(f, off);
     if (r < 0) {
         f->ret = r;
         ac_return(co);

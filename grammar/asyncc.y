@@ -127,7 +127,7 @@ static PRange range(int t0, int t1)
 ** readability; ILLEGAL is produced for punctuation C does not have and
 ** appears in no rule, so it is always a syntax error. */
 %token START_BODY START_EXPR ILLEGAL.
-%token IDENT TYPE_NAME CONST STRING MACRO OPAQUE.
+%token IDENT TYPE_NAME CONST STRING MACRO MACRO_END OPAQUE.
 %token TYPESPEC QUALIFIER STORAGE FUNCSPEC TYPEOF ALIGNAS ATTRIBUTE ASM
        STATIC_ASSERT STRUCT UNION ENUM.
 %token IF ELSE WHILE DO FOR SWITCH CASE DEFAULT GOTO BREAK CONTINUE RETURN.
@@ -152,7 +152,7 @@ static PRange range(int t0, int t1)
 **   casts the call).
 ** HIGH: rules that must be reduced whatever follows: `sizeof (T)` (so
 **   `sizeof (T) - 1` is not a sizeof of a cast) and a function-like macro
-**   invocation used as an expression.
+**   invocation used as an expression; also see MACRO_END below.
 */
 %nonassoc SEMI.
 %nonassoc LOWER_THAN_ELSE.
@@ -284,6 +284,14 @@ stmt(A) ::= MACRO(M) stmt(S). {
     Node *m = mk(st, N_OPAQUE, M.r0, M.r1);
     A = mk(st, N_MACRO_STMT, M.r0, S->tok1);
     A->a = m; A->c = S;
+}
+
+/* A macro invocation right before `}` whose expansion is a whole statement,
+** `;` included (`PNG_UNUSED(x) }`): an N_MACRO_STMT with no statement c.
+** lex.c gives such a call its own token so this needs no lookahead. */
+stmt(A) ::= MACRO_END(M). [HIGH] {
+    A = mk(st, N_MACRO_STMT, M.r0, M.r1);
+    A->a = mk(st, N_OPAQUE, M.r0, M.r1);
 }
 
 %type expr_opt {Node *}
@@ -531,6 +539,13 @@ aexpr(A) ::= CONST(T).  { A = mk(st, N_CONST, T.r0, T.r1); }
 aexpr(A) ::= strings(S). { A = mk(st, N_STRING, S.t0, S.t1); }
 aexpr(A) ::= OPAQUE(T). { A = mk(st, N_OPAQUE, T.r0, T.r1); }
 aexpr(A) ::= MACRO(T). [HIGH] { A = mk(st, N_OPAQUE, T.r0, T.r1); }
+/* `{M(1), M(2)}`: the last item of an initializer is a MACRO_END too.
+** After a statement-like MACRO, LALR merges the follow sets of every
+** statement context, so this rule and `stmt ::= MACRO_END` seem to collide
+** on tokens that can start a statement; lex.c only makes MACRO_END before
+** `}`, so those never occur, and the precedences (SEMI lowest, HIGH
+** highest) just pick the statement to silence lemon. */
+aexpr(A) ::= MACRO_END(T). [SEMI] { A = mk(st, N_OPAQUE, T.r0, T.r1); }
 aexpr(A) ::= LP(L) expr(E) RP(R). {
     A = E; A->tok0 = L.r0; A->tok1 = R.r1;
 }

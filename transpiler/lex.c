@@ -252,8 +252,15 @@ static int lex_macro_call(Lexer *lx, int i)
         }
     }
     /* RTF_TYPENAME is not looked at: for a function-like macro it only
-     * says a type is mentioned somewhere in the expansion. */
-    emit(lx, (lx->r[i].flags & RTF_MACRO_TYPE) ? TK_TYPEOF : TK_MACRO, i, last);
+     * says a type is mentioned somewhere in the expansion.  A call right
+     * before `}` is a MACRO_END: there, it can only be a whole statement
+     * (or the last item of an initializer). */
+    int kind = TK_MACRO;
+    if (lx->r[i].flags & RTF_MACRO_TYPE)
+        kind = TK_TYPEOF;
+    else if (is_punct(lx, last + 1, "}") || is_punct(lx, last + 1, "%>"))
+        kind = TK_MACRO_END;
+    emit(lx, kind, i, last);
     return last;
 }
 
@@ -285,9 +292,19 @@ static int lex_word(Lexer *lx, int i)
     if ((t->flags & RTF_MACRO) && t->alias) {
         s = t->alias; /* bool -> _Bool, static_assert -> _Static_assert */
         len = strlen(s);
+        if (len == 0)
+            return i; /* expands to nothing: `#define local` */
+        /* An expansion that is one whole collapsed construct, e.g.
+         * `#define UNUSED __attribute__((unused))`: the front end gives
+         * its first keyword as alias; the macro name is the token. */
+        k = LOOKUP(collapsers, s, len);
+        if (k && k != TK_TYPEOF && k != TK_ALIGNAS && k != TK_STATIC_ASSERT)
+            return (emit(lx, k, i, i), i);
     }
     if (len == 13 && memcmp(s, "__extension__", 13) == 0)
         return i; /* no token at all */
+    if (len == 7 && memcmp(s, "_Pragma", 7) == 0 && is_punct(lx, i + 1, "("))
+        return match_paren(lx, i + 1); /* a pragma is no statement */
     if (len == 7 && memcmp(s, "_Atomic", 7) == 0) {
         if (is_punct(lx, i + 1, "("))
             return collapse(lx, i, TK_TYPEOF); /* _Atomic(T): a type */
@@ -334,6 +351,14 @@ int lex_tokens(Arena *a, const Source *src, const RawTok *r, int n,
             emit(&lx, is_string_literal(&lx, i) ? TK_STRING : TK_CONST, i, i);
             break;
         case RT_PUNCT: {
+            /* A body's raw tokens include directive lines and the tokens
+             * of inactive #if branches alike: nothing here could tell
+             * them apart, so refuse instead of guessing. */
+            if (raw_is(src, t, "#") || raw_is(src, t, "%:")) {
+                diag_error(src, t->off, "preprocessor directive inside an "
+                           "async function body is not supported");
+                return -1;
+            }
             int k = LOOKUP(puncts, text_of(&lx, i), t->len);
             emit(&lx, k ? k : TK_ILLEGAL, i, i);
             break;

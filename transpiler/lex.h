@@ -46,7 +46,10 @@ typedef struct RawTok {
     int macro_last;      /* RTF_MACRO_FN: index of the closing ')'         */
     const char *alias;   /* RTF_MACRO whose expansion is one keyword
                             (bool -> _Bool, static_assert -> _Static_assert):
-                            that keyword; else NULL                        */
+                            that keyword; else NULL.  Also (optional): ""
+                            for an empty expansion (the token is dropped),
+                            "__attribute__" / "asm" for an expansion that
+                            is exactly one such construct                  */
 } RawTok;
 
 /* One parser token: its TK_* code and the raw tokens it stands for. */

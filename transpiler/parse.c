@@ -43,8 +43,19 @@ static void report(const ParseState *st, const PTok *toks, int n)
          * start only. */
         if (len > 40)
             len = (int)r0->len;
-        diag_error(st->src, r0->off, "syntax error near '%.*s'", len,
-                   st->src->text + r0->off);
+        /* After an object-like macro the likely cause is an expansion
+         * that is not a whole expression or type (`#define CAST (T *)`):
+         * say so, the parser never sees expansions. */
+        int m = st->err_tok.r0 - 1;
+        if (m >= 0 && (st->raw[m].flags & RTF_MACRO) && !st->raw[m].alias)
+            diag_error(st->src, r0->off,
+                       "syntax error near '%.*s' (after macro '%.*s', which "
+                       "is read unexpanded, as a name)", len,
+                       st->src->text + r0->off, (int)st->raw[m].len,
+                       st->src->text + st->raw[m].off);
+        else
+            diag_error(st->src, r0->off, "syntax error near '%.*s'", len,
+                       st->src->text + r0->off);
     }
 }
 

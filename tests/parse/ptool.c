@@ -7,6 +7,7 @@
  *     //! types T U        identifiers that name types (RTF_TYPENAME)
  *     //! macros X         object-like macros (RTF_MACRO)
  *     //! alias B _Bool    object-like macro expanding to one keyword
+ *     //! alias E          object-like macro expanding to nothing
  *     //! fnmacros M N     function-like macros (RTF_MACRO_FN)
  *     //! tmacros S        function-like macros that expand to a type
  *                          (RTF_MACRO_TYPE)
@@ -82,8 +83,8 @@ static void directive(Input *in, char *line, size_t len)
     if (!strcmp(kind, "alias")) {
         char *name = strtok_r(NULL, " \t", &save);
         char *kw = strtok_r(NULL, " \t", &save);
-        if (name && kw)
-            names_add(&in->macros, name, kw);
+        if (name) /* no keyword: the macro expands to nothing */
+            names_add(&in->macros, name, kw ? kw : "");
         return;
     }
     Names *ns = !strcmp(kind, "types")      ? &in->types

@@ -1,0 +1,342 @@
+/*
+ * cbodies.c - run the parser over every function body of ordinary C files.
+ *
+ *     cbodies [-v] FILE.c... [-- clang args]
+ *
+ * Real C is the best test of a C grammar.  For each function definition in
+ * each file, the body's tokens are collected with libclang the way
+ * front_clang.c does (type names from annotated TypeRefs, macro
+ * invocations from the preprocessing record), then lexed and parsed.  A
+ * body the parser rejects is reported through diag; the exit status is 1
+ * if any was.  Files libclang itself cannot parse are skipped (they are not
+ * valid C, so the parser owes them nothing).  -v prints each function's
+ * name and its node count.
+ */
+#include <clang-c/Index.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+#include "diag.h"
+#include "lex.h"
+#include "parse.h"
+
+typedef struct Macro {
+    unsigned start, end;
+    int fnlike;
+    int words_only; /* expansion is identifiers/keywords/'*' only */
+    char *alias;
+} Macro;
+
+typedef struct Ctx {
+    CXTranslationUnit tu;
+    CXFile file;
+    Source src;
+    Macro *macros;
+    int nmacros, capmacros;
+    int bodies, failed, skipped, verbose;
+    int pass; /* 1: macros only; 2: bodies (every macro is known by then) */
+} Ctx;
+
+static long off_in_file(Ctx *c, CXSourceLocation loc)
+{
+    CXFile f;
+    unsigned off;
+    clang_getSpellingLocation(loc, &f, NULL, NULL, &off);
+    return f && clang_File_isEqual(f, c->file) ? (long)off : -1;
+}
+
+/* Could this expansion be a type name (`off_t`, `unsigned long`)?  1: words
+ * and stars; 2: keywords only, a type for sure. */
+static int words_only(Ctx *c, CXToken *t, unsigned n)
+{
+    int keywords = 1;
+    for (unsigned i = 0; i < n; i++) {
+        keywords &= clang_getTokenKind(t[i]) == CXToken_Keyword;
+        CXTokenKind k = clang_getTokenKind(t[i]);
+        if (k == CXToken_Punctuation) {
+            CXString sp = clang_getTokenSpelling(c->tu, t[i]);
+            int star = !strcmp(clang_getCString(sp), "*");
+            clang_disposeString(sp);
+            if (!star)
+                return 0;
+        } else if (k != CXToken_Keyword && k != CXToken_Identifier) {
+            return 0;
+        }
+    }
+    return keywords ? 2 : 1;
+}
+
+static void note_macro(Ctx *c, CXCursor cur)
+{
+    CXSourceRange r = clang_getCursorExtent(cur);
+    long s = off_in_file(c, clang_getRangeStart(r));
+    long e = off_in_file(c, clang_getRangeEnd(r));
+    if (s < 0 || e < 0)
+        return;
+    Macro m = {.start = (unsigned)s, .end = (unsigned)e};
+    CXCursor def = clang_getCursorReferenced(cur);
+    if (!clang_Cursor_isNull(def)) {
+        m.fnlike = clang_Cursor_isMacroFunctionLike(def);
+        CXToken *toks;
+        unsigned n;
+        clang_tokenize(c->tu, clang_getCursorExtent(def), &toks, &n);
+        CXString sp = clang_getTokenSpelling(c->tu, toks[n > 1 ? 1 : 0]);
+        const char *t1 = clang_getCString(sp);
+        if (!m.fnlike && n == 1)
+            m.alias = strdup(""); /* empty expansion */
+        else if (!m.fnlike && n == 2 &&
+                 clang_getTokenKind(toks[1]) == CXToken_Keyword)
+            m.alias = strdup(t1);
+        else if (!m.fnlike && n > 2 && !strcmp(t1, "__attribute__"))
+            m.alias = strdup(t1);
+        else if (!m.fnlike && n >= 2)
+            m.words_only = words_only(c, toks + 1, n - 1);
+        clang_disposeString(sp);
+        clang_disposeTokens(c->tu, toks, n);
+    }
+    if (c->nmacros == c->capmacros) {
+        c->capmacros = c->capmacros ? 2 * c->capmacros : 64;
+        c->macros = realloc(c->macros, sizeof *c->macros * c->capmacros);
+    }
+    c->macros[c->nmacros++] = m;
+}
+
+static const Macro *macro_at(const Ctx *c, unsigned off)
+{
+    for (int i = 0; i < c->nmacros; i++)
+        if (c->macros[i].start == off)
+            return &c->macros[i];
+    return NULL;
+}
+
+static enum CXChildVisitResult find_body(CXCursor cur, CXCursor parent,
+                                         CXClientData data)
+{
+    (void)parent;
+    if (clang_getCursorKind(cur) == CXCursor_CompoundStmt) {
+        *(CXCursor *)data = cur;
+        return CXChildVisit_Break;
+    }
+    return CXChildVisit_Continue;
+}
+
+typedef struct Refs {
+    Ctx *c;
+    unsigned *offs;
+    int n, cap;
+} Refs;
+
+/* Where TypeRefs expand: a TypeRef inside an object-like macro's expansion
+ * lands on the macro name, which is how front_clang.c finds type macros. */
+static enum CXChildVisitResult find_typerefs(CXCursor cur, CXCursor parent,
+                                             CXClientData data)
+{
+    (void)parent;
+    Refs *r = data;
+    if (clang_getCursorKind(cur) == CXCursor_TypeRef) {
+        CXFile f;
+        unsigned off;
+        clang_getExpansionLocation(clang_getCursorLocation(cur), &f, NULL,
+                                   NULL, &off);
+        if (f && clang_File_isEqual(f, r->c->file)) {
+            if (r->n == r->cap) {
+                r->cap = r->cap ? 2 * r->cap : 64;
+                r->offs = realloc(r->offs, sizeof *r->offs * r->cap);
+            }
+            r->offs[r->n++] = off;
+        }
+    }
+    return CXChildVisit_Recurse;
+}
+
+static int count_nodes(const Node *n)
+{
+    if (!n)
+        return 0;
+    int k = 1 + count_nodes(n->a) + count_nodes(n->b) + count_nodes(n->c) +
+            count_nodes(n->d);
+    for (const Node *l = n->list; l; l = l->next)
+        k += count_nodes(l);
+    return k;
+}
+
+static void parse_function(Ctx *c, CXCursor fn, CXCursor body)
+{
+    CXToken *toks;
+    unsigned n;
+    clang_tokenize(c->tu, clang_getCursorExtent(body), &toks, &n);
+    CXCursor *curs = calloc(n ? n : 1, sizeof *curs);
+    clang_annotateTokens(c->tu, toks, n, curs);
+    RawTok *raw = calloc(n ? n : 1, sizeof *raw);
+    int m = 0;
+    for (unsigned i = 0; i < n; i++) {
+        CXTokenKind k = clang_getTokenKind(toks[i]);
+        CXSourceRange r = clang_getTokenExtent(c->tu, toks[i]);
+        long s = off_in_file(c, clang_getRangeStart(r));
+        long e = off_in_file(c, clang_getRangeEnd(r));
+        if (k == CXToken_Comment || s < 0 || e < 0)
+            continue;
+        RawTok *t = &raw[m++];
+        t->off = (unsigned)s;
+        t->len = (unsigned)(e - s);
+        t->ckind = (unsigned char)k;
+        t->macro_last = -1;
+        if (k == CXToken_Identifier &&
+            clang_getCursorKind(curs[i]) == CXCursor_TypeRef)
+            t->flags |= RTF_TYPENAME;
+    }
+    Refs refs = {c, NULL, 0, 0};
+    clang_visitChildren(body, find_typerefs, &refs);
+    for (int i = 0; i < m; i++) {
+        const Macro *mac = raw[i].ckind == RT_IDENT ? macro_at(c, raw[i].off)
+                                                    : NULL;
+        if (!mac)
+            continue;
+        if (mac->fnlike) {
+            int j = i;
+            while (j + 1 < m && raw[j + 1].off < mac->end)
+                j++;
+            raw[i].flags |= RTF_MACRO_FN;
+            raw[i].macro_last = j;
+        } else {
+            raw[i].flags |= RTF_MACRO;
+            raw[i].alias = mac->alias;
+            if (mac->words_only == 2)
+                raw[i].flags |= RTF_TYPENAME;
+            for (int k = 0; mac->words_only && k < refs.n; k++)
+                if (refs.offs[k] == raw[i].off)
+                    raw[i].flags |= RTF_TYPENAME;
+        }
+    }
+    free(refs.offs);
+    /* Directives inside a body are refused by design (lex.c). */
+    for (int i = 0; i < m; i++) {
+        if (raw[i].ckind == RT_PUNCT && raw_is(&c->src, &raw[i], "#")) {
+            c->skipped++;
+            goto out;
+        }
+    }
+    Arena a = {0};
+    PTok *pt;
+    int npt;
+    Node *root = NULL;
+    if (lex_tokens(&a, &c->src, raw, m, &pt, &npt) == 0)
+        root = parse_body(&a, &c->src, raw, pt, npt);
+    c->bodies++;
+    if (!root)
+        c->failed++;
+    if (c->verbose) {
+        CXString name = clang_getCursorSpelling(fn);
+        printf("%s: %s %d\n", clang_getCString(name), root ? "ok" : "FAILED",
+               count_nodes(root));
+        clang_disposeString(name);
+    }
+    arena_free(&a);
+out:
+    free(raw);
+    free(curs);
+    clang_disposeTokens(c->tu, toks, n);
+}
+
+static enum CXChildVisitResult visit_top(CXCursor cur, CXCursor parent,
+                                         CXClientData data)
+{
+    (void)parent;
+    Ctx *c = data;
+    enum CXCursorKind k = clang_getCursorKind(cur);
+    if (c->pass == 1 && k == CXCursor_MacroExpansion)
+        note_macro(c, cur);
+    if (c->pass == 2 && k == CXCursor_FunctionDecl && clang_isCursorDefinition(cur) &&
+        off_in_file(c, clang_getCursorLocation(cur)) >= 0) {
+        CXCursor body = clang_getNullCursor();
+        clang_visitChildren(cur, find_body, &body);
+        if (!clang_Cursor_isNull(body))
+            parse_function(c, cur, body);
+    }
+    return CXChildVisit_Continue;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    *len = fread(s, 1, (size_t)n, f);
+    s[*len] = '\0';
+    fclose(f);
+    return s;
+}
+
+static int has_errors(CXTranslationUnit tu)
+{
+    for (unsigned i = 0; i < clang_getNumDiagnostics(tu); i++) {
+        CXDiagnostic d = clang_getDiagnostic(tu, i);
+        int bad = clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error;
+        clang_disposeDiagnostic(d);
+        if (bad)
+            return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int verbose = 0, nfiles = 0, dash = argc;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--")) {
+            dash = i;
+            break;
+        }
+    const char *cargs[64] = {"-std=gnu11"};
+    int ncargs = 1;
+    for (int i = dash + 1; i < argc && ncargs < 64; i++)
+        cargs[ncargs++] = argv[i];
+    CXIndex idx = clang_createIndex(0, 0);
+    int failed = 0, bodies = 0, skipped = 0;
+    for (int i = 1; i < dash; i++) {
+        if (!strcmp(argv[i], "-v")) {
+            verbose = 1;
+            continue;
+        }
+        Ctx c = {0};
+        c.verbose = verbose;
+        c.src.path = argv[i];
+        c.src.text = slurp(argv[i], &c.src.len);
+        if (!c.src.text) {
+            perror(argv[i]);
+            return 2;
+        }
+        c.tu = clang_parseTranslationUnit(
+            idx, argv[i], cargs, ncargs, NULL, 0,
+            CXTranslationUnit_DetailedPreprocessingRecord);
+        nfiles++;
+        if (!c.tu || has_errors(c.tu)) {
+            fprintf(stderr, "%s: skipped (libclang reports errors)\n",
+                    argv[i]);
+        } else {
+            c.file = clang_getFile(c.tu, argv[i]);
+            for (c.pass = 1; c.pass <= 2; c.pass++)
+                clang_visitChildren(clang_getTranslationUnitCursor(c.tu),
+                                    visit_top, &c);
+        }
+        failed += c.failed;
+        bodies += c.bodies;
+        skipped += c.skipped;
+        for (int k = 0; k < c.nmacros; k++)
+            free(c.macros[k].alias);
+        free(c.macros);
+        free((char *)c.src.text);
+        if (c.tu)
+            clang_disposeTranslationUnit(c.tu);
+    }
+    clang_disposeIndex(idx);
+    printf("%d files, %d function bodies, %d rejected, %d with directives "
+           "skipped\n", nfiles, bodies, failed, skipped);
+    return failed ? 1 : 0;
+}

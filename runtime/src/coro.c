@@ -227,16 +227,59 @@ int ac_cancelled(void)
     return ac_task_cancelled(rt.current);
 }
 
+/*
+ * Cancellation spreads downwards: a gather's hook cancels its children,
+ * whose leaves may be gathers too, and so on, as deep as tasks nest.  To
+ * keep that off the C stack, only the outermost ac_task_cancel calls hooks;
+ * a nested call marks its task and leaves it on a worklist (`cq`) that the
+ * outermost call empties.  Nothing runs in between (wake-ups are queued),
+ * so a task's leaf cannot change while it waits on the list.
+ */
+static struct {
+    ac_task **v;
+    size_t len, cap;
+    int active;
+} cq;
+
+static int cq_push(ac_task *t)
+{
+    if (cq.len == cq.cap) {
+        size_t ncap = cq.cap ? cq.cap * 2 : 64;
+        ac_task **n = realloc(cq.v, ncap * sizeof *n);
+        if (n == NULL)
+            return UV_ENOMEM;
+        cq.v = n;
+        cq.cap = ncap;
+    }
+    cq.v[cq.len++] = t;
+    return 0;
+}
+
+static void cancel_leaf(ac_task *t)
+{
+    if (t->leaf != NULL && t->leaf_cancel != NULL)
+        t->leaf_cancel(t->leaf);
+}
+
 void ac_task_cancel(ac_task *t)
 {
     if (t == NULL || (t->flags & (AC_TASK_CANCELLED | AC_TASK_DONE)))
         return;
     t->flags |= AC_TASK_CANCELLED;
-    /* The bracket makes every wake-up the hook causes a queued one: the
-     * leaf completes after the canceller is done, never inside it. */
+    if (cq.active && cq_push(t) == 0)
+        return; /* the outermost call will cancel its leaf */
+    /* The bracket makes every wake-up a hook causes a queued one: the leaf
+     * completes after the canceller is done, never inside it. */
     ac__enter();
-    if (t->leaf != NULL && t->leaf_cancel != NULL)
-        t->leaf_cancel(t->leaf);
+    if (cq.active) {
+        cancel_leaf(t); /* worklist out of memory: recurse instead */
+    } else {
+        cq.active = 1;
+        cancel_leaf(t);
+        while (cq.len > 0)
+            cancel_leaf(cq.v[--cq.len]);
+        cq.active = 0;
+    }
     ac__leave();
 }
 
@@ -276,6 +319,10 @@ void ac__coro_reset(void)
 {
     free(rt.ring);
     rt.ring = NULL;
+    free(cq.v);
+    cq.v = NULL;
+    cq.len = cq.cap = 0;
+    cq.active = 0;
     rt.cap = rt.head = rt.len = 0;
     rt.depth = 0;
     rt.current = NULL;

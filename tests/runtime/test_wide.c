@@ -9,6 +9,8 @@
  *            return r + n; }
  *     every level is a child task started from inside its parent's start;
  *     the C stack must stay bounded (the ready queue takes over);
+ *     and again 200,000 deep with the bottom cancelling the main task
+ *     (cancellation goes down every level without deep C recursion);
  *  3. a task cancelled from a plain libuv callback (a uv_timer_t the test
  *     opens on ac_loop()): the sleeping victim returns AC_ECANCELED.
  */
@@ -153,6 +155,9 @@ struct nest {
 };
 
 static size_t max_live_tasks;
+static int cancel_from_bottom;
+static ac_task *main_task;
+static long cancelled_levels;
 static uintptr_t sp_min = UINTPTR_MAX, sp_max;
 
 static void note_stack(void)
@@ -183,6 +188,8 @@ s0:
     f->r = 0;
     if (f->n == 0) {
         max_live_tasks = ac_stats().live_tasks;
+        if (cancel_from_bottom)
+            ac_task_cancel(main_task);
         goto out;
     }
     f->g1.child = ac_frame_alloc(sizeof *f->g1.child);
@@ -196,13 +203,50 @@ s0:
     if (ac_await(&f->co, &f->g1.g.co, 1))
         return;
 s1:
-    CHECK_EQ(f->g1.g.ret, 0);
+    if (cancel_from_bottom) {
+        /* every level's task was cancelled: results are discarded */
+        CHECK_EQ(f->g1.g.ret, AC_ECANCELED);
+        CHECK(f->g1.ch[0].task.flags & AC_TASK_CANCELLED);
+        CHECK_EQ(f->r, 0);
+        cancelled_levels++;
+    } else {
+        CHECK_EQ(f->g1.g.ret, 0);
+    }
     /* the child's task is a child of ours */
     CHECK(f->g1.ch[0].task.parent == f->co.task);
     ac_frame_free(f->g1.child, sizeof *f->g1.child);
 out:
     f->ret = f->r + f->n;
     ac_return(co);
+}
+
+/* The root of the nested run: remembers the main task first. */
+static void nest_root_resume(ac_coro *co)
+{
+    if (co->state == 0)
+        main_task = ac_current_task();
+    nest_resume(co);
+}
+
+/*
+ * 200,000 nested gathers, and the bottom cancels the main task: the cancel
+ * goes down through every level's gather to every child task, which must
+ * not take one C stack frame per level either.
+ */
+#define NEST_CANCEL 200000
+
+static void test_nest_cancel(void)
+{
+    struct nest r;
+    coro_init(&r.co, nest_root_resume);
+    r.n = NEST_CANCEL;
+    cancel_from_bottom = 1;
+    cancelled_levels = 0;
+    CHECK_EQ(ac_run(&r.co), 0);
+    cancel_from_bottom = 0;
+    CHECK_EQ(cancelled_levels, NEST_CANCEL);
+    CHECK_EQ(r.ret, NEST_CANCEL); /* r stayed 0: only its own n */
+    check_stats_zero();
 }
 
 static void test_nest(void)
@@ -310,6 +354,7 @@ int main(void)
 {
     test_wide();
     test_nest();
+    test_nest_cancel();
     test_raw_cancel();
     printf("test_wide: ok\n");
     return 0;

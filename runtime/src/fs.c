@@ -24,8 +24,8 @@ static void finish(ac_coro *co)
     ac__leave();
 }
 
-/* Both frames keep their request at a different offset; the cancel hook
- * only needs the request and the phase. */
+/* The cancel hook of both leaves: take the request in flight back, unless
+ * it is the close (which must happen, or the descriptor leaks). */
 static void cancel_req(uv_fs_t *req, int phase)
 {
     if (phase != FS_CLOSE)
@@ -40,6 +40,7 @@ static void rf_cb(uv_fs_t *req);
 static int rf_read_more(struct ac_read_file__frame *f)
 {
     uv_buf_t b;
+    size_t room;
     if (f->size + 1 >= f->cap) {
         size_t ncap = f->cap < 4096 ? 4096 : f->cap * 2;
         char *n = realloc(f->buf, ncap);
@@ -48,7 +49,9 @@ static int rf_read_more(struct ac_read_file__frame *f)
         f->buf = n;
         f->cap = ncap;
     }
-    b = uv_buf_init(f->buf + f->size, (unsigned)(f->cap - 1 - f->size));
+    room = f->cap - 1 - f->size;
+    b = uv_buf_init(f->buf + f->size,
+                    room > 0x40000000u ? 0x40000000u : (unsigned)room);
     f->phase = FS_IO;
     return uv_fs_read(ac_loop(), &f->req, f->fd, &b, 1, (int64_t)f->size,
                       rf_cb);

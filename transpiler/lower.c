@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "gram.h"
 #include "sema.h"
@@ -38,6 +39,8 @@ typedef struct Loop {
     struct Loop *up;
     const char *cont; /* label `continue` must jump to, or NULL */
     int is_switch;
+    struct Loop *owner; /* the loop that `continue` continues          */
+    int cont_used;      /* a continue jumped to cont                   */
 } Loop;
 
 typedef struct Low {
@@ -279,8 +282,23 @@ static char *text(Low *L, Node *n)
     return range_text(L, n->tok0, n->tok1, n);
 }
 
+static int says_fallthrough(const char *c, size_t n)
+{
+    for (size_t i = 0; i + 4 <= n; i++)
+        if (!strncasecmp(c + i, "fall", 4)) {
+            size_t j = i + 4;
+            if (j < n && (c[j] == 's' || c[j] == 'S'))
+                j++;
+            while (j < n && (c[j] == ' ' || c[j] == '-'))
+                j++;
+            if (j + 3 <= n && !strncasecmp(c + j, "thr", 3))
+                return 1;
+        }
+    return 0;
+}
+
 /* Comments between the previous token and token t, kept in the output. */
-static void leading_comments(Low *L, int t)
+static void leading_comments(Low *L, int t, int next_is_label)
 {
     if (t <= 0)
         return;
@@ -298,12 +316,17 @@ static void leading_comments(Low *L, int t)
     size_t len = (size_t)(s + n - c);
     while (len && (c[len - 1] == ' ' || c[len - 1] == '\t' || c[len - 1] == '\n'))
         len--;
-    unsigned line, col;
-    diag_linecol(&L->fe->src, (size_t)(c - L->fe->src.text), &line, &col);
-    buf_mark(L->out, line);
+    unsigned cline, col;
+    diag_linecol(&L->fe->src, (size_t)(c - L->fe->src.text), &cline, &col);
+    buf_mark(L->out, cline);
     indent(L);
     buf_put(L->out, c, len);
     buf_puts(L->out, "\n");
+    /* A fall-through comment no longer sits right after the statement
+     * that falls through (resume labels come between), so say it in a
+     * way both compilers understand wherever it stands. */
+    if (next_is_label && says_fallthrough(c, len))
+        line(L, "__attribute__((fallthrough));");
 }
 
 /* A statement printed from source: marked with its line. */
@@ -1015,8 +1038,8 @@ static void decl(Low *L, Node *d, int as_expr, Buf *expr_out)
             for (Node *x = d->list; x; x = x->next)
                 if (x->a && x->a->awaits)
                     x->a->repl = lx(L, x->a);
-        if (as_expr)
-            buf_puts(expr_out, text(L, d));
+        if (as_expr) /* for (int i = 0; ...): the ';' is the for's */
+            buf_puts(expr_out, range_text(L, d->tok0, d->tok1 - 1, d));
         else
             src_line(L, d->tok0, text(L, d));
         return;
@@ -1044,7 +1067,16 @@ static void push_loop(Low *L, Loop *lp, const char *cont, int is_switch)
     lp->up = L->loop;
     lp->cont = cont;
     lp->is_switch = is_switch;
+    lp->owner = is_switch && L->loop ? L->loop->owner : lp;
+    lp->cont_used = 0;
     L->loop = lp;
+}
+
+/* The label a continue jumps to, written only when some continue used it. */
+static void cont_label(Low *L, const Loop *lp)
+{
+    if (lp->cont_used)
+        buf_printf(L->out, "%s:;\n", lp->cont);
 }
 
 static const char *new_label(Low *L, const char *what)
@@ -1093,7 +1125,7 @@ static void stmt_for(Low *L, Node *s)
     push_loop(L, &lp, cont, 0);
     child(L, s->d);
     L->loop = lp.up;
-    buf_printf(L->out, "%s:;\n", cont);
+    cont_label(L, &lp);
     if (s->c)
         line(L, "(void)(%s);", lx(L, s->c));
     L->depth--;
@@ -1105,7 +1137,7 @@ static void stmt(Low *L, Node *s)
     Loop lp;
     if (s->repl) /* hoisted */
         return;
-    leading_comments(L, s->tok0);
+    leading_comments(L, s->tok0, s->kind == N_CASE || s->kind == N_DEFAULT);
     switch (s->kind) {
     case N_BLOCK:
         buf_mark(L->out, line_of_tok(L, s->tok0));
@@ -1178,7 +1210,7 @@ static void stmt(Low *L, Node *s)
             push_loop(L, &lp, cont, 0);
             child(L, s->b);
             L->loop = lp.up;
-            buf_printf(L->out, "%s:;\n", cont);
+            cont_label(L, &lp);
             line(L, "if (!(%s))", lx(L, s->a));
             line(L, "    break;");
             L->depth--;
@@ -1220,8 +1252,10 @@ static void stmt(Low *L, Node *s)
             stmt(L, s->c);
         break;
     case N_CONTINUE:
-        if (L->loop && L->loop->cont)
+        if (L->loop && L->loop->cont) {
             line(L, "goto %s;", L->loop->cont);
+            L->loop->owner->cont_used = 1;
+        }
         else
             src_line(L, s->tok0, text(L, s));
         break;
@@ -1570,6 +1604,40 @@ static const char *label_prefix(Low *L)
     return p;
 }
 
+/*
+ * A compound literal has automatic storage: in the resume function it
+ * would die at the next suspension.  Those whose address can escape (an
+ * array, which decays, or one under &) are copied into a frame member and
+ * the expression refers to that member instead.
+ */
+static void frame_literals(Low *L, Node *n, int under_amp)
+{
+    if (!n)
+        return;
+    if (n->kind == N_COMPOUND_LIT && !n->awaits) {
+        CXType t;
+        if (type_of(L, n, &t) == 0 &&
+            (under_amp || t.kind == CXType_ConstantArray || t.kind == CXType_IncompleteArray)) {
+            const char *m = member_name(L, arena_printf(L->a, "literal_%d", ++L->ntemps));
+            const char *d = front_decl_text(L->a, t, m, 1, NULL);
+            if (d) {
+                buf_printf(&L->lf->members, "    %s;\n", d);
+                n->repl = arena_printf(
+                    L->a, "(*(__typeof__(ac_f->%s) *)__builtin_memcpy(&ac_f->%s, &%s, sizeof ac_f->%s))",
+                    m, m, text(L, n), m);
+                return;
+            }
+        }
+    }
+    int amp = n->kind == N_UNARY && n->op == TK_AMP;
+    frame_literals(L, n->a, amp);
+    frame_literals(L, n->b, 0);
+    frame_literals(L, n->c, 0);
+    frame_literals(L, n->d, 0);
+    for (Node *x = n->list; x; x = x->next)
+        frame_literals(L, x, 0);
+}
+
 static void lower_one(Front *fe, AsyncFn *fn)
 {
     LowFn *lf = lowfn(fn);
@@ -1579,6 +1647,7 @@ static void lower_one(Front *fe, AsyncFn *fn)
     hoist_types(&L, lf->body->list);
     decide_frame(&L);
     layout_frame(&L);
+    frame_literals(&L, lf->body, 0);
     for (Node *x = lf->body->list; x; x = x->next)
         stmt(&L, x);
     free(L.used);

@@ -50,6 +50,11 @@ static inline int ac__erased_zero(void) { return 0; }
 static inline int ac_sleep(uint64_t ms) { (void)ms; return 0; }
 static inline int ac_yield(void) { return 0; }
 static inline int ac_cancelled(void) { return 0; }
+/* Nothing is allocated, opened or started in the erased build. */
+typedef struct ac_stats_t {
+    size_t live_tasks, frame_bytes, open_handles, sleepers;
+} ac_stats_t;
+static inline ac_stats_t ac_stats(void) { ac_stats_t s = {0, 0, 0, 0}; return s; }
 static inline uint64_t ac_now_ms(void)
 {
     struct timespec ts;

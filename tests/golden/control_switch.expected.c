@@ -110,6 +110,8 @@ resume_1:;
         ac_f->acc += ac_f->sub.a1.ret;
 #line 20 "control_switch.ac"
         /* fall through */
+        __attribute__((fallthrough));
+#line 21 "control_switch.ac"
         case 1:
         id__init(&ac_f->sub.a2, 10);
         if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))

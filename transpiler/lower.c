@@ -674,8 +674,8 @@ typedef struct Item {
 
 static void item_prepare(Low *L, Node *n, Item *it)
 {
+    memset(it, 0, sizeof *it);
     it->call = n;
-    it->lv = NULL;
     if (n->kind == N_ASSIGN) {
         it->lv = n->a;
         it->call = n->b;

@@ -11,6 +11,7 @@
  */
 #include "lex.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "gram.h"
@@ -183,6 +184,26 @@ static int match_paren(const Lexer *lx, int open)
     return -1;
 }
 
+/* An Async C form inside raw tokens (from, to) that the grammar will not
+ * see: it could not be lowered, so it is an error.  `what` names the
+ * place for the message. */
+static int forms_hidden(const Lexer *lx, int from, int to, const char *what)
+{
+    for (int j = from; j < to; j++) {
+        const RawTok *t = &lx->r[j];
+        if (!is_word(t))
+            continue;
+        for (size_t k = 0; k < COUNT(forms); k++) {
+            if (raw_is(lx->src, t, forms[k].text)) {
+                diag_error(lx->src, t->off, "%s inside %s", forms[k].text,
+                           what);
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 /* `name (...)` with optional asm qualifiers between: one token of `kind`.
  * Returns the last raw index used, or -1. */
 static int collapse(Lexer *lx, int i, int kind)
@@ -207,6 +228,11 @@ static int collapse(Lexer *lx, int i, int kind)
     }
     int close = match_paren(lx, j);
     if (close < 0)
+        return -1;
+    char what[48];
+    snprintf(what, sizeof what, "%.*s(...)", (int)lx->r[i].len,
+             text_of(lx, i));
+    if (forms_hidden(lx, j, close, what))
         return -1;
     emit(lx, kind, i, close);
     return close;
@@ -239,18 +265,8 @@ static int lex_macro_call(Lexer *lx, int i)
         if (last < 0)
             return -1;
     }
-    for (int j = i + 1; j < last; j++) {
-        const RawTok *t = &lx->r[j];
-        if (!is_word(t))
-            continue;
-        for (size_t k = 0; k < COUNT(forms); k++) {
-            if (raw_is(lx->src, t, forms[k].text)) {
-                diag_error(lx->src, t->off, "%s inside a macro argument",
-                           forms[k].text);
-                return -1;
-            }
-        }
-    }
+    if (forms_hidden(lx, i + 1, last, "a macro argument"))
+        return -1;
     /* RTF_TYPENAME is not looked at: for a function-like macro it only
      * says a type is mentioned somewhere in the expansion.  A call right
      * before `}` is a MACRO_END: there, it can only be a whole statement

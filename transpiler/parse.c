@@ -59,6 +59,87 @@ static void report(const ParseState *st, const PTok *toks, int n)
     }
 }
 
+static int is_form(int kind)
+{
+    return kind == TK_AWAIT || kind == TK_GATHER || kind == TK_TO_THREAD ||
+           kind == TK_SPAWN || kind == TK_WITH_TIMEOUT ||
+           kind == TK_ASYNC_RUN;
+}
+
+static int is_form_node(NodeKind k)
+{
+    return k == N_AWAIT || k == N_GATHER || k == N_TO_THREAD ||
+           k == N_SPAWN || k == N_WITH_TIMEOUT || k == N_ASYNC_RUN;
+}
+
+/*
+ * The grammar parses but drops a few expressions: array sizes in
+ * declarators and type names, enumerator values, bit-field widths,
+ * designator indexes.  A form there would be invisible to sema and lower,
+ * so every form token must start a form node of the tree; the first one
+ * that does not is an error.  The walk is iterative: a long a+b+c+... chain
+ * makes a tree as deep as it is long.
+ */
+static int check_forms(const ParseState *st, const PTok *toks, int n,
+                       const Node *root)
+{
+    int nforms = 0;
+    for (int i = 0; i < n; i++)
+        nforms += is_form(toks[i].kind);
+    if (nforms == 0)
+        return 0;
+    int lo = toks[0].r0, hi = toks[n - 1].r1;
+    unsigned char *seen = calloc((size_t)(hi - lo + 1), 1);
+    size_t cap = 64, sp = 0;
+    const Node **stack = malloc(cap * sizeof *stack);
+    if (!seen || !stack) {
+        free(seen);
+        free(stack);
+        return 0; /* no memory for the check: the tree is still right */
+    }
+    stack[sp++] = root;
+    while (sp > 0) {
+        const Node *nd = stack[--sp];
+        if (is_form_node(nd->kind)) {
+            /* the range may include parentheses around the form */
+            int t = nd->tok0;
+            while (t < nd->tok1 && raw_is(st->src, &st->raw[t], "("))
+                t++;
+            if (t >= lo && t <= hi)
+                seen[t - lo] = 1;
+        }
+        const Node *kids[5] = {nd->a, nd->b, nd->c, nd->d, nd->list};
+        for (int k = 0; k < 5; k++) {
+            for (const Node *c = kids[k]; c; c = k == 4 ? c->next : NULL) {
+                if (sp == cap) {
+                    const Node **big = realloc(stack, 2 * cap * sizeof *stack);
+                    if (!big) {
+                        free(seen);
+                        free(stack);
+                        return 0;
+                    }
+                    stack = big;
+                    cap *= 2;
+                }
+                stack[sp++] = c;
+            }
+        }
+    }
+    int bad = 0;
+    for (int i = 0; i < n && !bad; i++) {
+        if (is_form(toks[i].kind) && !seen[toks[i].r0 - lo]) {
+            const RawTok *r = &st->raw[toks[i].r0];
+            diag_error(st->src, r->off,
+                       "%.*s inside a type, declarator or constant "
+                       "expression", (int)r->len, st->src->text + r->off);
+            bad = 1;
+        }
+    }
+    free(seen);
+    free(stack);
+    return bad;
+}
+
 static Node *run(Arena *a, const Source *src, const RawTok *raw,
                  const PTok *toks, int n, int start)
 {
@@ -86,6 +167,8 @@ static Node *run(Arena *a, const Source *src, const RawTok *raw,
         report(&st, toks, n);
         return NULL;
     }
+    if (check_forms(&st, toks, n, st.result))
+        return NULL;
     return st.result;
 }
 

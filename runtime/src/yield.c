@@ -9,10 +9,21 @@
  * takes the whole FIFO at once: a coroutine that yields again while being
  * woken goes to the next loop iteration.
  */
+#include <stdlib.h>
+
 #include "internal.h"
 
+/*
+ * The FIFO is an array of frame pointers, so that cancelling one of many
+ * yielders is O(1): the cancelled slot becomes NULL (a tombstone), and the
+ * frame's `next` link holds its slot index + 1 (it is the runtime-private
+ * queue link of the ABI; nothing else reads it).  The whole array is woken
+ * at once, so it only grows until the next check callback.
+ */
 static struct {
-    struct ac_yield__frame *head, *tail;
+    struct ac_yield__frame **v;
+    size_t len, cap;
+    size_t live; /* non-NULL slots */
     uv_check_t check;
     uv_idle_t idle;
     int open;
@@ -42,17 +53,20 @@ static void set_active(int on)
 static void on_check(uv_check_t *h)
 {
     (void)h;
-    struct ac_yield__frame *f = yq.head;
-    yq.head = yq.tail = NULL;
     set_active(0);
+    /* Inside the bracket no coroutine runs, so nobody yields or cancels
+     * while the array is walked; the wake-ups run at ac__leave. */
     ac__enter();
-    while (f != NULL) {
-        struct ac_yield__frame *next = f->next;
+    for (size_t i = 0; i < yq.len; i++) {
+        struct ac_yield__frame *f = yq.v[i];
+        if (f == NULL)
+            continue;
         f->next = NULL;
         f->ret = 0;
         ac__leaf_finish(&f->co);
-        f = next;
     }
+    yq.len = 0;
+    yq.live = 0;
     ac__leave(); /* runs them; new yields re-activate the handles */
 }
 
@@ -64,7 +78,9 @@ static void on_closed(uv_handle_t *h)
 
 static void yield_shutdown(void)
 {
-    yq.head = yq.tail = NULL;
+    free(yq.v);
+    yq.v = NULL;
+    yq.len = yq.cap = yq.live = 0;
     if (yq.open) {
         yq.open = 0;
         yq.active = 0;
@@ -96,37 +112,38 @@ static int ensure_handles(void)
     return 0;
 }
 
-static void enqueue(struct ac_yield__frame *f)
+static int enqueue(struct ac_yield__frame *f)
 {
-    f->next = NULL;
-    if (yq.tail != NULL)
-        yq.tail->next = f;
-    else
-        yq.head = f;
-    yq.tail = f;
+    if (yq.len == yq.cap) {
+        size_t ncap = yq.cap ? yq.cap * 2 : 64;
+        struct ac_yield__frame **n = realloc(yq.v, ncap * sizeof *n);
+        if (n == NULL)
+            return UV_ENOMEM;
+        yq.v = n;
+        yq.cap = ncap;
+    }
+    f->next = (struct ac_yield__frame *)(uintptr_t)(yq.len + 1);
+    yq.v[yq.len++] = f;
+    yq.live++;
     if (!yq.active) {
         uv_check_start(&yq.check, on_check);
         set_active(1);
     }
+    return 0;
 }
 
 static void yield_cancel(ac_coro *co)
 {
-    struct ac_yield__frame *f = (struct ac_yield__frame *)co, *p = NULL;
-    for (struct ac_yield__frame *q = yq.head; q != NULL; p = q, q = q->next) {
-        if (q != f)
-            continue;
-        if (p != NULL)
-            p->next = q->next;
-        else
-            yq.head = q->next;
-        if (yq.tail == q)
-            yq.tail = p;
-        break;
+    struct ac_yield__frame *f = (struct ac_yield__frame *)co;
+    size_t i = (size_t)(uintptr_t)f->next;
+    if (i >= 1 && i <= yq.len && yq.v[i - 1] == f) {
+        yq.v[i - 1] = NULL;
+        if (--yq.live == 0) {
+            yq.len = 0;
+            set_active(0);
+        }
     }
     f->next = NULL;
-    if (yq.head == NULL)
-        set_active(0);
     f->ret = AC_ECANCELED;
     ac__leaf_finish(co); /* queued: we are inside ac_task_cancel */
 }
@@ -142,12 +159,13 @@ static void yield_resume(ac_coro *co)
             return;
         }
         int r = ensure_handles();
+        if (r == 0)
+            r = enqueue(f);
         if (r < 0) {
             f->ret = r;
             ac_return(co);
             return;
         }
-        enqueue(f);
         ac_leaf_wait(co, yield_cancel);
         co->state = 1;
         return;

@@ -12,7 +12,8 @@
  *     and again 200,000 deep with the bottom cancelling the main task
  *     (cancellation goes down every level without deep C recursion);
  *  3. a task cancelled from a plain libuv callback (a uv_timer_t the test
- *     opens on ac_loop()): the sleeping victim returns AC_ECANCELED.
+ *     opens on ac_loop()): the sleeping victim returns AC_ECANCELED;
+ *  4. 50,000 tasks spinning on ac_yield, all cancelled at once.
  */
 #include "rt_test.h"
 
@@ -350,12 +351,130 @@ static void test_raw_cancel(void)
     check_stats_zero();
 }
 
+/* ---- many yielders, all cancelled at once ------------------------------------ */
+
+#define NY 50000
+
+/* async void spin(void) { while (await ac_yield() == 0) rounds++; } */
+static long spin_rounds, spin_cancelled;
+
+struct spin {
+    ac_coro co;
+    int ret;
+    union {
+        struct ac_yield__frame y;
+    } sub;
+};
+
+static void spin_resume(ac_coro *co)
+{
+    struct spin *f = (struct spin *)co;
+    switch (co->state) {
+    case 0: goto s0;
+    case 1: goto s1;
+    }
+s0:
+    for (;;) {
+        ac_yield__init(&f->sub.y);
+        if (ac_await(&f->co, &f->sub.y.co, 1))
+            return;
+    s1:
+        if (f->sub.y.ret != 0)
+            break;
+        spin_rounds++;
+    }
+    CHECK_EQ(f->sub.y.ret, AC_ECANCELED);
+    spin_cancelled++;
+    ac_return(co);
+}
+
+/* async void stopper(void) { for 3 rounds: await ac_yield(); cancel main; } */
+struct stopper {
+    ac_coro co;
+    int ret;
+    int i;
+    union {
+        struct ac_yield__frame y;
+    } sub;
+};
+
+static void stopper_resume(ac_coro *co)
+{
+    struct stopper *f = (struct stopper *)co;
+    switch (co->state) {
+    case 0: goto s0;
+    case 1: goto s1;
+    }
+s0:
+    for (f->i = 0; f->i < 3; f->i++) {
+        ac_yield__init(&f->sub.y);
+        if (ac_await(&f->co, &f->sub.y.co, 1))
+            return;
+    s1:
+        CHECK_EQ(f->sub.y.ret, 0);
+    }
+    ac_task_cancel(main_task);
+    ac_return(co);
+}
+
+struct spin_root {
+    ac_coro co;
+    int ret;
+    struct ac_gather__frame g;
+    ac_gather_child ch[NY + 1];
+    struct spin sp[NY];
+    struct stopper st;
+};
+
+static void spin_root_resume(ac_coro *co)
+{
+    struct spin_root *f = (struct spin_root *)co;
+    switch (co->state) {
+    case 0: goto s0;
+    case 1: goto s1;
+    }
+s0:
+    main_task = ac_current_task();
+    for (int i = 0; i < NY; i++) {
+        coro_init(&f->sp[i].co, spin_resume);
+        f->ch[i] = (ac_gather_child){.co = &f->sp[i].co};
+    }
+    coro_init(&f->st.co, stopper_resume);
+    f->ch[NY] = (ac_gather_child){.co = &f->st.co};
+    ac_gather__init(&f->g, f->ch, NY + 1);
+    if (ac_await(&f->co, &f->g.co, 1))
+        return;
+s1:
+    f->ret = f->g.ret;
+    ac_return(co);
+}
+
+/* Cancelling each of NY pending yields must not scan the others (NY^2
+ * would take many seconds). */
+static void test_yield_cancel_many(void)
+{
+    struct spin_root *r = calloc(1, sizeof *r);
+    CHECK(r != NULL);
+    coro_init(&r->co, spin_root_resume);
+    double t0 = wall_ms();
+    CHECK_EQ(ac_run(&r->co), 0);
+    double dt = wall_ms() - t0;
+    CHECK_EQ(r->ret, AC_ECANCELED);
+    CHECK_EQ(spin_cancelled, NY);
+    /* two full rounds before the stopper's third yield returned */
+    CHECK(spin_rounds >= 2L * NY);
+    CHECK(dt < 3000.0);
+    free(r);
+    check_stats_zero();
+}
+
 int main(void)
 {
     test_wide();
     test_nest();
     test_nest_cancel();
     test_raw_cancel();
+    test_yield_cancel_many();
     printf("test_wide: ok\n");
     return 0;
 }

@@ -28,8 +28,10 @@
 %extra_argument {ParseState *st}
 %start_symbol start
 /* Deep nesting must be an error message, never a crash: a fixed stack
-** whose overflow is reported by %stack_overflow below. */
-%stack_size 10000
+** whose overflow is reported by %stack_overflow below.  An else-if chain
+** takes about six entries a link, so this allows some 5000 links; parse.c
+** separately caps the depth of the finished tree. */
+%stack_size 30000
 
 %include {
 #include <stddef.h>

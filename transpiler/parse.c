@@ -23,10 +23,8 @@ static size_t tok_off(const ParseState *st, PTok t)
 static void report(const ParseState *st, const PTok *toks, int n)
 {
     if (st->overflow) {
-        /* The token that overflowed is unknown here; the deepest point
-         * reached is near the middle of the input, but the start of the
-         * body is a stable, honest location. */
-        size_t off = n > 0 ? tok_off(st, toks[0]) : 0;
+        /* at the token that was being fed when the stack overflowed */
+        size_t off = n > 0 ? tok_off(st, st->err_tok) : 0;
         diag_error(st->src, off, "nesting too deep");
     } else if (st->err_eof || n == 0) {
         size_t off = 0;
@@ -72,34 +70,47 @@ static int is_form_node(NodeKind k)
            k == N_SPAWN || k == N_WITH_TIMEOUT || k == N_ASYNC_RUN;
 }
 
+/* Deeper trees are refused: later stages walk the tree recursively, and a
+ * chain like a+b+c+... (which the parser's fixed stack does not bound)
+ * would otherwise be as deep as it is long. */
+enum { MAX_TREE_DEPTH = 10000 };
+
+typedef struct Walk {
+    const Node *n;
+    int depth;
+} Walk;
+
 /*
- * The grammar parses but drops a few expressions: array sizes in
- * declarators and type names, enumerator values, bit-field widths,
- * designator indexes.  A form there would be invisible to sema and lower,
- * so every form token must start a form node of the tree; the first one
- * that does not is an error.  The walk is iterative: a long a+b+c+... chain
- * makes a tree as deep as it is long.
+ * One iterative walk over the finished tree (recursion could overflow on
+ * the very trees it looks for) checks two things:
+ *  - depth, against MAX_TREE_DEPTH;
+ *  - that every form token starts a form node: the grammar parses but
+ *    drops array sizes in declarators and type names, enumerator values,
+ *    bit-field widths and designator indexes, and a form there would be
+ *    invisible to sema and lower.
+ * Returns nonzero after reporting an error.
  */
-static int check_forms(const ParseState *st, const PTok *toks, int n,
-                       const Node *root)
+static int check_tree(const ParseState *st, const PTok *toks, int n,
+                      const Node *root)
 {
-    int nforms = 0;
-    for (int i = 0; i < n; i++)
-        nforms += is_form(toks[i].kind);
-    if (nforms == 0)
+    if (n == 0)
         return 0;
     int lo = toks[0].r0, hi = toks[n - 1].r1;
     unsigned char *seen = calloc((size_t)(hi - lo + 1), 1);
     size_t cap = 64, sp = 0;
-    const Node **stack = malloc(cap * sizeof *stack);
-    if (!seen || !stack) {
-        free(seen);
-        free(stack);
-        return 0; /* no memory for the check: the tree is still right */
-    }
-    stack[sp++] = root;
-    while (sp > 0) {
-        const Node *nd = stack[--sp];
+    Walk *stack = malloc(cap * sizeof *stack);
+    int bad = 0;
+    if (!seen || !stack)
+        goto out; /* no memory for the check: the tree is still right */
+    stack[sp++] = (Walk){root, 1};
+    while (sp > 0 && !bad) {
+        Walk w = stack[--sp];
+        const Node *nd = w.n;
+        if (w.depth > MAX_TREE_DEPTH) {
+            diag_error(st->src, st->raw[nd->tok0].off, "nesting too deep");
+            bad = 1;
+            break;
+        }
         if (is_form_node(nd->kind)) {
             /* the range may include parentheses around the form */
             int t = nd->tok0;
@@ -112,20 +123,16 @@ static int check_forms(const ParseState *st, const PTok *toks, int n,
         for (int k = 0; k < 5; k++) {
             for (const Node *c = kids[k]; c; c = k == 4 ? c->next : NULL) {
                 if (sp == cap) {
-                    const Node **big = realloc(stack, 2 * cap * sizeof *stack);
-                    if (!big) {
-                        free(seen);
-                        free(stack);
-                        return 0;
-                    }
+                    Walk *big = realloc(stack, 2 * cap * sizeof *stack);
+                    if (!big)
+                        goto out;
                     stack = big;
                     cap *= 2;
                 }
-                stack[sp++] = c;
+                stack[sp++] = (Walk){c, w.depth + 1};
             }
         }
     }
-    int bad = 0;
     for (int i = 0; i < n && !bad; i++) {
         if (is_form(toks[i].kind) && !seen[toks[i].r0 - lo]) {
             const RawTok *r = &st->raw[toks[i].r0];
@@ -135,6 +142,7 @@ static int check_forms(const ParseState *st, const PTok *toks, int n,
             bad = 1;
         }
     }
+out:
     free(seen);
     free(stack);
     return bad;
@@ -154,9 +162,13 @@ static Node *run(Arena *a, const Source *src, const RawTok *raw,
         return NULL;
     }
     PTok none = {0, n > 0 ? toks[0].r0 : 0, n > 0 ? toks[0].r0 : 0};
+    st.err_tok = none;
     asyncc_parser(p, start, none, &st);
-    for (int i = 0; i < n && !st.error && !st.overflow; i++)
+    for (int i = 0; i < n && !st.error && !st.overflow; i++) {
         asyncc_parser(p, toks[i].kind, toks[i], &st);
+        if (st.overflow)
+            st.err_tok = toks[i];
+    }
     if (!st.error && !st.overflow)
         asyncc_parser(p, 0, none, &st);
     asyncc_parserFree(p, free);
@@ -167,7 +179,7 @@ static Node *run(Arena *a, const Source *src, const RawTok *raw,
         report(&st, toks, n);
         return NULL;
     }
-    if (check_forms(&st, toks, n, st.result))
+    if (check_tree(&st, toks, n, st.result))
         return NULL;
     return st.result;
 }

@@ -22,7 +22,8 @@
  *   ptool fuzz FILE N S  N mutations of FILE's tokens (seed S): must never
  *                        crash; exit 0
  *   ptool soup N S       N random token soups: same
- *   ptool deep N KIND    nesting N deep: ( [ { or unary - ; reports errors
+ *   ptool deep N KIND    N levels of paren, brace, unary (-), chain (x+x+...)
+ *                        or elif (else-if links): prints parsed/rejected
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -445,7 +446,7 @@ static int fuzz(const Input *in, int count, unsigned seed)
 /* N levels of one construct around `x`, as a body: { x = ((((x)))); } */
 static int deep(int n, const char *kind)
 {
-    int total = 2 * n + 8;
+    int total = 8 * n + 8;
     const char **w = malloc(sizeof *w * (size_t)total);
     int m = 0;
     w[m++] = "{";
@@ -454,6 +455,23 @@ static int deep(int n, const char *kind)
             w[m++] = "{";
         for (int i = 0; i < n; i++)
             w[m++] = "}";
+    } else if (!strcmp(kind, "chain")) { /* x = x + x + ... + x; */
+        w[m++] = "x";
+        w[m++] = "=";
+        w[m++] = "x";
+        for (int i = 0; i < n; i++) {
+            w[m++] = "+";
+            w[m++] = "x";
+        }
+        w[m++] = ";";
+    } else if (!strcmp(kind, "elif")) { /* if (x) x; else if (x) x; ... */
+        for (int i = 0; i < n; i++) {
+            if (i > 0)
+                w[m++] = "else";
+            static const char *const link[] = {"if", "(", "x", ")", "x", ";"};
+            for (int k = 0; k < 6; k++)
+                w[m++] = link[k];
+        }
     } else {
         w[m++] = "x";
         w[m++] = "=";
@@ -479,7 +497,9 @@ static int deep(int n, const char *kind)
         r[i].off = (unsigned)off;
         r[i].len = (unsigned)l;
         r[i].macro_last = -1;
-        r[i].ckind = w[i][0] == 'x' ? RT_IDENT : RT_PUNCT;
+        r[i].ckind = w[i][0] == 'x' ? RT_IDENT
+                     : isalpha((unsigned char)w[i][0]) ? RT_KEYWORD
+                                                       : RT_PUNCT;
         memcpy(text + off, w[i], l);
         off += l;
         text[off++] = ' ';

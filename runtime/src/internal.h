@@ -51,6 +51,13 @@
  * hook never runs coroutines inside the canceller's stack; when the
  * canceller itself is bracketed (every runtime callback, the timer heap's
  * fire calls), nothing runs until the canceller is done.
+ *
+ * Cancel hooks that cancel other tasks (gather, join, with_timeout): an
+ * ac_task_cancel made inside a hook only marks the task and puts it on a
+ * worklist; the outermost ac_task_cancel calls its leaf's hook after the
+ * current hook returned.  So cancellation of tasks nested a million deep
+ * takes no C stack, and a hook must not expect a child's leaf to have been
+ * cancelled when its own ac_task_cancel(child) returns (only marked).
  */
 #ifndef AC_INTERNAL_H
 #define AC_INTERNAL_H

@@ -317,10 +317,11 @@ static void write_cb(uv_write_t *req, int status);
 static int write_piece(struct ac_write__frame *f, size_t off)
 {
     size_t n = f->len - off;
-    f->ubuf = uv_buf_init((char *)f->buf + off,
-                          n > 0x7fffffffu ? 0x7fffffffu : (unsigned)n);
-    return uv_write(&f->req, (uv_stream_t *)&f->s->tcp, &f->ubuf, 1,
-                    write_cb);
+    uv_buf_t b = uv_buf_init((char *)f->buf + off,
+                             n > 0x7fffffffu ? 0x7fffffffu : (unsigned)n);
+    f->ubuf = b; /* what is in flight, for write_cb's bookkeeping */
+    /* libuv copies the buffer descriptors, so a local one will do. */
+    return uv_write(&f->req, (uv_stream_t *)&f->s->tcp, &b, 1, write_cb);
 }
 
 static void write_cb(uv_write_t *req, int status)

@@ -304,6 +304,9 @@ typedef struct ac_stream ac_stream;
 int ac_tcp_listen(ac_server **out, const char *host, int port);
 int ac_server_port(const ac_server *s);
 
+/* Waits for a connection; *out is the new stream.  Several tasks may wait on
+ * one server (served in order).  A waiting accept whose server is closed
+ * returns UV_ECANCELED; an accept on a closed server, UV_EBADF. */
 struct ac_accept__frame {
     ac_coro co;
     int ret;
@@ -314,6 +317,9 @@ struct ac_accept__frame {
 void ac_accept__init(struct ac_accept__frame *f, ac_server *s,
                      ac_stream **out);
 
+/* Resolves `host` (a numeric address at once, a name with getaddrinfo on
+ * the thread pool) and tries every address in turn; *out is NULL on
+ * failure (the last address's error, e.g. UV_ECONNREFUSED). */
 struct ac_tcp_connect__frame {
     ac_coro co;
     int ret;
@@ -331,6 +337,10 @@ struct ac_tcp_connect__frame {
 void ac_tcp_connect__init(struct ac_tcp_connect__frame *f, ac_stream **out,
                           const char *host, int port);
 
+/* Reads straight into buf: >0 bytes, 0 at EOF, <0 an error (a reset peer:
+ * UV_ECONNRESET).  EOF and errors are sticky.  One reader per stream at a
+ * time (another gets UV_EALREADY); a read pending when the stream is closed
+ * returns UV_ECANCELED.  Cancelling a read loses no data. */
 struct ac_read__frame {
     ac_coro co;
     ssize_t ret;
@@ -341,6 +351,10 @@ struct ac_read__frame {
 void ac_read__init(struct ac_read__frame *f, ac_stream *s, void *buf,
                    size_t cap);
 
+/* 0 once all of buf is written (or handed to the kernel), else <0.  Tries
+ * to write without suspending first.  Cancelling a write that had to wait
+ * closes the stream (libuv cannot take a queued write back): later
+ * operations return UV_EBADF; ac_close still frees it. */
 struct ac_write__frame {
     ac_coro co;
     int ret;
@@ -355,6 +369,10 @@ struct ac_write__frame {
 void ac_write__init(struct ac_write__frame *f, ac_stream *s, const void *buf,
                     size_t len);
 
+/* Closes and frees the stream (ac_server_close: the server).  In a cancelled
+ * task they still close (cleanup must not leak) but return AC_ECANCELED at
+ * once instead of waiting for the close to complete.  Streams and servers
+ * never closed are closed and freed when ac_run ends. */
 struct ac_close__frame {
     ac_coro co;
     int ret;

@@ -22,7 +22,10 @@
  *     closed, the connect returns AC_ECANCELED, *out stays NULL;
  *  I. 20 connects to "localhost" cancelled right after they started (the
  *     name lookup is queued or running on the pool): all return
- *     AC_ECANCELED and leave no socket behind.
+ *     AC_ECANCELED and leave no socket behind;
+ *  J. closing a stream while another task reads from it: that read returns
+ *     UV_ECANCELED; closing the server while another task waits in
+ *     ac_accept: that accept returns UV_ECANCELED.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -97,6 +100,39 @@ static int raw_listen_full(int *port_out)
     CHECK_EQ(getsockname(fd, (struct sockaddr *)&a, &len), 0);
     *port_out = ntohs(a.sin_port);
     return fd;
+}
+
+/* async int accept1(ac_server *srv, int *res): one accept, closing what it
+ * gets. */
+struct accept1__frame {
+    ac_coro co;
+    int ret;
+    int *res;
+    ac_stream *s;
+    union {
+        struct ac_accept__frame a;
+        struct ac_close__frame cl;
+    } sub;
+};
+static void accept1__resume(ac_coro *co)
+{
+    struct accept1__frame *f = (struct accept1__frame *)co;
+    CO_BEGIN(co);
+    CO_AWAIT(co, &f->sub.a, 1);
+    *f->res = f->sub.a.ret;
+    if (f->sub.a.ret == 0) {
+        ac_close__init(&f->sub.cl, f->s);
+        CO_AWAIT(co, &f->sub.cl, 2);
+    }
+    CO_RETURN(co);
+    CO_END;
+}
+static void accept1__init(struct accept1__frame *f, ac_server *srv, int *res)
+{
+    memset(f, 0, sizeof *f);
+    f->co.resume = accept1__resume;
+    f->res = res;
+    ac_accept__init(&f->sub.a, srv, &f->s);
 }
 
 /* async int connect1(const char *host, int port, int *res): one connect,
@@ -353,8 +389,27 @@ static void main__resume(ac_coro *co)
     CO_AWAIT(co, &f->sub.s, 31);
     CHECK_EQ(ac_stats().open_handles, io_base_handles + 1);
 
+    /* ---- J */
+    f->fd = raw_connect(port);
+    ac_accept__init(&f->sub.a, f->srv, &f->s);
+    CO_AWAIT(co, &f->sub.a, 32);
+    CHECK_EQ(f->sub.a.ret, 0);
+    f->got = 1;
+    SPAWN(&f->g, struct read1__frame, read1__init, f->s, &f->got);
+    f->res = 1;
+    SPAWN(&f->g, struct accept1__frame, accept1__init, f->srv, &f->res);
+    CHECK_EQ(f->got, 1);
+    CHECK_EQ(f->res, 1);
+    ac_close__init(&f->sub.cl, f->s);
+    CO_AWAIT(co, &f->sub.cl, 33);
+    CHECK_EQ(f->sub.cl.ret, 0);
+    close(f->fd);
     ac_server_close__init(&f->sub.sc, f->srv);
     CO_AWAIT(co, &f->sub.sc, 27);
+    ac_join__init(&f->sub.j, &f->g);
+    CO_AWAIT(co, &f->sub.j, 34);
+    CHECK_EQ(f->got, UV_ECANCELED);
+    CHECK_EQ(f->res, UV_ECANCELED);
     CHECK_EQ(f->sub.sc.ret, 0);
     f->ret = 42;
     CO_RETURN(co);

@@ -44,23 +44,57 @@ static Node *mk(ParseState *st, NodeKind k, int t0, int t1)
     return node_new(st->arena, k, t0, t1);
 }
 
-/* `l op r`: the range runs from the left operand to the right one. */
-static Node *mk_bin(ParseState *st, NodeKind k, PTok op, Node *l, Node *r)
+static PExpr px(Node *n)
 {
-    Node *n = mk(st, k, l->tok0, r->tok1);
+    PExpr e = {n, n->tok0, n->tok1};
+    return e;
+}
+
+/* `l op r`: from the left operand's text to the right one's, parentheses
+** around them included. */
+static PExpr mk_bin(ParseState *st, NodeKind k, PTok op, PExpr l, PExpr r)
+{
+    Node *n = mk(st, k, l.t0, r.t1);
     n->op = op.kind;
-    n->a = l;
-    n->b = r;
-    return n;
+    n->a = l.n;
+    n->b = r.n;
+    return px(n);
 }
 
 /* `op a` for prefix operators. */
-static Node *mk_pre(ParseState *st, NodeKind k, PTok op, Node *a)
+static PExpr mk_pre(ParseState *st, NodeKind k, PTok op, PExpr a)
 {
-    Node *n = mk(st, k, op.r0, a->tok1);
+    Node *n = mk(st, k, op.r0, a.t1);
     n->op = op.kind;
-    n->a = a;
-    return n;
+    n->a = a.n;
+    return px(n);
+}
+
+/* `a op` for postfix ++ and --. */
+static PExpr mk_post(ParseState *st, NodeKind k, PTok op, PExpr a)
+{
+    Node *n = mk(st, k, a.t0, op.r1);
+    n->op = op.kind;
+    n->a = a.n;
+    return px(n);
+}
+
+static PExpr mk_member(ParseState *st, PTok op, PExpr a, PTok name)
+{
+    Node *n = mk(st, N_MEMBER, a.t0, name.r1);
+    n->op = op.kind;
+    n->a = a.n;
+    n->name = name.r0;
+    return px(n);
+}
+
+static PExpr mk_sizeof_type(ParseState *st, PTok op, PRange ty, PTok rp)
+{
+    Node *n = mk(st, N_SIZEOF_TYPE, op.r0, rp.r1);
+    n->op = op.kind;
+    n->ty0 = ty.t0;
+    n->ty1 = ty.t1;
+    return px(n);
 }
 
 static void list_add(PList *l, Node *n)
@@ -182,7 +216,7 @@ static PRange range(int t0, int t1)
 ** is: a function body, or the operand of async_run.
 */
 start ::= START_BODY block(B).  { st->result = B; }
-start ::= START_EXPR expr(E).   { st->result = E; }
+start ::= START_EXPR expr(E).   { st->result = E.n; }
 
 /* ------------------------------------------------------------------
 ** Statements
@@ -203,8 +237,8 @@ item(A) ::= declaration(D).   { A = D; }
 
 stmt(A) ::= block(B). { A = B; }
 stmt(A) ::= expr(E) SEMI(S). {
-    A = mk(st, N_EXPR_STMT, E->tok0, S.r1);
-    A->a = E;
+    A = mk(st, N_EXPR_STMT, E.t0, S.r1);
+    A->a = E.n;
 }
 stmt(A) ::= SEMI(S). { A = mk(st, N_NULL, S.r0, S.r1); }
 
@@ -212,19 +246,19 @@ stmt(A) ::= SEMI(S). { A = mk(st, N_NULL, S.r0, S.r1); }
 ** LOWER_THAN_ELSE) attaches it to the innermost if, as C requires. */
 stmt(A) ::= IF(I) LP expr(C) RP stmt(T). [LOWER_THAN_ELSE] {
     A = mk(st, N_IF, I.r0, T->tok1);
-    A->a = C; A->b = T;
+    A->a = C.n; A->b = T;
 }
 stmt(A) ::= IF(I) LP expr(C) RP stmt(T) ELSE stmt(E). {
     A = mk(st, N_IF, I.r0, E->tok1);
-    A->a = C; A->b = T; A->c = E;
+    A->a = C.n; A->b = T; A->c = E;
 }
 stmt(A) ::= WHILE(W) LP expr(C) RP stmt(B). {
     A = mk(st, N_WHILE, W.r0, B->tok1);
-    A->a = C; A->b = B;
+    A->a = C.n; A->b = B;
 }
 stmt(A) ::= DO(D) stmt(B) WHILE LP expr(C) RP SEMI(S). {
     A = mk(st, N_DO, D.r0, S.r1);
-    A->a = C; A->b = B;
+    A->a = C.n; A->b = B;
 }
 stmt(A) ::= FOR(F) LP expr_opt(I) SEMI expr_opt(C) SEMI expr_opt(S) RP stmt(B). {
     A = mk(st, N_FOR, F.r0, B->tok1);
@@ -236,18 +270,18 @@ stmt(A) ::= FOR(F) LP declaration(I) expr_opt(C) SEMI expr_opt(S) RP stmt(B). {
 }
 stmt(A) ::= SWITCH(W) LP expr(C) RP stmt(B). {
     A = mk(st, N_SWITCH, W.r0, B->tok1);
-    A->a = C; A->b = B;
+    A->a = C.n; A->b = B;
 }
 
 /* Labels, case and default take a whole item, so that a declaration may
 ** follow a label (GNU C and C23 allow it; libclang has the final word). */
 stmt(A) ::= CASE(K) aexpr(V) COLON item(S). {
     A = mk(st, N_CASE, K.r0, S->tok1);
-    A->a = V; A->c = S;
+    A->a = V.n; A->c = S;
 }
 stmt(A) ::= CASE(K) aexpr(V) ELLIPSIS aexpr(W) COLON item(S). {
     A = mk(st, N_CASE, K.r0, S->tok1);
-    A->a = V; A->b = W; A->c = S;
+    A->a = V.n; A->b = W.n; A->c = S;
 }
 stmt(A) ::= DEFAULT(K) COLON item(S). {
     A = mk(st, N_DEFAULT, K.r0, S->tok1);
@@ -266,14 +300,14 @@ stmt(A) ::= GOTO(G) IDENT(N) SEMI(S). {
 }
 stmt(A) ::= GOTO(G) STAR expr(E) SEMI(S). {   /* GNU computed goto */
     A = mk(st, N_GOTO, G.r0, S.r1);
-    A->a = E;
+    A->a = E.n;
 }
 stmt(A) ::= CONTINUE(K) SEMI(S). { A = mk(st, N_CONTINUE, K.r0, S.r1); }
 stmt(A) ::= BREAK(K) SEMI(S).    { A = mk(st, N_BREAK, K.r0, S.r1); }
 stmt(A) ::= RETURN(K) SEMI(S).   { A = mk(st, N_RETURN, K.r0, S.r1); }
 stmt(A) ::= RETURN(K) expr(E) SEMI(S). {
     A = mk(st, N_RETURN, K.r0, S.r1);
-    A->a = E;
+    A->a = E.n;
 }
 stmt(A) ::= ASM(K) SEMI(S). { A = mk(st, N_ASM, K.r0, S.r1); }
 stmt(A) ::= STATIC_ASSERT(K) SEMI(S). { A = mk(st, N_STATIC_ASSERT, K.r0, S.r1); }
@@ -298,7 +332,7 @@ stmt(A) ::= MACRO_END(M). [HIGH] {
 
 %type expr_opt {Node *}
 expr_opt(A) ::= . { A = NULL; }
-expr_opt(A) ::= expr(E). { A = E; }
+expr_opt(A) ::= expr(E). { A = E.n; }
 
 /* ------------------------------------------------------------------
 ** Declarations
@@ -354,7 +388,7 @@ init_decl(A) ::= declarator(D) decl_tail(T). {
 init_decl(A) ::= declarator(D) decl_tail(T) ASSIGN initializer(I). {
     A = D;
     if (T >= 0) A->tok1 = T;
-    A->a = I;
+    A->a = I.n;
 }
 
 /* Attributes and an asm label after a declarator: the last token, or -1. */
@@ -482,8 +516,9 @@ type_name(A) ::= decl_specs(S). { A = range(S.t0, S.t1); }
 type_name(A) ::= decl_specs(S) abs_decl(D). { A = range(S.t0, D.t1); }
 
 /* ---- initializers ---- */
+%type initializer {PExpr}
 initializer(A) ::= aexpr(E). { A = E; }
-initializer(A) ::= init_list(L). { A = L; }
+initializer(A) ::= init_list(L). { A = px(L); }
 
 /* `{}` (GNU, C23), and a trailing comma. */
 init_list(A) ::= LBRACE(L) init_items(I) RBRACE(R). {
@@ -499,16 +534,16 @@ init_seq(A) ::= init_item(I). { A = list_one(I); }
 init_seq(A) ::= init_seq(S) COMMA init_item(I). { A = S; list_add(&A, I); }
 
 init_item(A) ::= initializer(V). {
-    A = mk(st, N_INIT_ITEM, V->tok0, V->tok1);
-    A->a = V;
+    A = mk(st, N_INIT_ITEM, V.t0, V.t1);
+    A->a = V.n;
 }
 init_item(A) ::= designation(D) ASSIGN initializer(V). {
-    A = mk(st, N_INIT_ITEM, D.t0, V->tok1);
-    A->ty0 = D.t0; A->ty1 = D.t1; A->a = V;
+    A = mk(st, N_INIT_ITEM, D.t0, V.t1);
+    A->ty0 = D.t0; A->ty1 = D.t1; A->a = V.n;
 }
 init_item(A) ::= IDENT(N) COLON(C) initializer(V). {   /* GNU `field: v` */
-    A = mk(st, N_INIT_ITEM, N.r0, V->tok1);
-    A->ty0 = N.r0; A->ty1 = C.r1; A->a = V;
+    A = mk(st, N_INIT_ITEM, N.r0, V.t1);
+    A->ty0 = N.r0; A->ty1 = C.r1; A->a = V.n;
 }
 %type designation {PRange}
 %type designator {PRange}
@@ -528,32 +563,42 @@ designator(A) ::= DOT(L) TYPE_NAME(N). { A = range(L.r0, N.r1); }
 ** down to primary), one nonterminal whose ambiguities the precedence
 ** table settles.  Argument lists, initializers and array sizes use aexpr,
 ** so their commas separate items.
+**
+** Their value is a PExpr: the node, plus the range of its text with any
+** parentheses around it.  A node's own tok0..tok1 never includes those
+** parentheses (`(x)` is an N_IDENT whose range is `x`, as libclang's
+** DeclRefExpr), but a parent's range is built from its operands' outer
+** ranges, so `(a) + b` covers the '(' too.
 */
+%type expr {PExpr}
+%type aexpr {PExpr}
 expr(A) ::= aexpr(E). { A = E; }
 expr(A) ::= expr(L) COMMA(O) aexpr(R). { A = mk_bin(st, N_COMMA, O, L, R); }
 
 /* ---- primary ---- */
 aexpr(A) ::= IDENT(T). {
-    A = mk(st, N_IDENT, T.r0, T.r1);
-    A->name = T.r0;
+    Node *n = mk(st, N_IDENT, T.r0, T.r1);
+    n->name = T.r0;
+    A = px(n);
 }
-aexpr(A) ::= CONST(T).  { A = mk(st, N_CONST, T.r0, T.r1); }
-aexpr(A) ::= strings(S). { A = mk(st, N_STRING, S.t0, S.t1); }
-aexpr(A) ::= OPAQUE(T). { A = mk(st, N_OPAQUE, T.r0, T.r1); }
-aexpr(A) ::= MACRO(T). [HIGH] { A = mk(st, N_OPAQUE, T.r0, T.r1); }
+aexpr(A) ::= CONST(T).  { A = px(mk(st, N_CONST, T.r0, T.r1)); }
+aexpr(A) ::= strings(S). { A = px(mk(st, N_STRING, S.t0, S.t1)); }
+aexpr(A) ::= OPAQUE(T). { A = px(mk(st, N_OPAQUE, T.r0, T.r1)); }
+aexpr(A) ::= MACRO(T). [HIGH] { A = px(mk(st, N_OPAQUE, T.r0, T.r1)); }
 /* `{M(1), M(2)}`: the last item of an initializer is a MACRO_END too.
 ** After a statement-like MACRO, LALR merges the follow sets of every
 ** statement context, so this rule and `stmt ::= MACRO_END` seem to collide
 ** on tokens that can start a statement; lex.c only makes MACRO_END before
 ** `}`, so those never occur, and the precedences (SEMI lowest, HIGH
 ** highest) just pick the statement to silence lemon. */
-aexpr(A) ::= MACRO_END(T). [SEMI] { A = mk(st, N_OPAQUE, T.r0, T.r1); }
+aexpr(A) ::= MACRO_END(T). [SEMI] { A = px(mk(st, N_OPAQUE, T.r0, T.r1)); }
 aexpr(A) ::= LP(L) expr(E) RP(R). {
-    A = E; A->tok0 = L.r0; A->tok1 = R.r1;
+    A = E; A.t0 = L.r0; A.t1 = R.r1;   /* the node keeps its own range */
 }
 aexpr(A) ::= LP(L) block(B) RP(R). {    /* GNU statement expression */
-    A = mk(st, N_STMT_EXPR, L.r0, R.r1);
-    A->a = B;
+    Node *n = mk(st, N_STMT_EXPR, L.r0, R.r1);
+    n->a = B;
+    A = px(n);
 }
 
 /* Adjacent string literals are one literal. */
@@ -563,33 +608,28 @@ strings(A) ::= strings(L) STRING(T). { A = range(L.t0, T.r1); }
 
 /* ---- postfix ---- */
 aexpr(A) ::= aexpr(F) LP args(L) RP(R). {
-    A = mk(st, N_CALL, F->tok0, R.r1);
-    A->a = F; A->list = L.head;
+    Node *n = mk(st, N_CALL, F.t0, R.r1);
+    n->a = F.n; n->list = L.head;
+    A = px(n);
 }
 aexpr(A) ::= aexpr(F) LBRACKET expr(I) RBRACKET(R). {
-    A = mk(st, N_INDEX, F->tok0, R.r1);
-    A->a = F; A->b = I;
+    Node *n = mk(st, N_INDEX, F.t0, R.r1);
+    n->a = F.n; n->b = I.n;
+    A = px(n);
 }
 aexpr(A) ::= aexpr(E) DOT(O) member_name(N). {
-    A = mk(st, N_MEMBER, E->tok0, N.r1);
-    A->op = O.kind; A->a = E; A->name = N.r0;
+    A = mk_member(st, O, E, N);
 }
 aexpr(A) ::= aexpr(E) ARROW(O) member_name(N). {
-    A = mk(st, N_MEMBER, E->tok0, N.r1);
-    A->op = O.kind; A->a = E; A->name = N.r0;
+    A = mk_member(st, O, E, N);
 }
-aexpr(A) ::= aexpr(E) INC(O). {
-    A = mk(st, N_POSTINC, E->tok0, O.r1);
-    A->op = O.kind; A->a = E;
-}
-aexpr(A) ::= aexpr(E) DEC(O). {
-    A = mk(st, N_POSTDEC, E->tok0, O.r1);
-    A->op = O.kind; A->a = E;
-}
+aexpr(A) ::= aexpr(E) INC(O). { A = mk_post(st, N_POSTINC, O, E); }
+aexpr(A) ::= aexpr(E) DEC(O). { A = mk_post(st, N_POSTDEC, O, E); }
 /* (type){...}: after `(type)` a `{` can only open a compound literal. */
 aexpr(A) ::= LP(L) type_name(T) RP init_list(I). {
-    A = mk(st, N_COMPOUND_LIT, L.r0, I->tok1);
-    A->ty0 = T.t0; A->ty1 = T.t1; A->a = I;
+    Node *n = mk(st, N_COMPOUND_LIT, L.r0, I->tok1);
+    n->ty0 = T.t0; n->ty1 = T.t1; n->a = I;
+    A = px(n);
 }
 
 %type member_name {PTok}
@@ -600,8 +640,8 @@ member_name(A) ::= TYPE_NAME(T). { A = T; }
 %type arg_seq {PList}
 args(A) ::= . { A.head = A.tail = NULL; }
 args(A) ::= arg_seq(S). { A = S; }
-arg_seq(A) ::= aexpr(E). { A = list_one(E); }
-arg_seq(A) ::= arg_seq(S) COMMA aexpr(E). { A = S; list_add(&A, E); }
+arg_seq(A) ::= aexpr(E). { A = list_one(E.n); }
+arg_seq(A) ::= arg_seq(S) COMMA aexpr(E). { A = S; list_add(&A, E.n); }
 
 /* ---- prefix ---- */
 aexpr(A) ::= INC(O) aexpr(E). [UNARY]   { A = mk_pre(st, N_PREINC, O, E); }
@@ -615,8 +655,9 @@ aexpr(A) ::= BANG(O) aexpr(E). [UNARY]  { A = mk_pre(st, N_UNARY, O, E); }
 aexpr(A) ::= REALIMAG(O) aexpr(E). [UNARY] { A = mk_pre(st, N_UNARY, O, E); }
 /* GNU &&label: an N_UNARY with op ANDAND, the label in name, no operand. */
 aexpr(A) ::= ANDAND(O) IDENT(N). [UNARY] {
-    A = mk(st, N_UNARY, O.r0, N.r1);
-    A->op = O.kind; A->name = N.r0;
+    Node *n = mk(st, N_UNARY, O.r0, N.r1);
+    n->op = O.kind; n->name = N.r0;
+    A = px(n);
 }
 aexpr(A) ::= SIZEOF(O) aexpr(E). [UNARY] { A = mk_pre(st, N_SIZEOF_EXPR, O, E); }
 aexpr(A) ::= ALIGNOF(O) aexpr(E). [UNARY] { A = mk_pre(st, N_SIZEOF_EXPR, O, E); }
@@ -624,16 +665,15 @@ aexpr(A) ::= ALIGNOF(O) aexpr(E). [UNARY] { A = mk_pre(st, N_SIZEOF_EXPR, O, E);
 ** read `(T) - 1` as a cast.  `sizeof (T){1}` still shifts the `{` (it is
 ** not in the follow set, so there is no conflict there). */
 aexpr(A) ::= SIZEOF(O) LP type_name(T) RP(R). [HIGH] {
-    A = mk(st, N_SIZEOF_TYPE, O.r0, R.r1);
-    A->op = O.kind; A->ty0 = T.t0; A->ty1 = T.t1;
+    A = mk_sizeof_type(st, O, T, R);
 }
 aexpr(A) ::= ALIGNOF(O) LP type_name(T) RP(R). [HIGH] {
-    A = mk(st, N_SIZEOF_TYPE, O.r0, R.r1);
-    A->op = O.kind; A->ty0 = T.t0; A->ty1 = T.t1;
+    A = mk_sizeof_type(st, O, T, R);
 }
 aexpr(A) ::= LP(L) type_name(T) RP aexpr(E). [UNARY] {
-    A = mk(st, N_CAST, L.r0, E->tok1);
-    A->ty0 = T.t0; A->ty1 = T.t1; A->a = E;
+    Node *n = mk(st, N_CAST, L.r0, E.t1);
+    n->ty0 = T.t0; n->ty1 = T.t1; n->a = E.n;
+    A = px(n);
 }
 /* await has unary precedence: `await f(x) + 1` is `(await f(x)) + 1`,
 ** `await p->get(x)` awaits the call. */
@@ -662,12 +702,14 @@ aexpr(A) ::= aexpr(L) OROR(O) aexpr(R).    { A = mk_bin(st, N_LOGOR, O, L, R); }
 /* The middle operand of ?: is a full expression (commas included); the
 ** brackets `?` and `:` make that unambiguous. */
 aexpr(A) ::= aexpr(C) QUESTION(O) expr(T) COLON aexpr(E). {
-    A = mk(st, N_COND, C->tok0, E->tok1);
-    A->op = O.kind; A->a = C; A->b = T; A->c = E;
+    Node *n = mk(st, N_COND, C.t0, E.t1);
+    n->op = O.kind; n->a = C.n; n->b = T.n; n->c = E.n;
+    A = px(n);
 }
 aexpr(A) ::= aexpr(C) QUESTION(O) COLON aexpr(E). {   /* GNU a ?: b */
-    A = mk(st, N_COND, C->tok0, E->tok1);
-    A->op = O.kind; A->a = C; A->c = E;
+    Node *n = mk(st, N_COND, C.t0, E.t1);
+    n->op = O.kind; n->a = C.n; n->c = E.n;
+    A = px(n);
 }
 
 /* Assignment is right associative and lowest but comma. */
@@ -686,26 +728,32 @@ aexpr(A) ::= aexpr(L) ORASSIGN(O) aexpr(R).  { A = mk_bin(st, N_ASSIGN, O, L, R)
 /* ---- the Async C forms: primary expressions; sema checks where they
 ** stand and what their operands are. ---- */
 aexpr(A) ::= GATHER(K) LP args(L) RP(R). {
-    A = mk(st, N_GATHER, K.r0, R.r1);
-    A->list = L.head;
+    Node *n = mk(st, N_GATHER, K.r0, R.r1);
+    n->list = L.head;
+    A = px(n);
 }
 aexpr(A) ::= TO_THREAD(K) LP aexpr(F) RP(R). {
-    A = mk(st, N_TO_THREAD, K.r0, R.r1);
-    A->a = F;
+    Node *n = mk(st, N_TO_THREAD, K.r0, R.r1);
+    n->a = F.n;
+    A = px(n);
 }
 aexpr(A) ::= TO_THREAD(K) LP aexpr(F) COMMA arg_seq(L) RP(R). {
-    A = mk(st, N_TO_THREAD, K.r0, R.r1);
-    A->a = F; A->list = L.head;
+    Node *n = mk(st, N_TO_THREAD, K.r0, R.r1);
+    n->a = F.n; n->list = L.head;
+    A = px(n);
 }
 aexpr(A) ::= WITH_TIMEOUT(K) LP aexpr(M) COMMA aexpr(E) RP(R). {
-    A = mk(st, N_WITH_TIMEOUT, K.r0, R.r1);
-    A->a = M; A->b = E;
+    Node *n = mk(st, N_WITH_TIMEOUT, K.r0, R.r1);
+    n->a = M.n; n->b = E.n;
+    A = px(n);
 }
 aexpr(A) ::= SPAWN(K) LP aexpr(G) COMMA aexpr(E) RP(R). {
-    A = mk(st, N_SPAWN, K.r0, R.r1);
-    A->a = G; A->b = E;
+    Node *n = mk(st, N_SPAWN, K.r0, R.r1);
+    n->a = G.n; n->b = E.n;
+    A = px(n);
 }
 aexpr(A) ::= ASYNC_RUN(K) LP aexpr(E) RP(R). {
-    A = mk(st, N_ASYNC_RUN, K.r0, R.r1);
-    A->a = E;
+    Node *n = mk(st, N_ASYNC_RUN, K.r0, R.r1);
+    n->a = E.n;
+    A = px(n);
 }

@@ -35,6 +35,13 @@ typedef struct PSpec {
     int attrs_only;
 } PSpec;
 
+/* An expression: its node, and the range of its text with the parentheses
+ * around it (the node's own range leaves them out). */
+typedef struct PExpr {
+    Node *n;
+    int t0, t1;
+} PExpr;
+
 /* A list under construction: O(1) append without touching Node fields
  * that later stages own. */
 typedef struct PList {

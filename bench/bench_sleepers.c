@@ -202,6 +202,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s [N [MS]]\n", argv[0]);
         return 2;
     }
+    printf("per task: asyncc spawn allocation %zu bytes (ac_spawn_child %zu "
+           "+ frame %zu) + a timer-heap slot; libuv uv_timer_t %zu bytes\n",
+           sizeof(struct sleeper_spawn), sizeof(ac_spawn_child),
+           sizeof(struct sleeper__frame), sizeof(uv_timer_t));
     bad |= in_child(run_asyncc) != 0;
     bad |= in_child(run_libuv) != 0;
     if (bad)

@@ -9,12 +9,15 @@
 #   lemon             generates the parser of async function bodies
 #   libuv1-dev        the runtime's event loop, thread pool and I/O
 #   valgrind          memory checks in the runtime tests
+#   python3           the random-program differential tester and the
+#                     transpiler robustness test (tests/fuzz, tests/robust)
 #
 # Installs with apt-get when run as root; otherwise prints the exact
 # command to run and exits 1.  Exits 0 at once when everything is present.
 set -euo pipefail
 
-packages=(cmake make gcc clang pkg-config libclang-dev lemon libuv1-dev valgrind)
+packages=(cmake make gcc clang pkg-config libclang-dev lemon libuv1-dev valgrind
+    python3)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "deps: not a Debian system; make sure these (or equivalents) are" \

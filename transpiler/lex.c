@@ -148,8 +148,18 @@ static int is_word(const RawTok *t)
     return t->ckind == RT_IDENT || t->ckind == RT_KEYWORD;
 }
 
+/* The first raw index at or after i that is not a comment. */
+static int skip_comments(const Lexer *lx, int i)
+{
+    while (i < lx->n && lx->r[i].ckind == RT_COMMENT)
+        i++;
+    return i;
+}
+
+/* Is the next non-comment token at or after i the punctuator s? */
 static int is_punct(const Lexer *lx, int i, const char *s)
 {
+    i = skip_comments(lx, i);
     return i < lx->n && lx->r[i].ckind == RT_PUNCT &&
            raw_is(lx->src, &lx->r[i], s);
 }
@@ -221,6 +231,7 @@ static int collapse(Lexer *lx, int i, int kind)
             j++;
         }
     }
+    j = skip_comments(lx, j);
     if (!is_punct(lx, j, "(")) {
         diag_error(lx->src, lx->r[i].off, "expected '(' after '%.*s'",
                    (int)lx->r[i].len, text_of(lx, i));
@@ -261,7 +272,7 @@ static int lex_macro_call(Lexer *lx, int i)
     if (last <= i || last >= lx->n) {
         if (!is_punct(lx, i + 1, "("))
             return (emit(lx, TK_IDENT, i, i), i);
-        last = match_paren(lx, i + 1);
+        last = match_paren(lx, skip_comments(lx, i + 1));
         if (last < 0)
             return -1;
     }
@@ -286,9 +297,10 @@ static int next_to_string(const Lexer *lx, int i)
 {
     if (prev_kind(lx) == TK_STRING)
         return 1;
-    return i + 1 < lx->n && lx->r[i + 1].ckind == RT_LITERAL &&
-           strchr("\"uUL", text_of(lx, i + 1)[0]) &&
-           memchr(text_of(lx, i + 1), '"', lx->r[i + 1].len);
+    int j = skip_comments(lx, i + 1);
+    return j < lx->n && lx->r[j].ckind == RT_LITERAL &&
+           strchr("\"uUL", text_of(lx, j)[0]) &&
+           memchr(text_of(lx, j), '"', lx->r[j].len);
 }
 
 /* Identifiers and keywords.  Returns the last raw index consumed, or -1. */
@@ -320,7 +332,7 @@ static int lex_word(Lexer *lx, int i)
     if (len == 13 && memcmp(s, "__extension__", 13) == 0)
         return i; /* no token at all */
     if (len == 7 && memcmp(s, "_Pragma", 7) == 0 && is_punct(lx, i + 1, "("))
-        return match_paren(lx, i + 1); /* a pragma is no statement */
+        return match_paren(lx, skip_comments(lx, i + 1)); /* no statement */
     if (len == 7 && memcmp(s, "_Atomic", 7) == 0) {
         if (is_punct(lx, i + 1, "("))
             return collapse(lx, i, TK_TYPEOF); /* _Atomic(T): a type */

@@ -367,6 +367,7 @@ static void parse_words(const char *const *w, int n, int flags_every)
         char c = w[i][0];
         r[i].ckind = isalpha((unsigned char)c) || c == '_' ? RT_IDENT
                      : isdigit((unsigned char)c) || c == '"' ? RT_LITERAL
+                     : !strncmp(w[i], "/*", 2)               ? RT_COMMENT
                                                              : RT_PUNCT;
         if (flags_every && r[i].ckind == RT_IDENT && rnd(flags_every) == 0)
             r[i].flags = (unsigned char)(1u << rnd(3));
@@ -392,6 +393,7 @@ static const char *const vocab[] = {
     "await", "gather", "to_thread", "spawn", "with_timeout", "async_run",
     "async", "__attribute__", "asm", "typeof", "_Generic", "_Atomic",
     "_Static_assert", "__extension__", "_Alignas", "#", "@", "typedef",
+    "/* comment */", "_Pragma", "M", "M",
 };
 
 static int soup(int count, unsigned seed)

@@ -234,6 +234,18 @@ items(A) ::= items(L) item(I). { A = L; list_add(&A, I); }
 
 item(A) ::= stmt(S).          { A = S; }
 item(A) ::= declaration(D).   { A = D; }
+/* A GNU nested function.  It would capture the frame's locals through a
+** trampoline on the C stack, which a coroutine leaves at every await:
+** refuse it here, by name, instead of a bare syntax error at its `{`. */
+item(A) ::= decl_specs declarator(D) decl_tail block(B). {
+    A = B;
+    if (!st->reported) {
+        const RawTok *n = &st->raw[D->name >= 0 ? D->name : D->tok0];
+        diag_error(st->src, n->off, "nested function '%.*s' is not supported",
+                   (int)n->len, st->src->text + n->off);
+        st->reported = 1;
+    }
+}
 
 stmt(A) ::= block(B). { A = B; }
 stmt(A) ::= expr(E) SEMI(S). {

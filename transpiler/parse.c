@@ -164,14 +164,16 @@ static Node *run(Arena *a, const Source *src, const RawTok *raw,
     PTok none = {0, n > 0 ? toks[0].r0 : 0, n > 0 ? toks[0].r0 : 0};
     st.err_tok = none;
     asyncc_parser(p, start, none, &st);
-    for (int i = 0; i < n && !st.error && !st.overflow; i++) {
+    for (int i = 0; i < n && !st.error && !st.overflow && !st.reported; i++) {
         asyncc_parser(p, toks[i].kind, toks[i], &st);
         if (st.overflow)
             st.err_tok = toks[i];
     }
-    if (!st.error && !st.overflow)
+    if (!st.error && !st.overflow && !st.reported)
         asyncc_parser(p, 0, none, &st);
     asyncc_parserFree(p, free);
+    if (st.reported)
+        return NULL; /* the grammar has said what is wrong */
 
     if (st.error || st.overflow || !st.result) {
         if (!st.error && !st.overflow)

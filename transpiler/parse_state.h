@@ -18,6 +18,7 @@ typedef struct ParseState {
     int error;       /* a syntax error was seen                  */
     int overflow;    /* the parser stack overflowed              */
     int err_eof;     /* the error token was end of input         */
+    int reported;    /* a rule reported its own error            */
     PTok err_tok;    /* the token the parser choked on           */
 } ParseState;
 

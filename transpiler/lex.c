@@ -103,7 +103,7 @@ static const Spelling collapsers[] = {
     {"__builtin_offsetof", TK_OPAQUE},
     {"__builtin_types_compatible_p", TK_OPAQUE},
     {"__builtin_convertvector", TK_OPAQUE},
-    {"__builtin_shufflevector", TK_OPAQUE},
+    {"__builtin_shufflevector", TK_OPAQUE}, {"__builtin_bit_cast", TK_OPAQUE},
     {"typeof", TK_TYPEOF}, {"__typeof__", TK_TYPEOF}, {"__typeof", TK_TYPEOF},
     {"_Alignas", TK_ALIGNAS},
     {"_Static_assert", TK_STATIC_ASSERT},
@@ -320,8 +320,8 @@ static int lex_word(Lexer *lx, int i)
     if ((t->flags & RTF_MACRO) && t->alias) {
         s = t->alias; /* bool -> _Bool, static_assert -> _Static_assert */
         len = strlen(s);
-        if (len == 0)
-            return i; /* expands to nothing: `#define local` */
+        if (len == 0 || (len == 7 && memcmp(s, "_Pragma", 7) == 0))
+            return i; /* nothing, or only a pragma: `#define local` */
         /* An expansion that is one whole collapsed construct, e.g.
          * `#define UNUSED __attribute__((unused))`: the front end gives
          * its first keyword as alias; the macro name is the token. */

@@ -48,8 +48,9 @@ typedef struct RawTok {
                             (bool -> _Bool, static_assert -> _Static_assert):
                             that keyword; else NULL.  Also (optional): ""
                             for an empty expansion (the token is dropped),
-                            "__attribute__" / "asm" for an expansion that
-                            is exactly one such construct                  */
+                            "__attribute__" / "asm" / "_Pragma" for an
+                            expansion that is exactly one such construct
+                            (a _Pragma one is dropped too)                 */
 } RawTok;
 
 /* One parser token: its TK_* code and the raw tokens it stands for. */

@@ -98,7 +98,16 @@ typedef struct Front {
     int nrepls, caprepls;
     const char **deps;    /* the main file and every header it includes    */
     int ndeps, capdeps;
+    unsigned (*skipped)[2]; /* main-file ranges #if left out               */
+    int nskipped;
 } Front;
+
+/* Is byte `off` of the main file inside a branch #if left out? */
+int front_skipped(const Front *fe, unsigned off);
+
+/* If a preprocessor directive starts at byte `off` (a '#' first on its
+ * line), the offset just past its last line; else 0. */
+unsigned front_directive_end(const Front *fe, unsigned off);
 
 /*
  * Parse `path` with the given clang arguments (-I, -D, -U, -std...).

@@ -607,6 +607,53 @@ static const MacroExp *macro_at(const Collect *cl, unsigned off)
     return NULL;
 }
 
+int front_skipped(const Front *fe, unsigned off)
+{
+    for (int i = 0; i < fe->nskipped; i++)
+        if (off >= fe->skipped[i][0] && off < fe->skipped[i][1])
+            return 1;
+    return 0;
+}
+
+unsigned front_directive_end(const Front *fe, unsigned off)
+{
+    const char *t = fe->src.text;
+    if (off >= fe->src.len || t[off] != '#')
+        return 0;
+    for (unsigned b = off; b > 0 && t[b - 1] != '\n'; b--)
+        if (t[b - 1] != ' ' && t[b - 1] != '\t')
+            return 0; /* not first on its line: # or ## inside a macro use */
+    unsigned e = off;
+    while (e < fe->src.len && !(t[e] == '\n' && (e == 0 || t[e - 1] != '\\')))
+        e++;
+    return e;
+}
+
+static void collect_skipped(Front *fe)
+{
+    CXSourceRangeList *l = clang_getSkippedRanges(fe->tu, fe->mainfile);
+    if (!l)
+        return;
+    fe->skipped = calloc(l->count + 1, sizeof *fe->skipped);
+    if (!fe->skipped)
+        exit(1);
+    for (unsigned i = 0; i < l->count; i++) {
+        long s = main_off(fe, clang_getRangeStart(l->ranges[i]));
+        long e = main_off(fe, clang_getRangeEnd(l->ranges[i]));
+        if (s >= 0 && e >= s) {
+            fe->skipped[fe->nskipped][0] = (unsigned)s;
+            fe->skipped[fe->nskipped++][1] = (unsigned)e;
+        }
+    }
+    clang_disposeSourceRangeList(l);
+}
+
+/*
+ * Raw tokens of main-file bytes [start, end).  Preprocessor directives and
+ * the branches #if left out are not part of the token stream: the parser
+ * sees the code as the compiler will, for the -D options given; lower.c
+ * writes #define, #undef and #pragma lines back where they stood.
+ */
 int front_tokens(Front *fe, unsigned start, unsigned end, RawTok **out)
 {
     CXSourceLocation b = clang_getLocationForOffset(fe->tu, fe->mainfile, start);
@@ -616,6 +663,7 @@ int front_tokens(Front *fe, unsigned start, unsigned end, RawTok **out)
     clang_tokenize(fe->tu, clang_getRange(b, e), &toks, &n);
     RawTok *raw = arena_alloc(fe->arena, sizeof *raw * (n ? n : 1));
     int m = 0;
+    unsigned directive_end = 0;
     for (unsigned i = 0; i < n; i++) {
         CXTokenKind k = clang_getTokenKind(toks[i]);
         if (k == CXToken_Comment)
@@ -624,6 +672,13 @@ int front_tokens(Front *fe, unsigned start, unsigned end, RawTok **out)
         long s = main_off(fe, clang_getRangeStart(r)), t = main_off(fe, clang_getRangeEnd(r));
         if (s < 0 || t < 0 || (unsigned)s < start || (unsigned)t > end)
             continue;
+        if ((unsigned)s < directive_end || front_skipped(fe, (unsigned)s))
+            continue;
+        unsigned de = front_directive_end(fe, (unsigned)s);
+        if (de) {
+            directive_end = de;
+            continue;
+        }
         raw[m].off = (unsigned)s;
         raw[m].len = (unsigned)(t - s);
         raw[m].ckind = (unsigned char)k;
@@ -841,6 +896,7 @@ int front_parse(Front *fe, const char *path, const char *const *args, int nargs)
     if (report_clang_errors(fe))
         return -1;
     clang_getInclusions(fe->tu, note_inclusion, fe);
+    collect_skipped(fe);
 
     Collect cl = {.fe = fe};
     clang_visitChildren(clang_getTranslationUnitCursor(fe->tu), visit_top, &cl);
@@ -871,6 +927,7 @@ void front_dispose(Front *fe)
     free(fe->fns);
     free(fe->repls);
     free(fe->deps);
+    free(fe->skipped);
     if (fe->tu)
         clang_disposeTranslationUnit(fe->tu);
     if (fe->index)

@@ -297,35 +297,76 @@ static int says_fallthrough(const char *c, size_t n)
     return 0;
 }
 
-/* Comments between the previous token and token t, kept in the output. */
-static void leading_comments(Low *L, int t, int next_is_label)
+/* Emit one line of source text (a comment or a directive) marked with its line. */
+static void gap_piece(Low *L, const char *c, size_t len, int indented)
 {
-    if (t <= 0)
-        return;
-    const RawTok *p = rt(L, t - 1), *q = rt(L, t);
-    const char *s = L->fe->src.text + p->off + p->len;
-    size_t n = q->off - (p->off + p->len);
-    const char *c = NULL;
-    for (size_t i = 0; i + 1 < n; i++)
-        if (s[i] == '/' && (s[i + 1] == '*' || s[i + 1] == '/')) {
-            c = s + i;
-            break;
-        }
-    if (!c)
-        return;
-    size_t len = (size_t)(s + n - c);
     while (len && (c[len - 1] == ' ' || c[len - 1] == '\t' || c[len - 1] == '\n'))
         len--;
     unsigned cline, col;
     diag_linecol(&L->fe->src, (size_t)(c - L->fe->src.text), &cline, &col);
     buf_mark(L->out, cline);
-    indent(L);
+    if (indented)
+        indent(L);
     buf_put(L->out, c, len);
     buf_puts(L->out, "\n");
+}
+
+static int directive_is(const char *s, size_t n, const char *name)
+{
+    size_t i = 1, k = strlen(name);
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    return i + k <= n && !memcmp(s + i, name, k) &&
+           (i + k == n || !(s[i + k] == '_' || (s[i + k] >= 'a' && s[i + k] <= 'z')));
+}
+
+/*
+ * What stands between the previous token and token t: comments are kept;
+ * #define, #undef and #pragma lines are written back where they stood (the
+ * rest of the body's macro uses depend on them); conditional directives
+ * and the branches they left out are gone -- the body is emitted as the
+ * compiler sees it for the options given to asyncc.
+ */
+static void leading_comments(Low *L, int t, int next_is_label)
+{
+    if (t <= 0)
+        return;
+    const RawTok *p = rt(L, t - 1), *q = rt(L, t);
+    const char *s = L->fe->src.text;
+    unsigned i = p->off + p->len, end = q->off;
+    int fallthrough = 0;
+    while (i < end) {
+        if (front_skipped(L->fe, i)) {
+            i++;
+            continue;
+        }
+        unsigned de = front_directive_end(L->fe, i);
+        if (de) {
+            if (directive_is(s + i, de - i, "define") || directive_is(s + i, de - i, "undef") ||
+                directive_is(s + i, de - i, "pragma"))
+                gap_piece(L, s + i, de - i, 0);
+            i = de;
+        } else if (s[i] == '/' && i + 1 < end && s[i + 1] == '*') {
+            const char *e = strstr(s + i + 2, "*/");
+            unsigned ce = e ? (unsigned)(e - s) + 2 : end;
+            gap_piece(L, s + i, ce - i, 1);
+            fallthrough |= says_fallthrough(s + i, ce - i);
+            i = ce;
+        } else if (s[i] == '/' && i + 1 < end && s[i + 1] == '/') {
+            unsigned ce = i;
+            while (ce < end && s[ce] != '\n')
+                ce++;
+            gap_piece(L, s + i, ce - i, 1);
+            fallthrough |= says_fallthrough(s + i, ce - i);
+            i = ce;
+        } else {
+            i++;
+        }
+    }
     /* A fall-through comment no longer sits right after the statement
      * that falls through (resume labels come between), so say it in a
      * way both compilers understand wherever it stands. */
-    if (next_is_label && says_fallthrough(c, len))
+    if (next_is_label && fallthrough)
         line(L, "__attribute__((fallthrough));");
 }
 

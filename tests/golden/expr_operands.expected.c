@@ -272,12 +272,12 @@ resume_6:;
     if (ac_await(&ac_f->co, &ac_f->sub.a7.co, 7))
         return;
 resume_7:;
-    ac_f->tmp_6 = ac_f->sub.a7.ret.y;
+    ac_f->tmp_6 = (ac_f->sub.a7.ret).y;
     at__init(&ac_f->sub.a8, &ac_f->q.x);
     if (ac_await(&ac_f->co, &ac_f->sub.a8.co, 8))
         return;
 resume_8:;
-    printf("member %d %d\n", ac_f->tmp_6, ac_f->sub.a8.ret == &ac_f->q.x);
+    printf("member %d %d\n", ac_f->tmp_6, (ac_f->sub.a8.ret) == &ac_f->q.x);
 #line 26 "expr_operands.ac"
     id__init(&ac_f->sub.a9, 5);
     if (ac_await(&ac_f->co, &ac_f->sub.a9.co, 9))
@@ -353,7 +353,7 @@ resume_21:;
 resume_22:;
     (void)(ac_f->sub.a22.ret);
 #line 32 "expr_operands.ac"
-    int c = 3;
+    int c = (3);
     printf("comma %d\n", c);
     at__init(&ac_f->sub.a23, &ac_f->arr[0]);
     if (ac_await(&ac_f->co, &ac_f->sub.a23.co, 23))

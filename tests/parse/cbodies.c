@@ -185,6 +185,131 @@ static enum CXChildVisitResult find_typerefs(CXCursor cur, CXCursor parent,
     return CXChildVisit_Recurse;
 }
 
+/* Does raw token i spell s? */
+static int tok_is(const Ctx *c, const RawTok *raw, int i, const char *s)
+{
+    return raw_is(&c->src, &raw[i], s);
+}
+
+/* What a node of this kind must start and end with (NULL: anything). */
+static void kind_edges(NodeKind k, const char **first, const char **last)
+{
+    *first = *last = NULL;
+    switch (k) {
+    case N_CALL: case N_GATHER: case N_TO_THREAD: case N_WITH_TIMEOUT:
+    case N_SPAWN: case N_ASYNC_RUN: case N_SIZEOF_TYPE: case N_STMT_EXPR:
+        *last = ")";
+        break;
+    case N_INDEX: *last = "]"; break;
+    case N_BLOCK: case N_INIT_LIST: *first = "{"; *last = "}"; break;
+    case N_COMPOUND_LIT: *first = "("; *last = "}"; break;
+    case N_CAST: *first = "("; break;
+    case N_DECL: case N_EXPR_STMT: case N_BREAK: case N_CONTINUE:
+    case N_RETURN: case N_NULL: case N_ASM: case N_STATIC_ASSERT:
+    case N_GOTO:
+        *last = ";";
+        break;
+    case N_DO: *first = "do"; *last = ";"; break;
+    case N_IF: *first = "if"; break;
+    case N_WHILE: *first = "while"; break;
+    case N_FOR: *first = "for"; break;
+    case N_SWITCH: *first = "switch"; break;
+    case N_CASE: *first = "case"; break;
+    case N_DEFAULT: *first = "default"; break;
+    case N_AWAIT: *first = "await"; break;
+    case N_POSTINC: *last = "++"; break;
+    case N_POSTDEC: *last = "--"; break;
+    case N_PREINC: *first = "++"; break;
+    case N_PREDEC: *first = "--"; break;
+    default: break;
+    }
+}
+
+/* Are the brackets in raw tokens t0..t1 balanced?  A range that cut an
+ * expression's parentheses in half would not be. */
+static int balanced(const Ctx *c, const RawTok *raw, int t0, int t1)
+{
+    int depth = 0;
+    for (int i = t0; i <= t1; i++) {
+        if (raw[i].ckind != RT_PUNCT || raw[i].len != 1)
+            continue;
+        char ch = c->src.text[raw[i].off];
+        depth += (ch == '(' || ch == '[' || ch == '{') -
+                 (ch == ')' || ch == ']' || ch == '}');
+        if (depth < 0)
+            return 0;
+    }
+    return depth == 0;
+}
+
+/*
+ * The contract the emitter relies on: every node's range is inside its
+ * parent's (an N_DECLARATOR's initializer follows it instead), siblings do
+ * not overlap, brackets inside a range balance, and each kind starts and
+ * ends on the right token.  Iterative,
+ * as trees of real code can be deep.  Returns the number of violations,
+ * reported on stderr.
+ */
+typedef struct Span {
+    const Node *n;
+    int lo, hi;
+} Span;
+
+static int check_ranges(const Ctx *c, const RawTok *raw, int m,
+                        const Node *root)
+{
+    size_t cap = 256, sp = 0;
+    Span *st = malloc(cap * sizeof *st);
+    int bad = 0;
+    st[sp++] = (Span){root, 0, m - 1};
+    while (sp > 0) {
+        Span s = st[--sp];
+        const Node *n = s.n;
+        const char *first, *last, *why = NULL;
+        kind_edges(n->kind, &first, &last);
+        if (n->tok0 < s.lo || n->tok1 > s.hi || n->tok0 > n->tok1)
+            why = "range outside its parent";
+        else if (first && !tok_is(c, raw, n->tok0, first))
+            why = "wrong first token";
+        else if (last && !tok_is(c, raw, n->tok1, last))
+            why = "wrong last token";
+        else if (n->tok1 - n->tok0 < 20000 && !balanced(c, raw, n->tok0, n->tok1))
+            why = "unbalanced brackets in its range";
+        if (why) {
+            unsigned line, col;
+            diag_linecol(&c->src, raw[n->tok0 >= 0 && n->tok0 < m ? n->tok0 : 0].off,
+                         &line, &col);
+            fprintf(stderr, "%s:%u:%u: %s node: %s\n", c->src.path, line, col,
+                    node_kind_name(n->kind), why);
+            bad++;
+            continue;
+        }
+        const Node *kids[4] = {n->a, n->b, n->c, n->d};
+        int prev_end = -1;
+        for (int k = 0; k < 5; k++) {
+            const Node *kid = k < 4 ? kids[k] : n->list;
+            for (; kid; kid = k < 4 ? NULL : kid->next) {
+                int init = n->kind == N_DECLARATOR && kid == n->a;
+                /* operands in source order: a before b before c ... except
+                   N_DO (body b comes before the condition a) */
+                if (n->kind != N_DO && !init && kid->tok0 <= prev_end) {
+                    fprintf(stderr, "%s: %s node: children overlap\n",
+                            c->src.path, node_kind_name(n->kind));
+                    bad++;
+                }
+                if (n->kind != N_DO)
+                    prev_end = kid->tok1;
+                if (sp == cap)
+                    st = realloc(st, (cap *= 2) * sizeof *st);
+                st[sp++] = init ? (Span){kid, n->tok1 + 1, s.hi}
+                                : (Span){kid, n->tok0, n->tok1};
+            }
+        }
+    }
+    free(st);
+    return bad;
+}
+
 static int count_nodes(const Node *n)
 {
     if (!n)
@@ -265,6 +390,8 @@ static void parse_function(Ctx *c, CXCursor fn, CXCursor body)
         root = parse_body(&a, &c->src, raw, pt, npt);
     c->bodies++;
     if (!root)
+        c->failed++;
+    else if (check_ranges(c, raw, m, root))
         c->failed++;
     if (c->verbose) {
         CXString name = clang_getCursorSpelling(fn);

@@ -1054,11 +1054,16 @@ static const char *init_text(Low *L, const Local *l, Node *init)
             n = 1;
         sequence(L, k, n, 0);
         v = text(L, init);
-        const char *ty = front_decl_text(L->a, l->type, "", 1, NULL);
+        /* Arrays can't be assigned: initialise a named array with the
+         * initializer as written and copy it (a compound literal would do,
+         * but gcc then warns that its address may dangle across the
+         * resume labels). */
         if (is_array)
-            return arena_printf(L->a, "__builtin_memcpy(ac_f->%s, (%s)%s%s%s, sizeof ac_f->%s)",
-                                l->member, ty, init->kind == N_INIT_LIST ? "" : "{",
-                                v, init->kind == N_INIT_LIST ? "" : "}", l->member);
+            return arena_printf(L->a,
+                                "({ %s = %s; __builtin_memcpy(&ac_f->%s, &ac_init, sizeof ac_f->%s); })",
+                                front_decl_text(L->a, l->type, "ac_init", 1, NULL), v,
+                                l->member, l->member);
+        const char *ty = front_decl_text(L->a, l->type, "", 1, NULL);
         return arena_printf(L->a, "ac_f->%s = (%s)%s", l->member, ty, v);
     }
     v = lx(L, init);
@@ -1661,11 +1666,13 @@ static void frame_literals(Low *L, Node *n, int under_amp)
             (under_amp || t.kind == CXType_ConstantArray || t.kind == CXType_IncompleteArray)) {
             const char *m = member_name(L, arena_printf(L->a, "literal_%d", ++L->ntemps));
             const char *d = front_decl_text(L->a, t, m, 1, NULL);
-            if (d) {
+            const char *init = front_decl_text(L->a, t, "ac_init", 1, NULL);
+            if (d && init && n->a) {
                 buf_printf(&L->lf->members, "    %s;\n", d);
-                n->repl = arena_printf(
-                    L->a, "(*(__typeof__(ac_f->%s) *)__builtin_memcpy(&ac_f->%s, &%s, sizeof ac_f->%s))",
-                    m, m, text(L, n), m);
+                n->repl = arena_printf(L->a,
+                                       "(*({ %s = %s; (__typeof__(ac_f->%s) *)__builtin_memcpy("
+                                       "&ac_f->%s, &ac_init, sizeof ac_f->%s); }))",
+                                       init, text(L, n->a), m, m, m);
                 return;
             }
         }

@@ -116,7 +116,7 @@ static void amain__resume(ac_coro *ac_co)
     case 8: goto resume_8;
     }
 #line 23 "await_assign.ac"
-    __builtin_memcpy(ac_f->arr, (int [4]){ 0 }, sizeof ac_f->arr);
+    ({ int ac_init[4] = { 0 }; __builtin_memcpy(&ac_f->arr, &ac_init, sizeof ac_f->arr); });
     ac_f->p = (struct pt){ 0, 0 };
     ac_f->pp = &ac_f->p;
 #line 27 "await_assign.ac"

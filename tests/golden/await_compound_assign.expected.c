@@ -159,7 +159,7 @@ static void amain__resume(ac_coro *ac_co)
     ac_f->a = 100;
     ac_f->u = 0xF0u;
     ac_f->d = 1.5;
-    __builtin_memcpy(ac_f->arr, (int [3]){ 1, 2, 3 }, sizeof ac_f->arr);
+    ({ int ac_init[3] = { 1, 2, 3 }; __builtin_memcpy(&ac_f->arr, &ac_init, sizeof ac_f->arr); });
 #line 24 "await_compound_assign.ac"
     val__init(&ac_f->sub.a1, 5);
     if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))

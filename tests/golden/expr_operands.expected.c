@@ -231,7 +231,7 @@ static void amain__resume(ac_coro *ac_co)
     case 29: goto resume_29;
     }
 #line 19 "expr_operands.ac"
-    __builtin_memcpy(ac_f->arr, (int [5]){10, 20, 30, 40, 50}, sizeof ac_f->arr);
+    ({ int ac_init[5] = {10, 20, 30, 40, 50}; __builtin_memcpy(&ac_f->arr, &ac_init, sizeof ac_f->arr); });
     ac_f->q = (struct pt){0, 0};
     id__init(&ac_f->sub.a1, 2);
     if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
@@ -329,7 +329,7 @@ resume_17:;
     if (ac_await(&ac_f->co, &ac_f->sub.a18.co, 18))
         return;
 resume_18:;
-    __builtin_memcpy(ac_f->list, (int [3]){ac_f->tmp_9, ac_f->tmp_10, ac_f->sub.a18.ret}, sizeof ac_f->list);
+    ({ int ac_init[3] = {ac_f->tmp_9, ac_f->tmp_10, ac_f->sub.a18.ret}; __builtin_memcpy(&ac_f->list, &ac_init, sizeof ac_f->list); });
     id__init(&ac_f->sub.a19, 4);
     if (ac_await(&ac_f->co, &ac_f->sub.a19.co, 19))
         return;
@@ -393,7 +393,7 @@ resume_28:;
     ac_f->q.x += ac_f->sub.a28.ret;
 #line 40 "expr_operands.ac"
     printf("struct %d %d\n", ac_f->q.x, ac_f->q.y);
-    ac_f->lp = (*(__typeof__(ac_f->literal_1) *)__builtin_memcpy(&ac_f->literal_1, &(int[]){4, 5, 6}, sizeof ac_f->literal_1));
+    ac_f->lp = (*({ int ac_init[3] = {4, 5, 6}; (__typeof__(ac_f->literal_1) *)__builtin_memcpy(&ac_f->literal_1, &ac_init, sizeof ac_f->literal_1); }));
     ac_yield__init(&ac_f->sub.a29);
     if (ac_await(&ac_f->co, &ac_f->sub.a29.co, 29))
         return;

@@ -98,7 +98,7 @@ static void amain__resume(ac_coro *ac_co)
     case 4: goto resume_4;
     }
 #line 27 "expr_order.ac"
-    __builtin_memcpy(ac_f->arr, (int [4]){0}, sizeof ac_f->arr);
+    ({ int ac_init[4] = {0}; __builtin_memcpy(&ac_f->arr, &ac_init, sizeof ac_f->arr); });
     ac_f->tmp_1 = note(1);
     anote__init(&ac_f->sub.a1, 2);
     if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))

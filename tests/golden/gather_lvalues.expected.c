@@ -327,7 +327,7 @@ static void amain__resume(ac_coro *ac_co)
 #line 39 "gather_lvalues.ac"
     ac_f->a = 0;
 #line 39 "gather_lvalues.ac"
-    __builtin_memcpy(ac_f->b, (int [4]){ 0 }, sizeof ac_f->b);
+    ({ int ac_init[4] = { 0 }; __builtin_memcpy(&ac_f->b, &ac_init, sizeof ac_f->b); });
     ac_f->hits = 0;
     ac_f->pr = (struct pair){ 0, 0 };
     ac_f->pb = &ac_f->b[3];

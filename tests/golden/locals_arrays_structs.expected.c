@@ -116,9 +116,9 @@ static void amain__resume(ac_coro *ac_co)
     case 6: goto resume_6;
     }
 #line 23 "locals_arrays_structs.ac"
-    __builtin_memcpy(ac_f->arr, (int [5]){ 1, 2, 3, 4, 5 }, sizeof ac_f->arr);
-    __builtin_memcpy(ac_f->buf, (char [16]){"hello"}, sizeof ac_f->buf);
-    __builtin_memcpy(ac_f->grid, (int [2][3]){ { 1, 2, 3 }, { 4, 5, 6 } }, sizeof ac_f->grid);
+    ({ int ac_init[5] = { 1, 2, 3, 4, 5 }; __builtin_memcpy(&ac_f->arr, &ac_init, sizeof ac_f->arr); });
+    ({ char ac_init[16] = "hello"; __builtin_memcpy(&ac_f->buf, &ac_init, sizeof ac_f->buf); });
+    ({ int ac_init[2][3] = { { 1, 2, 3 }, { 4, 5, 6 } }; __builtin_memcpy(&ac_f->grid, &ac_init, sizeof ac_f->grid); });
     ac_f->r = (struct rec){ 7, "abc", 1.25, { 1, 2, 3 } };
 #line 28 "locals_arrays_structs.ac"
     memset(ac_f->rs, 0, sizeof ac_f->rs);

@@ -170,7 +170,7 @@ resume_1:;
     *ac_f->p = 1;
     printf("x=%d\n", ac_f->x);
 #line 32 "locals_pointer_to_local.ac"
-    __builtin_memcpy(ac_f->arr, (int [3]){ 0, 0, 0 }, sizeof ac_f->arr);
+    ({ int ac_init[3] = { 0, 0, 0 }; __builtin_memcpy(&ac_f->arr, &ac_init, sizeof ac_f->arr); });
     ac_f->q = &ac_f->arr[1];
     ac_sleep__init(&ac_f->sub.a2, 1);
     if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))

@@ -129,7 +129,7 @@ static void amain__resume(ac_coro *ac_co)
 #line 35 "locals_typedef_union_fnptr.ac"
     ac_f->v = 7u;
     ac_f->pr = (pair_t){ 1u, 2u };
-    __builtin_memcpy(ac_f->ops, (binop [2]){ add, mul }, sizeof ac_f->ops);
+    ({ binop ac_init[2] = { add, mul }; __builtin_memcpy(&ac_f->ops, &ac_init, sizeof ac_f->ops); });
     ac_f->chosen = mul;
     ac_f->local_fp = add;
 #line 42 "locals_typedef_union_fnptr.ac"

@@ -334,7 +334,7 @@ resume_3:;
     int c = ac_f->sub.a3.ret;
     printf("countdown %d\n", c);
 #line 67 "params_types.ac"
-    __builtin_memcpy(ac_f->v, (int [3]){ 5, 6, 7 }, sizeof ac_f->v);
+    ({ int ac_init[3] = { 5, 6, 7 }; __builtin_memcpy(&ac_f->v, &ac_init, sizeof ac_f->v); });
     sum__init(&ac_f->sub.a4, ac_f->v, 3);
     if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
         return;

@@ -173,7 +173,7 @@ resume_1:;
     int s = ac_f->sub.a1.ret;
     printf("add3 %d\n", s);
 #line 51 "to_thread_results.ac"
-    __builtin_memcpy(ac_f->dv, (double [3]){ 1.0, 2.0, 4.5 }, sizeof ac_f->dv);
+    ({ double ac_init[3] = { 1.0, 2.0, 4.5 }; __builtin_memcpy(&ac_f->dv, &ac_init, sizeof ac_f->dv); });
     ac_f->sub.a2.a0 = ac_f->dv;
     ac_f->sub.a2.a1 = 3;
     ac_to_thread__init(&ac_f->sub.a2.w, amain__thread2__run);
@@ -195,7 +195,7 @@ resume_3:;
     struct box b = ac_f->sub.a3.ret;
     printf("grow %d %d (b0 %d %d)\n", b.w, b.h, ac_f->b0.w, ac_f->b0.h);
 #line 59 "to_thread_results.ac"
-    __builtin_memcpy(ac_f->arr, (int [4]){ 0 }, sizeof ac_f->arr);
+    ({ int ac_init[4] = { 0 }; __builtin_memcpy(&ac_f->arr, &ac_init, sizeof ac_f->arr); });
     ac_f->sub.a4.a0 = ac_f->arr;
     ac_f->sub.a4.a1 = 4;
     ac_f->sub.a4.a2 = 100;

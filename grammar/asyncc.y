@@ -335,10 +335,11 @@ stmt(A) ::= MACRO(M) stmt(S). {
 }
 
 /* A macro invocation right before `}` whose expansion is a whole statement,
-** `;` included (`PNG_UNUSED(x) }`): an N_MACRO_STMT with no statement c.
-** lex.c gives such a call its own token so this needs no lookahead. */
+** `;` included (`PNG_UNUSED(x) }`): an N_EXPR_STMT without a `;` of its
+** own, so that printing its range prints the statement.  lex.c gives such a
+** call its own token, so this needs no lookahead. */
 stmt(A) ::= MACRO_END(M). [HIGH] {
-    A = mk(st, N_MACRO_STMT, M.r0, M.r1);
+    A = mk(st, N_EXPR_STMT, M.r0, M.r1);
     A->a = mk(st, N_OPAQUE, M.r0, M.r1);
 }
 

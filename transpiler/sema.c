@@ -249,6 +249,15 @@ int sema_function(Front *fe, AsyncFn *fn, Node *body)
 {
     int before = diag_count();
     Sema s = {.fe = fe, .fn = fn};
+    if (fn->variadic) {
+        CXSourceLocation loc = clang_getCursorLocation(fn->cursor);
+        unsigned off;
+        clang_getFileLocation(loc, NULL, NULL, NULL, &off);
+        diag_error(&fe->src, off,
+                   "async function '%s' is variadic: its frame cannot hold the "
+                   "variable arguments; pass a va_list or an array instead", fn->name);
+        return -1;
+    }
     check_locals(&s);
     check_forbidden_calls(&s);
     walk(&s, body, C_PLAIN);

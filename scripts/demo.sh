@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/deps.sh
 cmake -S . -B build
-cmake --build build -j"${JOBS:-2}"
+cmake --build build -j"${JOBS:-2}" --target fetch_users cpu_offload
 
 for sample in fetch_users cpu_offload; do
     echo

@@ -699,11 +699,12 @@ static const char *await_call(Low *L, Node *call, int want)
 }
 
 /*
- * One operand of gather / with_timeout / spawn, inside a struct that holds
- * the callee's frame `c<i>` and, for LVALUE = CALL, the lvalue's address
- * `p<i>`.  Emits the struct members into `ty` and the set-up statements
- * (through `base`, the struct as an lvalue expression); returns the name
- * of the store function or "NULL".
+ * One operand of gather / with_timeout / spawn (CALL or LVALUE = CALL),
+ * kept in a struct that holds, for operand i, the callee's frame `c<i>`
+ * and, for LVALUE = CALL, the lvalue's address `p<i>`.  The frame is
+ * embedded when its type is complete here; for a callee on a recursion
+ * cycle the struct holds a pointer to a frame from ac_frame_alloc, and for
+ * one defined in another file the ac_coro from its NAME__new.
  */
 typedef struct Item {
     Node *call;
@@ -711,6 +712,7 @@ typedef struct Item {
     Node *lv;
     const char *args;
     const char *addr;
+    CallKind kind;
 } Item;
 
 static void item_prepare(Low *L, Node *n, Item *it)
@@ -752,21 +754,39 @@ static void items_evaluate(Low *L, Item *its, int n, Node *pre)
     }
 }
 
-static const char *item_store(Low *L, const char *stype, Item *it, int i)
+/*
+ * How the operand's frame is held.  `by_value` structs (spawn's, which are
+ * defined after every frame of the file) can embed frames on a cycle.
+ */
+static int item_kind(Low *L, Item *it, const char *form, int by_value)
 {
-    if (!it->lv || it->g->is_void)
-        return "NULL";
-    const char *fname = arena_printf(L->a, "%s__store%d", stype, i);
-    Buf *h = &L->lf->helpers;
-    buf_printf(h, "static void %s(void *ctx)\n{\n", fname);
-    buf_printf(h, "    struct %s *s = ctx;\n", stype);
-    buf_printf(h, "    *s->p%d = s->c%d.ret;\n}\n\n", i, i);
-    return fname;
+    it->kind = call_kind(L, it->g);
+    if (it->kind == CALL_HEAP && by_value)
+        it->kind = CALL_EMBED;
+    if (it->kind == CALL_EXTERN && by_value) {
+        diag_error(&L->fe->src, rt(L, it->call->tok0)->off,
+                   "%s of '%s' is not supported: its frame is not visible here (it is "
+                   "defined in another file); wrap the call in an async function of "
+                   "this file", form, it->g->name);
+        return -1;
+    }
+    if (it->kind == CALL_EXTERN)
+        add_fn(&L->lf->externs, &L->lf->nexterns, it->g);
+    else if (by_value || it->kind == CALL_HEAP)
+        add_fn(&L->lf->uses, &L->lf->nuses, it->g);
+    else
+        add_fn(&L->lf->embeds, &L->lf->nembeds, it->g);
+    return 0;
 }
 
 static void item_members(Low *L, Buf *ty, Item *it, int i)
 {
-    buf_printf(ty, "    struct %s__frame c%d;\n", it->g->name, i);
+    if (it->kind == CALL_EMBED)
+        buf_printf(ty, "    struct %s__frame c%d;\n", it->g->name, i);
+    else if (it->kind == CALL_HEAP)
+        buf_printf(ty, "    struct %s__frame *c%d;\n", it->g->name, i);
+    else
+        buf_printf(ty, "    ac_coro *c%d;\n", i);
     if (it->lv && !it->g->is_void) {
         CXType t;
         const char *decl = NULL;
@@ -781,17 +801,52 @@ static void item_members(Low *L, Buf *ty, Item *it, int i)
     }
 }
 
-static int item_embeddable(Low *L, Item *it, const char *form)
+/* Set the operand up through `b` ("ac_f->sub.a3." or "ac_s->"): its
+ * lvalue's address and its frame.  Returns the frame's ac_coro. */
+static const char *item_start(Low *L, const char *b, Item *it, int i)
 {
-    if (call_kind(L, it->g) == CALL_EMBED) {
-        add_fn(&L->lf->embeds, &L->lf->nembeds, it->g);
-        return 1;
+    if (it->addr && !it->g->is_void)
+        line(L, "%sp%d = %s;", b, i, it->addr);
+    switch (it->kind) {
+    case CALL_EMBED:
+        line(L, "%s__init(&%sc%d%s);", it->g->name, b, i, it->args);
+        return arena_printf(L->a, "&%sc%d.co", b, i);
+    case CALL_HEAP:
+        line(L, "%sc%d = ac_frame_alloc(sizeof *%sc%d);", b, i, b, i);
+        line(L, "%s__init(%sc%d%s);", it->g->name, b, i, it->args);
+        return arena_printf(L->a, "&%sc%d->co", b, i);
+    case CALL_EXTERN:
+        line(L, "%sc%d = %s__new(%s);", b, i, it->g->name, it->args[0] ? it->args + 2 : "");
+        return arena_printf(L->a, "%sc%d", b, i);
     }
-    diag_error(&L->fe->src, rt(L, it->call->tok0)->off,
-               "%s of '%s' is not supported: its frame is %s", form, it->g->name,
-               it->g->defined_here ? "on a recursion cycle"
-                                   : "not visible here (defined in another file)");
-    return 0;
+    return "NULL";
+}
+
+/* After the operand finished: give back a frame that is not embedded. */
+static void item_release(Low *L, const char *b, Item *it, int i)
+{
+    if (it->kind == CALL_HEAP)
+        line(L, "ac_frame_free(%sc%d, sizeof *%sc%d);", b, i, b, i);
+    else if (it->kind == CALL_EXTERN)
+        line(L, "%s__free(%sc%d);", it->g->name, b, i);
+}
+
+/* The function that stores an operand's result through its lvalue. */
+static const char *item_store(Low *L, const char *stype, Item *it, int i)
+{
+    if (!it->lv || it->g->is_void)
+        return "NULL";
+    const char *fname = arena_printf(L->a, "%s__store%d", stype, i);
+    Buf *h = &L->lf->helpers;
+    buf_printf(h, "static void %s(void *ctx)\n{\n", fname);
+    buf_printf(h, "    struct %s *s = ctx;\n", stype);
+    if (it->kind == CALL_EMBED)
+        buf_printf(h, "    *s->p%d = s->c%d.ret;\n}\n\n", i, i);
+    else if (it->kind == CALL_HEAP)
+        buf_printf(h, "    *s->p%d = s->c%d->ret;\n}\n\n", i, i);
+    else
+        buf_printf(h, "    *s->p%d = %s__result(s->c%d);\n}\n\n", i, it->g->name, i);
+    return fname;
 }
 
 static const char *await_gather(Low *L, Node *e, int want)
@@ -808,22 +863,23 @@ static const char *await_gather(Low *L, Node *e, int want)
     buf_printf(ty, "struct %s {\n    struct ac_gather__frame g;\n", stype);
     buf_printf(ty, "    ac_gather_child ch[%d];\n", n ? n : 1);
     for (i = 0; i < n; i++)
-        if (item_embeddable(L, &its[i], "gather"))
+        if (item_kind(L, &its[i], "gather", 0) == 0)
             item_members(L, ty, &its[i], i);
     buf_printf(ty, "};\n\n");
     buf_printf(&L->lf->subs, "        struct %s a%d;\n", stype, k);
     const char *s = arena_printf(L->a, "ac_f->sub.a%d", k);
+    const char *b = arena_printf(L->a, "%s.", s);
     for (i = 0; i < n; i++) {
         const char *store = item_store(L, stype, &its[i], i);
-        if (its[i].addr && !its[i].g->is_void)
-            line(L, "%s.p%d = %s;", s, i, its[i].addr);
-        line(L, "%s__init(&%s.c%d%s);", its[i].g->name, s, i, its[i].args);
-        line(L, "%s.ch[%d].co = &%s.c%d.co;", s, i, s, i);
+        const char *co = item_start(L, b, &its[i], i);
+        line(L, "%s.ch[%d].co = %s;", s, i, co);
         line(L, "%s.ch[%d].store = %s;", s, i, store);
         line(L, "%s.ch[%d].ctx = &%s;", s, i, s);
     }
     line(L, "ac_gather__init(&%s.g, %s.ch, %d);", s, s, n);
     await_point(L, arena_printf(L->a, "&%s.g.co", s), k);
+    for (i = 0; i < n; i++)
+        item_release(L, b, &its[i], i);
     return want ? arena_printf(L->a, "%s.g.ret", s) : NULL;
 }
 
@@ -843,17 +899,17 @@ static const char *await_timeout(Low *L, Node *e, int want)
     const char *stype = arena_printf(L->a, "%s__timeout%d", L->fn->name, k);
     Buf *ty = &L->lf->types;
     buf_printf(ty, "struct %s {\n    struct ac_with_timeout__frame w;\n", stype);
-    if (item_embeddable(L, &it, "with_timeout"))
+    if (item_kind(L, &it, "with_timeout", 0) == 0)
         item_members(L, ty, &it, 0);
     buf_printf(ty, "};\n\n");
     buf_printf(&L->lf->subs, "        struct %s a%d;\n", stype, k);
     const char *s = arena_printf(L->a, "ac_f->sub.a%d", k);
+    const char *b = arena_printf(L->a, "%s.", s);
     const char *store = item_store(L, stype, &it, 0);
-    if (it.addr && !it.g->is_void)
-        line(L, "%s.p0 = %s;", s, it.addr);
-    line(L, "%s__init(&%s.c0%s);", it.g->name, s, it.args);
-    line(L, "ac_with_timeout__init(&%s.w, %s, &%s.c0.co, %s, &%s);", s, ms, s, store, s);
+    const char *co = item_start(L, b, &it, 0);
+    line(L, "ac_with_timeout__init(&%s.w, %s, %s, %s, &%s);", s, ms, co, store, s);
     await_point(L, arena_printf(L->a, "&%s.w.co", s), k);
+    item_release(L, b, &it, 0);
     return want ? arena_printf(L->a, "%s.w.ret", s) : NULL;
 }
 
@@ -991,7 +1047,7 @@ static void lower_spawn(Low *L, Node *e)
     const char *stype = arena_printf(L->a, "%s__spawn%d", L->fn->name, k);
     Buf ty = {0};
     buf_printf(&ty, "struct %s {\n    ac_spawn_child hdr;\n", stype);
-    if (item_embeddable(L, &it, "spawn"))
+    if (item_kind(L, &it, "spawn", 1) == 0)
         item_members(L, &ty, &it, 0);
     buf_printf(&ty, "};\n\n");
     buf_put(&L->lf->helpers, ty.s, ty.len);
@@ -1000,10 +1056,8 @@ static void lower_spawn(Low *L, Node *e)
     line(L, "{");
     L->depth++;
     line(L, "struct %s *ac_s = ac_frame_alloc(sizeof *ac_s);", stype);
-    if (it.addr && !it.g->is_void)
-        line(L, "ac_s->p0 = %s;", it.addr);
-    line(L, "%s__init(&ac_s->c0%s);", it.g->name, it.args);
-    line(L, "ac_s->hdr.co = &ac_s->c0.co;");
+    const char *co = item_start(L, "ac_s->", &it, 0);
+    line(L, "ac_s->hdr.co = %s;", co);
     line(L, "ac_s->hdr.store = %s;", store);
     line(L, "ac_s->hdr.ctx = ac_s;");
     line(L, "ac_s->hdr.alloc_size = sizeof *ac_s;");

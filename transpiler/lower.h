@@ -46,6 +46,9 @@ void lower_run(Front *fe, Repl *r, Node *operand);
 /* Lower every recorded body.  0 on success, -1 after reporting errors. */
 int lower_all(Front *fe);
 
+/* Release what lowering allocated. */
+void lower_free(Front *fe);
+
 /* Write the translated file.  0 on success. */
 int emit_file(Front *fe, FILE *out, const char *out_path);
 

@@ -281,6 +281,7 @@ int main(int argc, char **argv)
                 rc = 0;
         }
     }
+    lower_free(&fe);
     front_dispose(&fe);
     arena_free(&arena);
     free(args);

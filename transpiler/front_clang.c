@@ -866,6 +866,12 @@ static int cmp_repl(const void *a, const void *b)
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
+static void sort_repls(Front *fe)
+{
+    if (fe->nrepls > 1)
+        qsort(fe->repls, (size_t)fe->nrepls, sizeof *fe->repls, cmp_repl);
+}
+
 static int cmp_macro(const void *a, const void *b)
 {
     const MacroExp *x = a, *y = b;
@@ -900,16 +906,17 @@ int front_parse(Front *fe, const char *path, const char *const *args, int nargs)
 
     Collect cl = {.fe = fe};
     clang_visitChildren(clang_getTranslationUnitCursor(fe->tu), visit_top, &cl);
-    qsort(cl.macros, (size_t)cl.nmacros, sizeof *cl.macros, cmp_macro);
+    if (cl.nmacros > 1)
+        qsort(cl.macros, (size_t)cl.nmacros, sizeof *cl.macros, cmp_macro);
     /* A frame struct may be declared before the function it belongs to. */
     clang_visitChildren(clang_getTranslationUnitCursor(fe->tu), visit_top,
                         &(Collect){.fe = fe, .structs_only = 1});
     for (int i = 0; i < fe->nfns; i++)
         if (fe->fns[i]->defined_here)
             collect_body(&cl, fe->fns[i]);
-    qsort(fe->repls, (size_t)fe->nrepls, sizeof *fe->repls, cmp_repl);
+    sort_repls(fe);
     check_macros(&cl);
-    qsort(fe->repls, (size_t)fe->nrepls, sizeof *fe->repls, cmp_repl);
+    sort_repls(fe);
     free(cl.macros);
     return cl.errors ? -1 : 0;
 }

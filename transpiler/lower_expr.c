@@ -74,7 +74,8 @@ char *range_text(Low *L, int t0, int t1, Node *n)
 {
     Holes hs = {0};
     collect_holes(n, &hs);
-    qsort(hs.h, (size_t)hs.n, sizeof *hs.h, cmp_hole);
+    if (hs.n > 1)
+        qsort(hs.h, (size_t)hs.n, sizeof *hs.h, cmp_hole);
     Buf b = {0};
     int k = 0;
     for (int i = t0; i <= t1;) {

@@ -62,6 +62,10 @@ def main():
     ap.add_argument("--timeout", type=float, default=20)
     a = ap.parse_args()
     sources = sorted(f for f in os.listdir(a.cases) if f.endswith(".ac"))
+    # In a sanitizer build a report must not pass for asyncc's own exit 1.
+    env = dict(os.environ)
+    env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":exitcode=86"
+    env["UBSAN_OPTIONS"] = env.get("UBSAN_OPTIONS", "") + ":halt_on_error=1:exitcode=87"
     rnd = random.Random(a.seed)
     passed = failed = 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -78,7 +82,7 @@ def main():
             why = None
             try:
                 p = subprocess.run([a.asyncc, src, "-o", out], capture_output=True,
-                                   text=True, timeout=a.timeout)
+                                   text=True, timeout=a.timeout, env=env)
                 if p.returncode == 1:
                     if not re.search(r":\d+:\d+: error: ", p.stderr):
                         why = "exit 1 without a located error: " + p.stderr[:200]

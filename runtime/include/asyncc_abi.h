@@ -424,7 +424,8 @@ void ac_write_file__init(struct ac_write_file__frame *f, const char *path,
 
 /* Readiness of a file descriptor: returns the ready mask (AC_READABLE |
  * AC_WRITABLE), or <0.  One pending ac_poll_fd per fd at a time (libuv
- * allows one poll handle per descriptor). */
+ * allows one poll handle per descriptor; a second gets UV_EEXIST), and the
+ * descriptor is switched to nonblocking mode (uv_poll_init does that). */
 struct ac_poll_fd__frame {
     ac_coro co;
     int ret;

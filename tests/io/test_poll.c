@@ -8,7 +8,9 @@
  *     poll returned AC_ECANCELED and its handle is closed;
  *  D. a bad descriptor: an error at once, no handle;
  *  E. ac_signal(SIGUSR1) returns 0 once a sibling raises the signal;
- *  F. ac_signal cancelled by with_timeout; its handle is closed.
+ *  F. ac_signal cancelled by with_timeout; its handle is closed;
+ *  G. a second ac_poll_fd on a descriptor already being polled fails with
+ *     UV_EEXIST at once (libuv allows one poll handle per descriptor).
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -56,6 +58,7 @@ struct main__frame {
     ac_group g;
     uint64_t l0;
     char c;
+    struct ac_poll_fd__frame sub2;
     union {
         struct ac_poll_fd__frame p;
         struct ac_signal__frame sig;
@@ -130,6 +133,18 @@ static void main__resume(ac_coro *co)
     CO_AWAIT(co, &f->sub.t.wt, 9);
     CHECK_EQ(f->sub.t.wt.ret, AC_ETIMEDOUT);
     CHECK_EQ(f->sub.t.op.sig.ret, AC_ECANCELED);
+
+    /* ---- G: the first poll waits (as an operand), the second fails */
+    ac_poll_fd__init(&f->sub.t.op.p, fds[0], AC_READABLE);
+    ac_with_timeout__init(&f->sub.t.wt, 20, &f->sub.t.op.p.co, NULL, NULL);
+    CHECK_EQ(ac_await(co, &f->sub.t.wt.co, 10), 1);
+    ac_poll_fd__init(&f->sub2, fds[0], AC_READABLE);
+    CHECK_EQ(ac_await(co, &f->sub2.co, 11), 0);
+    CHECK_EQ(f->sub2.ret, UV_EEXIST);
+    co->state = 12;
+    return; /* the with_timeout resumes us at 12 */
+    case 12:
+    CHECK_EQ(f->sub.t.wt.ret, AC_ETIMEDOUT);
 
     close(fds[0]);
     close(fds[1]);

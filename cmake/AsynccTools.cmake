@@ -81,3 +81,12 @@ install(FILES ${PROJECT_BINARY_DIR}/tools/asyncc-config.cmake
   ${PROJECT_BINARY_DIR}/tools/asyncc-config-version.cmake
   ${PROJECT_SOURCE_DIR}/cmake/AsynccFunctions.cmake
   DESTINATION ${ASYNCC_PKG_DIR})
+
+# The same package for the build tree, so a project can use asyncc without
+# installing it:  cmake -Dasyncc_DIR=/path/to/asyncc/build ...
+export(EXPORT asyncc-targets NAMESPACE asyncc::
+  FILE ${PROJECT_BINARY_DIR}/asyncc-targets.cmake)
+configure_file(${PROJECT_SOURCE_DIR}/cmake/asyncc-build-config.cmake.in
+  ${PROJECT_BINARY_DIR}/asyncc-config.cmake @ONLY)
+file(COPY ${PROJECT_BINARY_DIR}/tools/asyncc-config-version.cmake
+  DESTINATION ${PROJECT_BINARY_DIR})

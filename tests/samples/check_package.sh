@@ -4,7 +4,8 @@
 # user would:
 #  1. CMake: find_package(asyncc) + asyncc_target_sources in a tiny project
 #     (include dirs and definitions reach the transpiler; editing a header
-#     the .ac includes re-runs asyncc: the depfile works);
+#     the .ac includes re-runs asyncc: the depfile works); and the same
+#     project against the build tree (-Dasyncc_DIR=BUILD_DIR);
 #  2. pkg-config: the asyncc variable + --cflags --libs asyncc;
 #  3. the installed asyncc-cc.
 set -u
@@ -44,6 +45,16 @@ gen=$(find "$work/build" -name hello.c -path '*asyncc_gen*')
 [ -n "$gen" ] || fail "no generated hello.c under asyncc_gen"
 [ "$gen" -nt "$work/src/include/greeting.h" ] ||
     fail "asyncc did not re-run after greeting.h changed (depfile not used)"
+
+# 1b. CMake against the build tree, no install
+rm -rf "$work/build-tree"
+cmake -S "$consumer" -B "$work/build-tree" -Dasyncc_DIR="$build" \
+    -DCMAKE_C_FLAGS="$cflags" >"$work/configure-bt.log" 2>&1 ||
+    { cat "$work/configure-bt.log"; fail "configuring against the build tree"; }
+cmake --build "$work/build-tree" >"$work/build-bt.log" 2>&1 ||
+    { cat "$work/build-bt.log"; fail "building against the build tree"; }
+[ "$("$work/build-tree/hello")" = "hello, CMAKE" ] ||
+    fail "build-tree consumer printed: $("$work/build-tree/hello")"
 
 # 2. pkg-config
 PKG_CONFIG_PATH="$prefix/lib/pkgconfig"

@@ -3,7 +3,7 @@
 # twice: a normal build in build/ and an ASan+UBSan build in build-asan/.
 # Exits non-zero when anything fails.  About 15-20 minutes on 2 cores.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 bash scripts/deps.sh || exit 1
 

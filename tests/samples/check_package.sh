@@ -43,7 +43,7 @@ cmake --build "$work/build" >"$work/rebuild.log" 2>&1 ||
 # only asyncc's depfile makes the transpiler itself run again.
 gen=$(find "$work/build" -name hello.c -path '*asyncc_gen*')
 [ -n "$gen" ] || fail "no generated hello.c under asyncc_gen"
-[ "$gen" -nt "$work/src/include/greeting.h" ] ||
+[ -n "$(find "$gen" -newer "$work/src/include/greeting.h")" ] ||
     fail "asyncc did not re-run after greeting.h changed (depfile not used)"
 
 # 1b. CMake against the build tree, no install
@@ -63,7 +63,7 @@ tool=$(pkg-config --variable=asyncc asyncc) || fail "pkg-config asyncc"
 [ -x "$tool" ] || fail "pkg-config's asyncc variable is not a program: $tool"
 (cd "$consumer" && "$tool" hello.ac -o "$work/pc_hello.c" -I include \
     -D 'HELLO_WHO="pc"') || fail "installed asyncc failed"
-# shellcheck disable=SC2046
+# shellcheck disable=SC2046,SC2086 # flag lists split on purpose
 cc -std=gnu11 $cflags -iquote "$consumer" -I "$consumer/include" \
     -D 'HELLO_WHO="pc"' $(pkg-config --cflags asyncc) \
     "$work/pc_hello.c" "$consumer/helper.c" $(pkg-config --libs asyncc) \

@@ -203,6 +203,8 @@ typedef struct Scan {
     unsigned *decl_end;    /* per local: end of its declarator */
     unsigned (*scope)[2];  /* per local: its scope         */
     char *pinned;          /* per local: must be in the frame */
+    char *plain;           /* per local: must not be (declared inside a
+                              statement expression, printed as written) */
     int has_goto;
 } Scan;
 
@@ -235,6 +237,25 @@ static void pin_refs_in(Scan *sc, const Node *n)
         if (li >= 0)
             sc->pinned[li] = 1;
     }
+}
+
+/* A statement expression has no awaits (sema) and is printed as written,
+ * declarations included, so what it declares stays a C local. */
+static void mark_plain(Scan *sc, const Node *n)
+{
+    if (!n)
+        return;
+    if (n->kind == N_DECLARATOR && n->name >= 0) {
+        for (int i = 0; i < sc->L->fn->nlocals; i++)
+            if (sc->L->fn->locals[i].off == rt(sc->L, n->name)->off)
+                sc->plain[i] = 1;
+    }
+    mark_plain(sc, n->a);
+    mark_plain(sc, n->b);
+    mark_plain(sc, n->c);
+    mark_plain(sc, n->d);
+    for (const Node *x = n->list; x; x = x->next)
+        mark_plain(sc, x);
 }
 
 static void scan(Scan *sc, Node *n, unsigned s0, unsigned s1)
@@ -300,6 +321,9 @@ static void scan(Scan *sc, Node *n, unsigned s0, unsigned s1)
     case N_LABEL:
         sc->has_goto = 1;
         break;
+    case N_STMT_EXPR:
+        mark_plain(sc, n->a);
+        break;
     default:
         break;
     }
@@ -315,7 +339,7 @@ static int needs_frame(Scan *sc, int li)
 {
     Low *L = sc->L;
     const Local *l = &L->fn->locals[li];
-    if (l->is_param || sc->pinned[li] || sc->has_goto || !sc->decl_end[li] ||
+    if (l->is_param || sc->pinned[li] || sc->has_goto ||
         l->type.kind == CXType_ConstantArray || l->type.kind == CXType_IncompleteArray)
         return 1;
     unsigned s0 = sc->scope[li][0], s1 = sc->scope[li][1], d = sc->decl_end[li];
@@ -367,6 +391,31 @@ static void unify_decls(Low *L, Node *n)
         unify_decls(L, x);
 }
 
+/*
+ * A local no declarator of ours declares: a macro's expansion declares it
+ * (FOREACH(i, n) ...).  The macro's text declares it in the output too, so
+ * it stays a C local -- which is wrong only if an await separates it from a
+ * use, and that is rejected.
+ */
+static void macro_declared(Scan *sc, int li)
+{
+    const Local *l = &sc->L->fn->locals[li];
+    const OffMap *refs = &sc->L->fn->refs;
+    for (int a = 0; a < sc->nawaits; a++) {
+        unsigned w = sc->awaits[a];
+        if (w <= l->off)
+            continue;
+        for (size_t k = 0; k < refs->cap; k++)
+            if (refs->vals[k] == li + 1 && refs->keys[k] > w) {
+                diag_error(&sc->L->fe->src, (size_t)refs->keys[k],
+                           "'%s' is declared by a macro and used after an await; it "
+                           "cannot live in the coroutine frame: declare it directly",
+                           l->name);
+                return;
+            }
+    }
+}
+
 void decide_frame(Low *L)
 {
     AsyncFn *fn = L->fn;
@@ -375,20 +424,29 @@ void decide_frame(Low *L)
     sc.decl_end = calloc((size_t)n + 1, sizeof *sc.decl_end);
     sc.scope = calloc((size_t)n + 1, sizeof *sc.scope);
     sc.pinned = calloc((size_t)n + 1, 1);
-    if (!sc.decl_end || !sc.scope || !sc.pinned)
+    sc.plain = calloc((size_t)n + 1, 1);
+    if (!sc.decl_end || !sc.scope || !sc.pinned || !sc.plain)
         exit(1);
     for (size_t k = 0; k < fn->macro_refs.cap; k++)
         if (fn->macro_refs.vals[k])
             sc.pinned[fn->macro_refs.vals[k] - 1] = 1;
     scan(&sc, L->lf->body, 0, 0);
-    for (int i = 0; i < n; i++)
-        fn->locals[i].in_frame = !fn->locals[i].is_static && needs_frame(&sc, i);
+    for (int i = 0; i < n; i++) {
+        Local *l = &fn->locals[i];
+        if (l->is_static || sc.plain[i])
+            l->in_frame = 0;
+        else if (!l->is_param && !sc.decl_end[i])
+            l->in_frame = 0, macro_declared(&sc, i);
+        else
+            l->in_frame = needs_frame(&sc, i);
+    }
     unify_decls(L, L->lf->body);
     free(sc.awaits);
     free(sc.loops);
     free(sc.decl_end);
     free(sc.scope);
     free(sc.pinned);
+    free(sc.plain);
 }
 
 /*

@@ -402,7 +402,9 @@ static void note_macro(Collect *cl, CXCursor c)
             unsigned n;
             clang_tokenize(fe->tu, clang_getCursorExtent(def), &toks, &n);
             /* toks[0] is the macro's name; the rest its replacement. */
-            if (n == 2 && clang_getTokenKind(toks[1]) == CXToken_Keyword)
+            if (n == 1) /* expands to nothing (zlib's `local`, `z_const`) */
+                m.alias = "";
+            else if (n == 2 && clang_getTokenKind(toks[1]) == CXToken_Keyword)
                 m.alias = cx_dup(fe->arena, clang_getTokenSpelling(fe->tu, toks[1]));
             else if (n > 1)
                 m.is_type = all_type_words(toks + 1, n - 1, fe->tu);

@@ -46,6 +46,13 @@ CALL_BUDGET = 2000          # max estimated work of one function, calls included
 PRINT_COST = 3
 
 
+def is_const(e):
+    """True when an expression reads no variable (compilers warn about
+    constant conditions and constant switches)."""
+    e = e.replace("MIX", "").replace("KSEED", "")
+    return re.fullmatch(r"[0-9u()\s+\-*^|&<>/%,]+", e) is not None
+
+
 class Var:
     """A variable in scope.  kind: int, unsigned, long, double, str (char[8]),
     arr (unsigned[4]), struct (struct S), iptr (int * to an int object),
@@ -178,6 +185,12 @@ class Gen:
             return self.atom(ctx, avoid, allow_await)
         a = self.expr(ctx, depth + 1, avoid, allow_await)
         b = self.expr(ctx, depth + 1, avoid, allow_await)
+        if "await" not in a + b and self.chance(0.1):
+            # a function-like macro over frame locals (never around an
+            # await: that is rejected by design)
+            return "MIX(%s, %s)" % (a, b)
+        if "await" not in a and self.chance(0.05):
+            return "(%s ^ KSEED)" % a
         op = self.pick(["+", "-", "*", "^", "|", "&", ">>", "<<", "/", "%"])
         if op in (">>", "<<"):
             return "(%s %s %du)" % (a, op, r.randint(0, 31))
@@ -190,7 +203,7 @@ class Gen:
         conditions: compilers warn about them)."""
         r = self.r
         e = self.expr(ctx, 1, allow_await=allow_await)
-        if re.fullmatch(r"[0-9u()\s+\-*^|&<>/%]+", e):
+        if is_const(e):
             e = "(%s + h)" % e     # a constant condition draws warnings
         form = r.randint(0, 3)
         if form == 0:
@@ -350,7 +363,7 @@ class Gen:
                 init = self.kind_value(ctx, kind)
             elif kind == "cu":
                 init = self.kind_value(ctx, "unsigned")
-                if re.fullmatch(r"[0-9u()\s+\-*^|&<>/%]+", init):
+                if is_const(init):
                     # gcc 12 misreads shifts of a constant-folded const
                     # unsigned as "left shift of negative value"
                     init = "(%s + h)" % init
@@ -372,6 +385,25 @@ class Gen:
             ctype = "u32_t %s"      # a typedef name
         elif kind == "long" and self.chance(0.3):
             ctype = "count_t %s"
+        scalar = kind in ("int", "unsigned", "long", "double")
+        if scalar and self.chance(0.12):
+            # declared without an initializer, assigned right after
+            self.emit(lines, ind, "%s;" % (ctype % name))
+            self.emit(lines, ind, "%s = %s;" % (name, init))
+            ctx.scopes[-1].append(Var(name, kind))
+            return
+        if scalar and "await" not in init and self.chance(0.12):
+            # two declarators; the second may await.  Neither initializer
+            # names a new variable.
+            init2 = (self.kind_value(ctx, kind) if self.chance(0.5) else
+                     "await %s" % self.await_operand(ctx)[0])
+            if re.search(r"\b%s\b" % name, init2):
+                name = self.fresh("t")
+            ctx.scopes[-1].append(Var(name, kind))
+            name2 = self.new_name(ctx, init2)
+            self.emit(lines, ind, "%s = %s, %s = %s;" % (ctype % name, init, name2, init2))
+            ctx.scopes[-1].append(Var(name2, kind))
+            return
         self.emit(lines, ind, "%s = %s;" % (ctype % name, init))
         ctx.scopes[-1].append(Var(name, kind))
 
@@ -689,7 +721,7 @@ class Gen:
         r = self.r
         ncase = r.randint(2, 4)
         e = self.expr(ctx, 1)
-        if re.fullmatch(r"[0-9u()\s+\-*^|&<>/%]+", e):
+        if is_const(e):
             e = "(%s + h)" % e     # a constant switch draws warnings
         ctl = "%s %% %du" % (e, ncase + 1)
         if self.expr_awaits and self.chance(0.3):
@@ -828,6 +860,10 @@ class Gen:
                 break
         self.charge(ctx, 1)
         ctx.depth += 1
+        if self.chance(0.04):
+            self.emit(lines, ind, self.pick(["/* a comment before a statement */",
+                                             "// a line comment",
+                                             "/* a comment\n%s   over two lines */" % ("    " * ind)]))
         if k == "assign":
             self.stmt_assign(ctx, lines, ind)
         elif k == "await":
@@ -986,6 +1022,9 @@ class Gen:
 
 typedef unsigned u32_t;
 typedef long count_t;
+
+#define MIX(a, b) ((a) * 31u + (b))
+#define KSEED 2654435761u
 
 struct S {
     int a;

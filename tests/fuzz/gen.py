@@ -678,7 +678,16 @@ class Gen:
                 self.loop_body(ctx, lines, ind + 1, n, counter=Var(i, "loop"))
                 self.emit(lines, ind, "}")
                 return
-        self.emit(lines, ind, "for (int %s = 0; %s < %d; %s++) {" % (i, i, n, i))
+        step = "%s++" % i
+        if self.expr_awaits and self.chance(0.2):
+            saved = ctx.mult
+            ctx.mult *= n
+            call = self.quiet_call(ctx)
+            ctx.mult = saved
+            if call:
+                # an await in the increment clause: steps of 1 or 2
+                step = "%s += 1 + (int)((unsigned)(await %s) %% 2u)" % (i, call)
+        self.emit(lines, ind, "for (int %s = 0; %s < %d; %s) {" % (i, i, n, step))
         self.loop_body(ctx, lines, ind + 1, n, counter=Var(i, "loop"))
         self.emit(lines, ind, "}")
 
@@ -930,6 +939,9 @@ class Gen:
             cs = self.callees(ctx, False)
             if cs and self.chance(0.5):
                 self.emit(lines, ind, "return await %s;" % self.call_text(ctx, self.pick(cs)))
+            elif self.expr_awaits and self.chance(0.5):
+                # awaits inside the return operand
+                self.emit(lines, ind, "return (int)((%s) %% 32767u) + 1;" % self.expr(ctx))
             else:
                 self.emit(lines, ind, "return (int)(h % 32767u) + 1;")
         else:

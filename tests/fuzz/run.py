@@ -113,11 +113,21 @@ def check_seed(seed, a, uv_flags):
             raise Failure("exit status: transpiled %d, erased %d" % (rc_t, rc_e))
         if out_t != out_e:
             raise Failure("output differs")
+        if a.sanitize_transpiled:
+            san = os.path.join(work, "prog-san")
+            must([a.cc, "-std=gnu11", "-g", "-O1", "-fsanitize=address,undefined",
+                  "-fno-sanitize-recover=all"] + inc + [gen_c, a.runtime_lib, "-o", san] +
+                 uv_flags, log, "sanitized compile of transpiled C")
+            rc_s, out_s = run_prog(san, log, a.timeout * 4)
+            outs["transpiled-san.out"] = out_s
+            if rc_s != rc_e or out_s != out_e:
+                raise Failure("sanitized transpiled build differs or failed (exit %d)" % rc_s)
         return seed, None
     except Failure as e:
         keep = os.path.join(a.keep, "seed-%d" % seed)
         shutil.rmtree(keep, ignore_errors=True)
-        shutil.copytree(work, keep, ignore=shutil.ignore_patterns("erased", "erased-san", "prog"))
+        shutil.copytree(work, keep, ignore=shutil.ignore_patterns(
+            "erased", "erased-san", "prog", "prog-san"))
         for name, data in outs.items():
             with open(os.path.join(keep, name), "wb") as fh:
                 fh.write(data)
@@ -152,7 +162,10 @@ def main(argv=None):
     ap.add_argument("--clang-too", action="store_true",
                     help="also check that clang compiles the transpiled C warning-free")
     ap.add_argument("--erased-only", action="store_true")
-    ap.add_argument("--sanitize", action="store_true")
+    ap.add_argument("--sanitize", action="store_true",
+                    help="also run the erased build under ASan/UBSan")
+    ap.add_argument("--sanitize-transpiled", action="store_true",
+                    help="also run the transpiled C (not the runtime) under ASan/UBSan")
     ap.add_argument("--expr-awaits", action="store_true")
     ap.add_argument("--goto", action="store_true")
     ap.add_argument("--recursion", action="store_true")

@@ -324,6 +324,17 @@ static void decl_range(Front *fe, CXCursor c, unsigned *start, unsigned *end,
     }
 }
 
+/* Does the main-file text at `off` spell the identifier `name`? */
+static int spells(const Front *fe, unsigned off, const char *name)
+{
+    size_t n = strlen(name);
+    if (off + n > fe->src.len || memcmp(fe->src.text + off, name, n))
+        return 0;
+    char c = off + n < fe->src.len ? fe->src.text[off + n] : ' ';
+    return !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+             (c >= '0' && c <= '9'));
+}
+
 static void note_function(Collect *cl, CXCursor c)
 {
     Front *fe = cl->fe;
@@ -337,6 +348,13 @@ static void note_function(Collect *cl, CXCursor c)
     }
     if (off < 0)
         return;
+    if (!spells(fe, (unsigned)off, fn->name)) {
+        diag_error(&fe->src, (size_t)off,
+                   "async function '%s' comes from a macro expansion; write async "
+                   "functions out, so that their bodies can be translated", fn->name);
+        cl->errors++;
+        return;
+    }
     Repl r = {0};
     r.fn = fn;
     if (clang_isCursorDefinition(c)) {
@@ -465,17 +483,6 @@ static int local_index(BodyCtx *bc, CXCursor decl)
         if (clang_equalCursors(bc->local_cursors[i], decl))
             return i;
     return -1;
-}
-
-/* Does the main-file text at `off` spell the identifier `name`? */
-static int spells(const Front *fe, unsigned off, const char *name)
-{
-    size_t n = strlen(name);
-    if (off + n > fe->src.len || memcmp(fe->src.text + off, name, n))
-        return 0;
-    char c = off + n < fe->src.len ? fe->src.text[off + n] : ' ';
-    return !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-             (c >= '0' && c <= '9'));
 }
 
 static void add_local(BodyCtx *bc, CXCursor c, int is_param)
@@ -730,6 +737,16 @@ static void collect_body(Collect *cl, AsyncFn *fn)
     CXSourceRange r = clang_getCursorExtent(body);
     fn->body_start = (unsigned)main_off(cl->fe, clang_getRangeStart(r));
     fn->body_end = (unsigned)main_off(cl->fe, clang_getRangeEnd(r));
+    const Source *src = &cl->fe->src;
+    if (fn->body_start >= src->len || src->text[fn->body_start] != '{' ||
+        fn->body_end == 0 || src->text[fn->body_end - 1] != '}') {
+        diag_error(src, fn->start,
+                   "async function '%s' comes from a macro expansion; write async "
+                   "functions out, so that their bodies can be translated", fn->name);
+        cl->errors++;
+        fn->nraw = 0;
+        return;
+    }
     clang_visitChildren(body, visit_body, &bc);
     fn->nraw = front_tokens(cl->fe, fn->body_start, fn->body_end, &fn->raw);
     annotate_tokens(cl, &bc.typenames, fn->raw, fn->nraw);

@@ -471,6 +471,7 @@ static enum CXChildVisitResult visit_top(CXCursor c, CXCursor parent, CXClientDa
 
 typedef struct BodyCtx {
     Front *fe;
+    const Collect *cl;
     AsyncFn *fn;
     CXCursor *local_cursors;
     int caplocals;
@@ -542,6 +543,21 @@ static void note_ref(BodyCtx *bc, CXCursor c)
     }
 }
 
+static const MacroExp *macro_at(const Collect *cl, unsigned off)
+{
+    int lo = 0, hi = cl->nmacros - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (cl->macros[mid].start == off)
+            return &cl->macros[mid];
+        if (cl->macros[mid].start < off)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return NULL;
+}
+
 static void note_expr(BodyCtx *bc, CXCursor c)
 {
     CXSourceRange r = clang_getCursorExtent(c);
@@ -549,6 +565,15 @@ static void note_expr(BodyCtx *bc, CXCursor c)
     long e = main_off(bc->fe, clang_getRangeEnd(r));
     if (s < 0 || e < 0)
         return;
+    /* An expression that is a macro expansion nested in another macro's
+     * argument (MIX(a, b) inside to_thread(...)) has its end mapped to the
+     * expansion's start; its real end is the invocation's ')'. */
+    if (e <= s) {
+        const MacroExp *m = macro_at(bc->cl, (unsigned)s);
+        if (!m)
+            return;
+        e = m->end;
+    }
     AsyncFn *fn = bc->fn;
     GROW(fn->types, fn->ntypes, fn->captypes);
     fn->types[fn->ntypes] = clang_getCursorType(c);
@@ -599,21 +624,6 @@ static enum CXChildVisitResult visit_find_body(CXCursor c, CXCursor parent,
         return CXChildVisit_Break;
     }
     return CXChildVisit_Continue;
-}
-
-static const MacroExp *macro_at(const Collect *cl, unsigned off)
-{
-    int lo = 0, hi = cl->nmacros - 1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        if (cl->macros[mid].start == off)
-            return &cl->macros[mid];
-        if (cl->macros[mid].start < off)
-            lo = mid + 1;
-        else
-            hi = mid - 1;
-    }
-    return NULL;
 }
 
 int front_skipped(const Front *fe, unsigned off)
@@ -728,7 +738,7 @@ static void annotate_tokens(Collect *cl, const OffMap *typenames, RawTok *raw, i
 
 static void collect_body(Collect *cl, AsyncFn *fn)
 {
-    BodyCtx bc = {.fe = cl->fe, .fn = fn};
+    BodyCtx bc = {.fe = cl->fe, .cl = cl, .fn = fn};
     clang_visitChildren(fn->cursor, visit_params, &bc);
     CXCursor body = clang_getNullCursor();
     clang_visitChildren(fn->cursor, visit_find_body, &body);

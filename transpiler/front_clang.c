@@ -11,6 +11,7 @@
  */
 #include "front.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -909,6 +910,12 @@ static int cmp_macro(const void *a, const void *b)
 
 int front_parse(Front *fe, const char *path, const char *const *args, int nargs)
 {
+    FILE *probe = fopen(path, "r");
+    if (!probe) {
+        diag_error_at(path, 1, 1, NULL, 0, "cannot read this file: %s", strerror(errno));
+        return -1;
+    }
+    fclose(probe);
     fe->index = clang_createIndex(0, 0);
     enum CXErrorCode ec = clang_parseTranslationUnit2(
         fe->index, path, args, nargs, NULL, 0,

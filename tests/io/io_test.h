@@ -18,24 +18,7 @@
 #define __ASYNCC_OUTPUT__ 1
 #include "asyncc.h"
 
-#define CHECK(expr)                                                        \
-    do {                                                                   \
-        if (!(expr)) {                                                     \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__,         \
-                    __LINE__, #expr);                                      \
-            exit(1);                                                       \
-        }                                                                  \
-    } while (0)
-
-#define CHECK_EQ(a, b)                                                     \
-    do {                                                                   \
-        long long a_ = (long long)(a), b_ = (long long)(b);                \
-        if (a_ != b_) {                                                    \
-            fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %s (%lld vs "   \
-                    "%lld)\n", __FILE__, __LINE__, #a, #b, a_, b_);        \
-            exit(1);                                                       \
-        }                                                                  \
-    } while (0)
+#include "../check.h"
 
 /* Resume-function skeleton.  CO_AWAIT(co, sub, n): start the initialised
  * frame `sub` (a pointer), return if it suspended, go on at label n. */

@@ -15,26 +15,7 @@
 #define __ASYNCC_OUTPUT__ 1
 #include "asyncc.h"
 
-/* Fails the test (exit 1) with file:line and the expression. */
-#define CHECK(expr)                                                        \
-    do {                                                                   \
-        if (!(expr)) {                                                     \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__,         \
-                    __LINE__, #expr);                                      \
-            exit(1);                                                       \
-        }                                                                  \
-    } while (0)
-
-/* Same, with the two integers shown. */
-#define CHECK_EQ(a, b)                                                     \
-    do {                                                                   \
-        long long a_ = (long long)(a), b_ = (long long)(b);                \
-        if (a_ != b_) {                                                    \
-            fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %s (%lld vs "   \
-                    "%lld)\n", __FILE__, __LINE__, #a, #b, a_, b_);        \
-            exit(1);                                                       \
-        }                                                                  \
-    } while (0)
+#include "../check.h"
 
 /* After ac_run nothing may be left over. */
 static inline void check_stats_zero(void)

@@ -59,4 +59,20 @@ expect "the reason is the transpiler" grep -q "asyncc failed" "$tmp/keep-broken/
 expect "its diagnostic is kept" grep -q "nothing works" "$tmp/keep-broken/seed-1/log.txt"
 expect "no transpiled output is claimed" test ! -e "$tmp/keep-broken/seed-1/transpiled.out"
 
+# reduce.py shrinks what the wrong transpiler gets wrong, and the result
+# still fails the same way.
+"$py" "$here/gen.py" --seed 2 > "$tmp/big.ac"
+"$py" "$here/reduce.py" --asyncc "$tmp/wrong" --runtime-lib "$tmp/libnone.a" \
+    "$tmp/big.ac" -o "$tmp/small.ac" > "$tmp/reduce.log" 2>&1
+st=$?
+expect "reduce.py succeeds" test $st -eq 0
+expect "reduce.py sees an output difference" grep -q "^failure: output" "$tmp/reduce.log"
+big=$(wc -l < "$tmp/big.ac")
+small=$(wc -l < "$tmp/small.ac" 2>/dev/null || echo 999999)
+expect "the program shrinks to under a third ($big -> $small lines)" test $((small * 3)) -lt "$big"
+expect "the reduced program still fails" sh -c \
+    "'$py' '$here/reduce.py' --classify --asyncc '$tmp/wrong' --runtime-lib '$tmp/libnone.a' '$tmp/small.ac' | grep -q '^failure: output'"
+expect "... and only with the wrong transpiler" sh -c \
+    "'$py' '$here/reduce.py' --classify --asyncc '$tmp/honest' --runtime-lib '$tmp/libnone.a' '$tmp/small.ac' | grep -q 'does not fail'"
+
 exit $fail

@@ -583,6 +583,17 @@ static void note_expr(BodyCtx *bc, CXCursor c)
      * its own type, e.g. an array before decay) wins. */
     offmap_put(&fn->exprs, ((unsigned long long)s << 32) | (unsigned long long)e,
                ++fn->ntypes);
+    /* Likewise an expression whose last token comes from such a nested
+     * expansion (`x ^ KSEED` inside to_thread(...)) ends, for clang, where
+     * that expansion starts.  Record it under the expansion's end too,
+     * unless a real expression already has that range (parents come
+     * first, so one would). */
+    const MacroExp *m = macro_at(bc->cl, (unsigned)e);
+    if (m && m->end > (unsigned)e) {
+        unsigned long long key = ((unsigned long long)s << 32) | m->end;
+        if (!offmap_get(&fn->exprs, key))
+            offmap_put(&fn->exprs, key, fn->ntypes);
+    }
 }
 
 static enum CXChildVisitResult visit_body(CXCursor c, CXCursor parent, CXClientData data)

@@ -5,11 +5,13 @@
 #include <stdio.h>
 
 /* Function-like macro invocations inside the operands of to_thread and of
-   calls that also contain awaits: the macro's value is saved before the
-   await like any operand, typed by libclang even though the expansion is
-   nested in another macro's (to_thread's) argument. */
+   calls that also contain awaits, and an object-like macro ending an
+   operand: the operand's value is saved before the await like any other,
+   typed by libclang even though the expansion is nested in another
+   macro's (to_thread's) argument. */
 
 #define MIX(a, b) ((a) ^ (b))
+#define KSEED 5u
 
 static double dmix(double a, int b) { return a + b; }
 static int ff(int x) { return x; }
@@ -37,12 +39,12 @@ static void f0__resume(ac_coro *ac_co)
     switch (ac_f->co.state) {
     case 1: goto resume_1;
     }
-#line 13 "macro_args_in_forms.ac"
+#line 15 "macro_args_in_forms.ac"
     ac_yield__init(&ac_f->sub.a1);
     if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
         return;
 resume_1:;
-#line 13 "macro_args_in_forms.ac"
+#line 15 "macro_args_in_forms.ac"
     {
         ac_f->ret = ac_f->v;
         ac_return(&ac_f->co);
@@ -50,7 +52,7 @@ resume_1:;
     }
     ac_return(&ac_f->co);
 }
-#line 13 "macro_args_in_forms.ac"
+#line 15 "macro_args_in_forms.ac"
 
 
 /* async double g(unsigned int, unsigned int): its coroutine frame */
@@ -82,6 +84,13 @@ struct g__thread7 {
     int a1;
 };
 
+struct g__thread10 {
+    struct ac_to_thread__frame w;
+    double ret;
+    double a0;
+    int a1;
+};
+
 struct g__frame {
     ac_coro co;
     double ret;
@@ -91,6 +100,7 @@ struct g__frame {
     double z1;
     double z2;
     double z3;
+    int z4;
     unsigned int tmp_1;
     double tmp_2;
     unsigned int tmp_3;
@@ -98,6 +108,8 @@ struct g__frame {
     unsigned int tmp_5;
     double tmp_6;
     int tmp_7;
+    unsigned int tmp_8;
+    int tmp_9;
     union {
         struct f0__frame a1;
         struct g__thread2 a2;
@@ -107,6 +119,8 @@ struct g__frame {
         struct g__thread6 a6;
         struct g__thread7 a7;
         struct f0__frame a8;
+        struct f0__frame a9;
+        struct g__thread10 a10;
     } sub;
 };
 static void g__resume(ac_coro *ac_co);
@@ -143,6 +157,12 @@ static void g__thread7__run(struct ac_to_thread__frame *w)
     t->ret = dmix(t->a0, t->a1);
 }
 
+static void g__thread10__run(struct ac_to_thread__frame *w)
+{
+    struct g__thread10 *t = (struct g__thread10 *)w;
+    t->ret = dmix(t->a0, t->a1);
+}
+
 static void g__resume(ac_coro *ac_co)
 {
     struct g__frame *ac_f = (struct g__frame *)ac_co;
@@ -155,8 +175,10 @@ static void g__resume(ac_coro *ac_co)
     case 6: goto resume_6;
     case 7: goto resume_7;
     case 8: goto resume_8;
+    case 9: goto resume_9;
+    case 10: goto resume_10;
     }
-#line 17 "macro_args_in_forms.ac"
+#line 19 "macro_args_in_forms.ac"
     ac_f->tmp_1 = MIX(ac_f->y3, ac_f->y0);
     f0__init(&ac_f->sub.a1, 1);
     if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
@@ -170,7 +192,7 @@ resume_1:;
         return;
 resume_2:;
     ac_f->z0 = ac_f->sub.a2.ret;
-#line 18 "macro_args_in_forms.ac"
+#line 20 "macro_args_in_forms.ac"
     ac_f->tmp_3 = ac_f->y3;
     f0__init(&ac_f->sub.a3, 1);
     if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
@@ -184,7 +206,7 @@ resume_3:;
         return;
 resume_4:;
     ac_f->z1 = ac_f->sub.a4.ret;
-#line 19 "macro_args_in_forms.ac"
+#line 21 "macro_args_in_forms.ac"
     ac_f->tmp_5 = MIX(ac_f->y3, ac_f->y0);
     f0__init(&ac_f->sub.a5, 1);
     if (ac_await(&ac_f->co, &ac_f->sub.a5.co, 5))
@@ -198,7 +220,7 @@ resume_5:;
         return;
 resume_6:;
     ac_f->z2 = ac_f->sub.a6.ret;
-#line 20 "macro_args_in_forms.ac"
+#line 22 "macro_args_in_forms.ac"
     ac_f->sub.a7.a0 = (double)(MIX(ac_f->y3, ac_f->y0));
     ac_f->sub.a7.a1 = 3;
     ac_to_thread__init(&ac_f->sub.a7.w, g__thread7__run);
@@ -206,22 +228,36 @@ resume_6:;
         return;
 resume_7:;
     ac_f->z3 = ac_f->sub.a7.ret;
+#line 23 "macro_args_in_forms.ac"
     ac_f->tmp_7 = MIX(1, 2);
     f0__init(&ac_f->sub.a8, 2);
     if (ac_await(&ac_f->co, &ac_f->sub.a8.co, 8))
         return;
 resume_8:;
-#line 21 "macro_args_in_forms.ac"
-    int z4 = ff(ac_f->tmp_7 + ac_f->sub.a8.ret);
-    printf("%.1f %.1f %.1f %.1f %d\n", ac_f->z0, ac_f->z1, ac_f->z2, ac_f->z3, z4);
+    ac_f->z4 = ff(ac_f->tmp_7 + ac_f->sub.a8.ret);
+    ac_f->tmp_8 = ac_f->y3 ^ KSEED;
+    f0__init(&ac_f->sub.a9, 4);
+    if (ac_await(&ac_f->co, &ac_f->sub.a9.co, 9))
+        return;
+resume_9:;
+    ac_f->tmp_9 = (int)(ac_f->sub.a9.ret);
+    ac_f->sub.a10.a0 = ac_f->tmp_8;
+    ac_f->sub.a10.a1 = ac_f->tmp_9;
+    ac_to_thread__init(&ac_f->sub.a10.w, g__thread10__run);
+    if (ac_await(&ac_f->co, &ac_f->sub.a10.w.co, 10))
+        return;
+resume_10:;
+#line 24 "macro_args_in_forms.ac"
+    double z5 = ac_f->sub.a10.ret;
+    printf("%.1f %.1f %.1f %.1f %d %.1f\n", ac_f->z0, ac_f->z1, ac_f->z2, ac_f->z3, ac_f->z4, z5);
     {
-        ac_f->ret = ac_f->z0 + ac_f->z1 + ac_f->z2 + ac_f->z3 + z4;
+        ac_f->ret = ac_f->z0 + ac_f->z1 + ac_f->z2 + ac_f->z3 + ac_f->z4 + z5;
         ac_return(&ac_f->co);
         return;
     }
     ac_return(&ac_f->co);
 }
-#line 24 "macro_args_in_forms.ac"
+#line 27 "macro_args_in_forms.ac"
 
 
 int main(void)

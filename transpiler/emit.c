@@ -234,9 +234,8 @@ static const char *run_text(Emit *e, Repl *r, AsyncFn **need)
 }
 
 /* Turn markers into #line directives and write the buffer out. */
-static int write_out(Emit *e, FILE *out, const char *out_path)
+static int write_out(Emit *e, FILE *out)
 {
-    (void)out_path;
     const char *s = e->o.s ? e->o.s : "";
     size_t n = e->o.len;
     unsigned presumed = 0, want = 0;
@@ -266,7 +265,7 @@ static int write_out(Emit *e, FILE *out, const char *out_path)
     return ferror(out) ? -1 : 0;
 }
 
-int emit_file(Front *fe, FILE *out, const char *out_path)
+int emit_file(Front *fe, FILE *out)
 {
     if (lower_all(fe) < 0)
         return -1;
@@ -301,7 +300,7 @@ int emit_file(Front *fe, FILE *out, const char *out_path)
         pos = r->end;
     }
     src_chunk(&e, pos, fe->src.len);
-    int rc = diag_count() ? -1 : write_out(&e, out, out_path);
+    int rc = diag_count() ? -1 : write_out(&e, out);
     buf_free(&e.o);
     free(e.ext_done);
     return rc;

@@ -50,6 +50,6 @@ int lower_all(Front *fe);
 void lower_free(Front *fe);
 
 /* Write the translated file.  0 on success. */
-int emit_file(Front *fe, FILE *out, const char *out_path);
+int emit_file(Front *fe, FILE *out);
 
 #endif

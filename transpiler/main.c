@@ -237,7 +237,7 @@ static int write_output(Front *fe, const char *out)
         free(tmp);
         return -1;
     }
-    int rc = emit_file(fe, f, out);
+    int rc = emit_file(fe, f);
     if (fclose(f) != 0)
         rc = -1;
     if (rc == 0 && rename(tmp, out) != 0) {

@@ -280,7 +280,6 @@ static void push_loop(Low *L, Loop *lp, const char *cont, int is_switch)
 {
     lp->up = L->loop;
     lp->cont = cont;
-    lp->is_switch = is_switch;
     lp->owner = is_switch && L->loop ? L->loop->owner : lp;
     lp->cont_used = 0;
     L->loop = lp;

@@ -18,7 +18,6 @@
 typedef struct Loop {
     struct Loop *up;
     const char *cont; /* label `continue` must jump to, or NULL */
-    int is_switch;
     struct Loop *owner; /* the loop that `continue` continues          */
     int cont_used;      /* a continue jumped to cont                   */
 } Loop;

@@ -21,6 +21,29 @@ set(ASYNCC_CC_PRELUDE "")
 set(ASYNCC_CC_ASYNCC "$<TARGET_FILE:asyncc>")
 set(ASYNCC_CC_INCLUDE "${PROJECT_SOURCE_DIR}/runtime/include")
 set(ASYNCC_CC_LIBRARY "$<TARGET_FILE:asyncc_runtime>")
+
+# The optional libraries (runtime/http, runtime/pg), for asyncc-cc: where
+# <asyncc/NAME.h> is, the archive, and what the archive needs at link time
+# (absolute paths).  All empty when the library is not built.
+# asyncc_cc_optional(NAME TARGET HEADER_DIR_BUILD DEP_LIBS...)
+set(ASYNCC_OPTIONAL_LIBS "")
+function(asyncc_cc_optional name target)
+  string(TOUPPER ${name} up)
+  if(TARGET ${target})
+    set(deps ${ARGN})
+    list(JOIN deps " " deps)
+    set(ASYNCC_CC_${up}_INCLUDE "${PROJECT_SOURCE_DIR}/runtime/${name}" PARENT_SCOPE)
+    set(ASYNCC_CC_${up}_ARCHIVE "$<TARGET_FILE:${target}>" PARENT_SCOPE)
+    set(ASYNCC_CC_${up}_DEPS "${deps}" PARENT_SCOPE)
+    set(ASYNCC_OPTIONAL_LIBS ${ASYNCC_OPTIONAL_LIBS} ${name} PARENT_SCOPE)
+  else()
+    set(ASYNCC_CC_${up}_INCLUDE "" PARENT_SCOPE)
+    set(ASYNCC_CC_${up}_ARCHIVE "" PARENT_SCOPE)
+    set(ASYNCC_CC_${up}_DEPS "" PARENT_SCOPE)
+  endif()
+endfunction()
+asyncc_cc_optional(http asyncc_http ${ASYNCC_HTTP_DEPS})
+asyncc_cc_optional(pg asyncc_pg ${ASYNCC_PG_DEPS})
 configure_file(${PROJECT_SOURCE_DIR}/tools/asyncc-cc.in
   ${PROJECT_BINARY_DIR}/tools/asyncc-cc.build @ONLY)
 file(GENERATE OUTPUT ${CMAKE_RUNTIME_OUTPUT_DIRECTORY}/asyncc-cc
@@ -38,6 +61,12 @@ set(ASYNCC_CC_ASYNCC "\${prefix}/${CMAKE_INSTALL_BINDIR}/asyncc")
 set(ASYNCC_CC_INCLUDE "\${prefix}/${ASYNCC_INSTALL_INCLUDEDIR}")
 set(ASYNCC_CC_LIBRARY
   "\${prefix}/${CMAKE_INSTALL_LIBDIR}/${CMAKE_STATIC_LIBRARY_PREFIX}asyncc${CMAKE_STATIC_LIBRARY_SUFFIX}")
+foreach(name IN LISTS ASYNCC_OPTIONAL_LIBS)
+  string(TOUPPER ${name} up)
+  set(ASYNCC_CC_${up}_INCLUDE "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
+  set(ASYNCC_CC_${up}_ARCHIVE
+    "\${prefix}/${CMAKE_INSTALL_LIBDIR}/${CMAKE_STATIC_LIBRARY_PREFIX}asyncc_${name}${CMAKE_STATIC_LIBRARY_SUFFIX}")
+endforeach()
 configure_file(${PROJECT_SOURCE_DIR}/tools/asyncc-cc.in
   ${PROJECT_BINARY_DIR}/tools/asyncc-cc.install @ONLY)
 
@@ -52,6 +81,12 @@ if(ASYNCC_SANITIZE)
 endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/asyncc.pc.in
   ${PROJECT_BINARY_DIR}/tools/asyncc.pc @ONLY)
+# asyncc-http.pc, asyncc-pg.pc: the optional libraries.
+set(ASYNCC_HTTP_PC_LIBS "-lhttp_parser")
+foreach(name IN LISTS ASYNCC_OPTIONAL_LIBS)
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/asyncc-${name}.pc.in
+    ${PROJECT_BINARY_DIR}/tools/asyncc-${name}.pc @ONLY)
+endforeach()
 
 # ---- install ---------------------------------------------------------------
 install(TARGETS asyncc EXPORT asyncc-targets
@@ -66,10 +101,31 @@ install(FILES ${PROJECT_SOURCE_DIR}/runtime/include/asyncc.h
   DESTINATION ${ASYNCC_INSTALL_INCLUDEDIR})
 install(FILES ${PROJECT_BINARY_DIR}/tools/asyncc.pc
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+# Optional libraries: the archive, <asyncc/NAME.h> (include/asyncc/NAME.h,
+# beside asyncc.h) and asyncc-NAME.pc.
+foreach(name IN LISTS ASYNCC_OPTIONAL_LIBS)
+  install(TARGETS asyncc_${name} EXPORT asyncc-targets
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(FILES ${PROJECT_SOURCE_DIR}/runtime/${name}/asyncc/${name}.h
+    DESTINATION ${ASYNCC_INSTALL_INCLUDEDIR})
+  install(FILES ${PROJECT_BINARY_DIR}/tools/asyncc-${name}.pc
+    DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endforeach()
 
 # ---- CMake package: find_package(asyncc) -----------------------------------
 install(EXPORT asyncc-targets NAMESPACE asyncc::
   DESTINATION ${ASYNCC_PKG_DIR})
+# What the exported optional targets link: their config must recreate the
+# pkg-config imported targets before including asyncc-targets.cmake.
+set(ASYNCC_CONFIG_DEPS "")
+if(TARGET asyncc_http)
+  string(APPEND ASYNCC_CONFIG_DEPS
+    "if(NOT TARGET PkgConfig::CURL)\n  pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)\nendif()\n")
+endif()
+if(TARGET asyncc_pg)
+  string(APPEND ASYNCC_CONFIG_DEPS
+    "if(NOT TARGET PkgConfig::PQ)\n  pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq)\nendif()\n")
+endif()
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/asyncc-config.cmake.in
   ${PROJECT_BINARY_DIR}/tools/asyncc-config.cmake
   INSTALL_DESTINATION ${ASYNCC_PKG_DIR}

@@ -10,14 +10,22 @@
 #   libuv1-dev        the runtime's event loop, thread pool and I/O
 #   valgrind          memory checks in the runtime tests
 #   python3           the random-program differential tester and the
-#                     transpiler robustness test (tests/fuzz, tests/robust)
+#                     transpiler robustness test (tests/fuzz, tests/robust);
+#                     the small HTTP servers some tests talk to
+#   libcurl4-openssl-dev  libasyncc_http's client (libcurl's multi-socket API)
+#   libhttp-parser-dev    libasyncc_http's server (parses HTTP/1.1 requests)
+#   libjansson-dev    JSON in the samples (fetch_users, users_service)
+#   libpq-dev         libasyncc_pg (libpq's nonblocking API)
+#   postgresql        initdb/postgres for the throwaway database of the pg
+#                     tests, the service sample and its benchmark
 #
 # Installs with apt-get when run as root; otherwise prints the exact
 # command to run and exits 1.  Exits 0 at once when everything is present.
 set -euo pipefail
 
 packages=(cmake make gcc clang pkg-config libclang-dev lemon libuv1-dev valgrind
-    python3)
+    python3 libcurl4-openssl-dev libhttp-parser-dev libjansson-dev libpq-dev
+    postgresql)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "deps: not a Debian system; make sure these (or equivalents) are" \

@@ -33,6 +33,18 @@ extern "C" {
    no UV_EDEADLK; like every UV_E* on Unix this is the negated errno). */
 #define AC_EDEADLK (-EDEADLK)
 
+/*
+ * asyncc's own error codes, for failures libuv has no code for.  Like
+ * libuv's they are negative; ac_strerror() explains each.  -5000..-5999 are
+ * the runtime's and its libraries' (asyncc/http.h, asyncc/pg.h).
+ */
+#define AC_ETLS (-5001)         /* TLS handshake or certificate check failed */
+#define AC_EBADRESPONSE (-5002) /* the peer's reply broke the protocol       */
+#define AC_ENORESPONSE (-5003)  /* the peer closed the connection unanswered */
+#define AC_ETRUNCATED (-5004)   /* the connection closed mid-response        */
+#define AC_EREDIRECTS (-5005)   /* more redirects than the request allows    */
+#define AC_EBADURL (-5006)      /* malformed URL, or a scheme not supported  */
+
 typedef struct ac_coro ac_coro;
 typedef struct ac_task ac_task;
 typedef void (*ac_resume_fn)(ac_coro *co);
@@ -288,7 +300,9 @@ void ac_with_timeout__init(struct ac_with_timeout__frame *f, uint64_t ms,
  * report failures as negative libuv error codes.
  */
 
-/* The message for a runtime error code (uv_strerror; works erased too). */
+/* The message for an error code the runtime returned: libuv's codes,
+ * asyncc's own AC_E* above, and the codes of the optional libraries (works
+ * erased too).  Never NULL. */
 const char *ac_strerror(int err);
 
 /* Readiness bits for ac_poll_fd (the same values as libuv's). */

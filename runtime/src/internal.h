@@ -186,6 +186,15 @@ int ac__closing(void);
 /* ac_stats counters kept by other modules. */
 void ac__live_tasks_add(long delta);
 
+/* ---- error texts (error.c) ------------------------------------------------- */
+
+/*
+ * A library with codes of its own (libasyncc_http maps libcurl's CURLcode n
+ * to -(6000 + n)) registers the text for the range lo..hi (lo <= hi < 0),
+ * once, before it returns such a code.  Ranges are few and never removed.
+ */
+void ac__strerror_range(int lo, int hi, const char *(*text)(int err));
+
 /* ---- internal hooks between core files ----------------------------------- */
 
 /* timer.c: number of heap entries, for ac_stats. */

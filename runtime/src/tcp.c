@@ -122,11 +122,6 @@ static int resolve_now(const char *host, int port, int passive,
     return r == 0 ? 0 : gai_error(r);
 }
 
-const char *ac_strerror(int err)
-{
-    return uv_strerror(err);
-}
-
 /* ---- streams ---------------------------------------------------------------- */
 
 static void stream_unlink_free(ac_stream *s)

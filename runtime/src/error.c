@@ -1,0 +1,62 @@
+/*
+ * error.c - ac_strerror: one place that explains every error code the
+ * runtime and its libraries return.
+ *
+ * Codes are negative.  Most are libuv's (negated errno values and UV_EAI_*),
+ * which uv_strerror explains; asyncc adds its own (AC_E* in asyncc_abi.h)
+ * for failures libuv has no name for, and optional libraries register the
+ * texts of whole ranges (libcurl's codes, in libasyncc_http) so that the
+ * core does not depend on them.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+static const struct {
+    int code;
+    const char *text;
+} own[] = {
+    {AC_ETLS, "TLS handshake or certificate verification failed"},
+    {AC_EBADRESPONSE, "the peer's reply is not valid for the protocol"},
+    {AC_ENORESPONSE, "the peer closed the connection without replying"},
+    {AC_ETRUNCATED, "the connection closed before the response was complete"},
+    {AC_EREDIRECTS, "too many redirects"},
+    {AC_EBADURL, "malformed URL, or a scheme that is not supported"},
+};
+
+static struct {
+    int lo, hi;
+    const char *(*text)(int err);
+} ranges[8];
+static int nranges;
+
+void ac__strerror_range(int lo, int hi, const char *(*text)(int err))
+{
+    for (int i = 0; i < nranges; i++)
+        if (ranges[i].lo == lo && ranges[i].hi == hi)
+            return; /* registered already */
+    if (nranges == (int)(sizeof ranges / sizeof ranges[0]))
+        return; /* full: those codes get libuv's "unknown" text */
+    ranges[nranges].lo = lo;
+    ranges[nranges].hi = hi;
+    ranges[nranges].text = text;
+    nranges++;
+}
+
+const char *ac_strerror(int err)
+{
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (own[i].code == err)
+            return own[i].text;
+    for (int i = 0; i < nranges; i++)
+        if (err >= ranges[i].lo && err <= ranges[i].hi)
+            return ranges[i].text(err);
+    /* libuv's own texts; a code libuv does not know (AC_EDEADLK is a
+     * negated errno it has no name for) is asked of libc.  The _r form:
+     * uv_err_name() allocates a string it never frees for unknown codes. */
+    char name[32];
+    uv_err_name_r(err, name, sizeof name);
+    if (strncmp(name, "Unknown", 7) != 0)
+        return uv_strerror(err);
+    return err < 0 ? strerror(-err) : "unknown error";
+}

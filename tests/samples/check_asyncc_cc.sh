@@ -1,13 +1,19 @@
 #!/bin/sh
-# check_asyncc_cc.sh ASYNCC_CC SAMPLES_DIR WORK - the wrapper compiler.
-#  1. asyncc-cc fetch_users.ac -o prog  builds a program that runs right;
+# check_asyncc_cc.sh ASYNCC_CC SAMPLES_DIR WORK [HTTP] - the wrapper compiler.
+#  1. asyncc-cc cpu_offload.ac -o prog  builds a program that runs right;
 #  2. -c then link (with a plain .c beside it) works, and -D reaches asyncc;
 #  3. a transpiler error stops it with asyncc's exit status (1), no output;
-#  4. no temporary .c is left behind.
+#  4. no temporary .c is left behind;
+#  5. (HTTP = 1: asyncc was built with libasyncc_http) libasyncc_http and
+#     what it needs are linked when an input uses <asyncc/http.h>: an .ac
+#     that includes it (fetch_users.ac, against samples/users_api.py), its
+#     object linked on its own, a plain .c that includes it; and not linked
+#     when nothing uses it.
 set -u
 cc_wrap=$1
 samples=$2
 work=$3
+http=${4:-0}
 fail() { echo "FAIL asyncc-cc: $*" >&2; exit 1; }
 rm -rf "$work"
 mkdir -p "$work/tmp" || exit 1
@@ -15,10 +21,10 @@ TMPDIR="$work/tmp"
 export TMPDIR
 
 # 1. one command, compile and link
-"$cc_wrap" -O1 "$samples/fetch_users.ac" -o "$work/fetch_users" ||
-    fail "could not build fetch_users.ac"
-"$work/fetch_users" | grep -q '^fetched 3 users in' ||
-    fail "fetch_users built by asyncc-cc does not run right"
+"$cc_wrap" -O1 "$samples/cpu_offload.ac" -o "$work/cpu_offload" ||
+    fail "could not build cpu_offload.ac"
+"$work/cpu_offload" | grep -q '^to_thread [0-9]* primes below' ||
+    fail "cpu_offload built by asyncc-cc does not run right"
 
 # 2. separate compilation, a .c and an .ac together, -D seen by the
 #    transpiler and the compiler alike, a quoted include next to the .ac
@@ -71,6 +77,47 @@ cat "$work/bad.err"
 grep -q '^src/bad.ac:3:[0-9]*: error: ' "$work/bad.err" ||
     fail "no 'src/bad.ac:3:COL: error:' message"
 [ -e "$work/bad" ] && fail "an output was produced for bad.ac"
+
+# 5. the optional HTTP library, linked when used
+if [ "$http" = 1 ]; then
+    python3 "$samples/users_api.py" --delay 0 --port-file "$work/port" &
+    api=$!
+    trap 'kill $api 2>/dev/null' EXIT
+    i=0
+    until [ -s "$work/port" ]; do
+        i=$((i + 1))
+        [ $i -le 100 ] || fail "users_api.py did not start"
+        sleep 0.1
+    done
+    url="http://127.0.0.1:$(cat "$work/port")"
+    "$cc_wrap" "$samples/fetch_users.ac" -ljansson -o "$work/fetch_users" ||
+        fail "could not build fetch_users.ac (includes <asyncc/http.h>)"
+    "$work/fetch_users" "$url" | grep -q '^fetched 3 users in' ||
+        fail "fetch_users built by asyncc-cc does not run right"
+    (cd "$work" && "$cc_wrap" -c "$samples/fetch_users.ac" -o fu.o &&
+        "$cc_wrap" fu.o -ljansson -o fu_linked) ||
+        fail "linking fetch_users.o alone did not bring in libasyncc_http"
+    "$work/fu_linked" "$url" | grep -q '^user 2: grace' ||
+        fail "fetch_users linked from its object does not run right"
+    cat >"$work/src/hdr.c" <<'EOT'
+#include <asyncc/http.h>
+#include <stdio.h>
+int main(void)
+{
+    ac_http_response r = {0, NULL, 0, NULL};
+    puts(ac_http_header(&r, "Date") == NULL ? "no header" : "?");
+    return 0;
+}
+EOT
+    "$cc_wrap" "$work/src/hdr.c" -o "$work/hdr" ||
+        fail "a plain .c including <asyncc/http.h> did not link"
+    [ "$("$work/hdr")" = "no header" ] || fail "hdr printed: $("$work/hdr")"
+    "$cc_wrap" -show "$work/src/twice.c" "$work/main.o" -o "$work/x" \
+        >"$work/show.txt" || fail "asyncc-cc -show"
+    grep -q 'asyncc_http' "$work/show.txt" &&
+        fail "libasyncc_http linked although nothing uses it: $(cat "$work/show.txt")"
+    kill $api 2>/dev/null
+fi
 
 # 4. temporary files cleaned up
 left=$(ls -A "$work/tmp")

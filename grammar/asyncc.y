@@ -41,7 +41,7 @@
 /* A node covering raw tokens t0..t1. */
 static Node *mk(ParseState *st, NodeKind k, int t0, int t1)
 {
-    return node_new(st->arena, k, t0, t1);
+    return node_new(st->arena, &st->nnodes, k, t0, t1);
 }
 
 static PExpr px(Node *n)
@@ -56,8 +56,8 @@ static PExpr mk_bin(ParseState *st, NodeKind k, PTok op, PExpr l, PExpr r)
 {
     Node *n = mk(st, k, l.t0, r.t1);
     n->op = op.kind;
-    n->a = l.n;
-    n->b = r.n;
+    n->lhs = l.n;
+    n->rhs = r.n;
     return px(n);
 }
 
@@ -66,7 +66,7 @@ static PExpr mk_pre(ParseState *st, NodeKind k, PTok op, PExpr a)
 {
     Node *n = mk(st, k, op.r0, a.t1);
     n->op = op.kind;
-    n->a = a.n;
+    n->operand = a.n;
     return px(n);
 }
 
@@ -75,7 +75,7 @@ static PExpr mk_post(ParseState *st, NodeKind k, PTok op, PExpr a)
 {
     Node *n = mk(st, k, a.t0, op.r1);
     n->op = op.kind;
-    n->a = a.n;
+    n->operand = a.n;
     return px(n);
 }
 
@@ -83,7 +83,7 @@ static PExpr mk_member(ParseState *st, PTok op, PExpr a, PTok name)
 {
     Node *n = mk(st, N_MEMBER, a.t0, name.r1);
     n->op = op.kind;
-    n->a = a.n;
+    n->operand = a.n;
     n->name = name.r0;
     return px(n);
 }
@@ -250,7 +250,7 @@ item(A) ::= decl_specs declarator(D) decl_tail block(B). {
 stmt(A) ::= block(B). { A = B; }
 stmt(A) ::= expr(E) SEMI(S). {
     A = mk(st, N_EXPR_STMT, E.t0, S.r1);
-    A->a = E.n;
+    A->operand = E.n;
 }
 stmt(A) ::= SEMI(S). { A = mk(st, N_NULL, S.r0, S.r1); }
 
@@ -258,53 +258,53 @@ stmt(A) ::= SEMI(S). { A = mk(st, N_NULL, S.r0, S.r1); }
 ** LOWER_THAN_ELSE) attaches it to the innermost if, as C requires. */
 stmt(A) ::= IF(I) LP expr(C) RP stmt(T). [LOWER_THAN_ELSE] {
     A = mk(st, N_IF, I.r0, T->tok1);
-    A->a = C.n; A->b = T;
+    A->cond = C.n; A->then = T;
 }
 stmt(A) ::= IF(I) LP expr(C) RP stmt(T) ELSE stmt(E). {
     A = mk(st, N_IF, I.r0, E->tok1);
-    A->a = C.n; A->b = T; A->c = E;
+    A->cond = C.n; A->then = T; A->els = E;
 }
 stmt(A) ::= WHILE(W) LP expr(C) RP stmt(B). {
     A = mk(st, N_WHILE, W.r0, B->tok1);
-    A->a = C.n; A->b = B;
+    A->cond = C.n; A->body = B;
 }
 stmt(A) ::= DO(D) stmt(B) WHILE LP expr(C) RP SEMI(S). {
     A = mk(st, N_DO, D.r0, S.r1);
-    A->a = C.n; A->b = B;
+    A->body = B; A->cond = C.n;
 }
 stmt(A) ::= FOR(F) LP expr_opt(I) SEMI expr_opt(C) SEMI expr_opt(S) RP stmt(B). {
     A = mk(st, N_FOR, F.r0, B->tok1);
-    A->a = I; A->b = C; A->c = S; A->d = B;
+    A->init = I; A->cond = C; A->step = S; A->body = B;
 }
 stmt(A) ::= FOR(F) LP declaration(I) expr_opt(C) SEMI expr_opt(S) RP stmt(B). {
     A = mk(st, N_FOR, F.r0, B->tok1);
-    A->a = I; A->b = C; A->c = S; A->d = B;
+    A->init = I; A->cond = C; A->step = S; A->body = B;
 }
 stmt(A) ::= SWITCH(W) LP expr(C) RP stmt(B). {
     A = mk(st, N_SWITCH, W.r0, B->tok1);
-    A->a = C.n; A->b = B;
+    A->cond = C.n; A->body = B;
 }
 
 /* Labels, case and default take a whole item, so that a declaration may
 ** follow a label (GNU C and C23 allow it; libclang has the final word). */
 stmt(A) ::= CASE(K) aexpr(V) COLON item(S). {
     A = mk(st, N_CASE, K.r0, S->tok1);
-    A->a = V.n; A->c = S;
+    A->lhs = V.n; A->body = S;
 }
 stmt(A) ::= CASE(K) aexpr(V) ELLIPSIS aexpr(W) COLON item(S). {
     A = mk(st, N_CASE, K.r0, S->tok1);
-    A->a = V.n; A->b = W.n; A->c = S;
+    A->lhs = V.n; A->rhs = W.n; A->body = S;
 }
 stmt(A) ::= DEFAULT(K) COLON item(S). {
     A = mk(st, N_DEFAULT, K.r0, S->tok1);
-    A->c = S;
+    A->body = S;
 }
 /* `name :` at the start of a statement is a label; an expression
 ** statement starting with an identifier never has ':' next, so LALR(1)
 ** separates the two without help. */
 stmt(A) ::= IDENT(N) COLON item(S). {
     A = mk(st, N_LABEL, N.r0, S->tok1);
-    A->name = N.r0; A->c = S;
+    A->name = N.r0; A->body = S;
 }
 stmt(A) ::= GOTO(G) IDENT(N) SEMI(S). {
     A = mk(st, N_GOTO, G.r0, S.r1);
@@ -312,14 +312,14 @@ stmt(A) ::= GOTO(G) IDENT(N) SEMI(S). {
 }
 stmt(A) ::= GOTO(G) STAR expr(E) SEMI(S). {   /* GNU computed goto */
     A = mk(st, N_GOTO, G.r0, S.r1);
-    A->a = E.n;
+    A->operand = E.n;
 }
 stmt(A) ::= CONTINUE(K) SEMI(S). { A = mk(st, N_CONTINUE, K.r0, S.r1); }
 stmt(A) ::= BREAK(K) SEMI(S).    { A = mk(st, N_BREAK, K.r0, S.r1); }
 stmt(A) ::= RETURN(K) SEMI(S).   { A = mk(st, N_RETURN, K.r0, S.r1); }
 stmt(A) ::= RETURN(K) expr(E) SEMI(S). {
     A = mk(st, N_RETURN, K.r0, S.r1);
-    A->a = E.n;
+    A->operand = E.n;
 }
 stmt(A) ::= ASM(K) SEMI(S). { A = mk(st, N_ASM, K.r0, S.r1); }
 stmt(A) ::= STATIC_ASSERT(K) SEMI(S). { A = mk(st, N_STATIC_ASSERT, K.r0, S.r1); }
@@ -331,7 +331,7 @@ stmt(A) ::= STATIC_ASSERT(K) SEMI(S). { A = mk(st, N_STATIC_ASSERT, K.r0, S.r1);
 stmt(A) ::= MACRO(M) stmt(S). {
     Node *m = mk(st, N_OPAQUE, M.r0, M.r1);
     A = mk(st, N_MACRO_STMT, M.r0, S->tok1);
-    A->a = m; A->c = S;
+    A->callee = m; A->body = S;
 }
 
 /* A macro invocation right before `}` whose expansion is a whole statement,
@@ -340,7 +340,7 @@ stmt(A) ::= MACRO(M) stmt(S). {
 ** call its own token, so this needs no lookahead. */
 stmt(A) ::= MACRO_END(M). [HIGH] {
     A = mk(st, N_EXPR_STMT, M.r0, M.r1);
-    A->a = mk(st, N_OPAQUE, M.r0, M.r1);
+    A->operand = mk(st, N_OPAQUE, M.r0, M.r1);
 }
 
 %type expr_opt {Node *}
@@ -401,7 +401,7 @@ init_decl(A) ::= declarator(D) decl_tail(T). {
 init_decl(A) ::= declarator(D) decl_tail(T) ASSIGN initializer(I). {
     A = D;
     if (T >= 0) A->tok1 = T;
-    A->a = I.n;
+    A->init = I.n;
 }
 
 /* Attributes and an asm label after a declarator: the last token, or -1. */
@@ -548,15 +548,15 @@ init_seq(A) ::= init_seq(S) COMMA init_item(I). { A = S; list_add(&A, I); }
 
 init_item(A) ::= initializer(V). {
     A = mk(st, N_INIT_ITEM, V.t0, V.t1);
-    A->a = V.n;
+    A->init = V.n;
 }
 init_item(A) ::= designation(D) ASSIGN initializer(V). {
     A = mk(st, N_INIT_ITEM, D.t0, V.t1);
-    A->ty0 = D.t0; A->ty1 = D.t1; A->a = V.n;
+    A->ty0 = D.t0; A->ty1 = D.t1; A->init = V.n;
 }
 init_item(A) ::= IDENT(N) COLON(C) initializer(V). {   /* GNU `field: v` */
     A = mk(st, N_INIT_ITEM, N.r0, V.t1);
-    A->ty0 = N.r0; A->ty1 = C.r1; A->a = V.n;
+    A->ty0 = N.r0; A->ty1 = C.r1; A->init = V.n;
 }
 %type designation {PRange}
 %type designator {PRange}
@@ -610,7 +610,7 @@ aexpr(A) ::= LP(L) expr(E) RP(R). {
 }
 aexpr(A) ::= LP(L) block(B) RP(R). {    /* GNU statement expression */
     Node *n = mk(st, N_STMT_EXPR, L.r0, R.r1);
-    n->a = B;
+    n->body = B;
     A = px(n);
 }
 
@@ -622,12 +622,12 @@ strings(A) ::= strings(L) STRING(T). { A = range(L.t0, T.r1); }
 /* ---- postfix ---- */
 aexpr(A) ::= aexpr(F) LP args(L) RP(R). {
     Node *n = mk(st, N_CALL, F.t0, R.r1);
-    n->a = F.n; n->list = L.head;
+    n->callee = F.n; n->list = L.head;
     A = px(n);
 }
 aexpr(A) ::= aexpr(F) LBRACKET expr(I) RBRACKET(R). {
     Node *n = mk(st, N_INDEX, F.t0, R.r1);
-    n->a = F.n; n->b = I.n;
+    n->lhs = F.n; n->rhs = I.n;
     A = px(n);
 }
 aexpr(A) ::= aexpr(E) DOT(O) member_name(N). {
@@ -641,7 +641,7 @@ aexpr(A) ::= aexpr(E) DEC(O). { A = mk_post(st, N_POSTDEC, O, E); }
 /* (type){...}: after `(type)` a `{` can only open a compound literal. */
 aexpr(A) ::= LP(L) type_name(T) RP init_list(I). {
     Node *n = mk(st, N_COMPOUND_LIT, L.r0, I->tok1);
-    n->ty0 = T.t0; n->ty1 = T.t1; n->a = I;
+    n->ty0 = T.t0; n->ty1 = T.t1; n->init = I;
     A = px(n);
 }
 
@@ -685,7 +685,7 @@ aexpr(A) ::= ALIGNOF(O) LP type_name(T) RP(R). [HIGH] {
 }
 aexpr(A) ::= LP(L) type_name(T) RP aexpr(E). [UNARY] {
     Node *n = mk(st, N_CAST, L.r0, E.t1);
-    n->ty0 = T.t0; n->ty1 = T.t1; n->a = E.n;
+    n->ty0 = T.t0; n->ty1 = T.t1; n->operand = E.n;
     A = px(n);
 }
 /* await has unary precedence: `await f(x) + 1` is `(await f(x)) + 1`,
@@ -716,12 +716,12 @@ aexpr(A) ::= aexpr(L) OROR(O) aexpr(R).    { A = mk_bin(st, N_LOGOR, O, L, R); }
 ** brackets `?` and `:` make that unambiguous. */
 aexpr(A) ::= aexpr(C) QUESTION(O) expr(T) COLON aexpr(E). {
     Node *n = mk(st, N_COND, C.t0, E.t1);
-    n->op = O.kind; n->a = C.n; n->b = T.n; n->c = E.n;
+    n->op = O.kind; n->cond = C.n; n->then = T.n; n->els = E.n;
     A = px(n);
 }
 aexpr(A) ::= aexpr(C) QUESTION(O) COLON aexpr(E). {   /* GNU a ?: b */
     Node *n = mk(st, N_COND, C.t0, E.t1);
-    n->op = O.kind; n->a = C.n; n->c = E.n;
+    n->op = O.kind; n->cond = C.n; n->els = E.n;
     A = px(n);
 }
 
@@ -747,26 +747,26 @@ aexpr(A) ::= GATHER(K) LP args(L) RP(R). {
 }
 aexpr(A) ::= TO_THREAD(K) LP aexpr(F) RP(R). {
     Node *n = mk(st, N_TO_THREAD, K.r0, R.r1);
-    n->a = F.n;
+    n->callee = F.n;
     A = px(n);
 }
 aexpr(A) ::= TO_THREAD(K) LP aexpr(F) COMMA arg_seq(L) RP(R). {
     Node *n = mk(st, N_TO_THREAD, K.r0, R.r1);
-    n->a = F.n; n->list = L.head;
+    n->callee = F.n; n->list = L.head;
     A = px(n);
 }
 aexpr(A) ::= WITH_TIMEOUT(K) LP aexpr(M) COMMA aexpr(E) RP(R). {
     Node *n = mk(st, N_WITH_TIMEOUT, K.r0, R.r1);
-    n->a = M.n; n->b = E.n;
+    n->arg = M.n; n->operand = E.n;
     A = px(n);
 }
 aexpr(A) ::= SPAWN(K) LP aexpr(G) COMMA aexpr(E) RP(R). {
     Node *n = mk(st, N_SPAWN, K.r0, R.r1);
-    n->a = G.n; n->b = E.n;
+    n->arg = G.n; n->operand = E.n;
     A = px(n);
 }
 aexpr(A) ::= ASYNC_RUN(K) LP aexpr(E) RP(R). {
     Node *n = mk(st, N_ASYNC_RUN, K.r0, R.r1);
-    n->a = E.n;
+    n->operand = E.n;
     A = px(n);
 }

@@ -9,8 +9,8 @@
  *
  * After the kind come the operator (quoted), the storage class, the name,
  * the type or designator range as ty="...", and for leaves the source
- * text; then the children a, b, c, d in that order (a missing one before a
- * present one prints as `nil`), then the list elements.  Source text is
+ * text; then the children in source order, named ones labelled with their
+ * role (`cond: (...)`, absent ones left out), then the list elements.  Source text is
  * printed token by token separated by one space, so the dump does not depend
  * on the input's layout and is the same on every run.
  */
@@ -22,10 +22,11 @@
 
 #include "gram.h"
 
-Node *node_new(Arena *a, NodeKind kind, int tok0, int tok1)
+Node *node_new(Arena *a, int *count, NodeKind kind, int tok0, int tok1)
 {
     Node *n = arena_alloc(a, sizeof *n);
     n->kind = kind;
+    n->id = (*count)++;
     n->tok0 = tok0;
     n->tok1 = tok1;
     n->ty0 = n->ty1 = -1;
@@ -42,6 +43,111 @@ void node_append(Node **head, Node *item)
         head = &(*head)->next;
     item->next = NULL;
     *head = item;
+}
+
+/* ---- the roles of each kind, in source order ---------------------------- */
+
+typedef enum Role {
+    R_END, R_LHS, R_RHS, R_OPERAND, R_ARG, R_CALLEE, R_COND, R_THEN, R_ELS,
+    R_INIT, R_STEP, R_BODY,
+} Role;
+
+static const char *const role_names[] = {
+    [R_LHS] = "lhs", [R_RHS] = "rhs", [R_OPERAND] = "operand", [R_ARG] = "arg",
+    [R_CALLEE] = "callee", [R_COND] = "cond", [R_THEN] = "then",
+    [R_ELS] = "else", [R_INIT] = "init", [R_STEP] = "step", [R_BODY] = "body",
+};
+
+/* At most four named children; R_END ends a shorter row. */
+static const unsigned char roles[N_KIND_COUNT][4] = {
+    [N_CALL] = {R_CALLEE},
+    [N_INDEX] = {R_LHS, R_RHS},
+    [N_MEMBER] = {R_OPERAND},
+    [N_POSTINC] = {R_OPERAND},
+    [N_POSTDEC] = {R_OPERAND},
+    [N_PREINC] = {R_OPERAND},
+    [N_PREDEC] = {R_OPERAND},
+    [N_UNARY] = {R_OPERAND},
+    [N_SIZEOF_EXPR] = {R_OPERAND},
+    [N_CAST] = {R_OPERAND},
+    [N_COMPOUND_LIT] = {R_INIT},
+    [N_BINARY] = {R_LHS, R_RHS},
+    [N_LOGAND] = {R_LHS, R_RHS},
+    [N_LOGOR] = {R_LHS, R_RHS},
+    [N_COND] = {R_COND, R_THEN, R_ELS},
+    [N_ASSIGN] = {R_LHS, R_RHS},
+    [N_COMMA] = {R_LHS, R_RHS},
+    [N_STMT_EXPR] = {R_BODY},
+    [N_INIT_ITEM] = {R_INIT},
+    [N_AWAIT] = {R_OPERAND},
+    [N_TO_THREAD] = {R_CALLEE},
+    [N_WITH_TIMEOUT] = {R_ARG, R_OPERAND},
+    [N_SPAWN] = {R_ARG, R_OPERAND},
+    [N_ASYNC_RUN] = {R_OPERAND},
+    [N_DECLARATOR] = {R_INIT},
+    [N_EXPR_STMT] = {R_OPERAND},
+    [N_IF] = {R_COND, R_THEN, R_ELS},
+    [N_WHILE] = {R_COND, R_BODY},
+    [N_DO] = {R_BODY, R_COND},
+    [N_FOR] = {R_INIT, R_COND, R_STEP, R_BODY},
+    [N_SWITCH] = {R_COND, R_BODY},
+    [N_CASE] = {R_LHS, R_RHS, R_BODY},
+    [N_DEFAULT] = {R_BODY},
+    [N_LABEL] = {R_BODY},
+    [N_GOTO] = {R_OPERAND},
+    [N_RETURN] = {R_OPERAND},
+    [N_MACRO_STMT] = {R_CALLEE, R_BODY},
+};
+
+static Node *role_kid(const Node *n, int r)
+{
+    switch ((Role)r) {
+    case R_LHS: return n->lhs;
+    case R_RHS: return n->rhs;
+    case R_OPERAND: return n->operand;
+    case R_ARG: return n->arg;
+    case R_CALLEE: return n->callee;
+    case R_COND: return n->cond;
+    case R_THEN: return n->then;
+    case R_ELS: return n->els;
+    case R_INIT: return n->init;
+    case R_STEP: return n->step;
+    case R_BODY: return n->body;
+    case R_END: break;
+    }
+    return NULL;
+}
+
+Node *ast_first_kid(const Node *n, KidIter *it)
+{
+    it->n = n;
+    it->role = 0;
+    it->item = n->list;
+    return ast_next_kid(it);
+}
+
+Node *ast_next_kid(KidIter *it)
+{
+    const unsigned char *row = roles[it->n->kind];
+    while (it->role < 4 && row[it->role] != R_END) {
+        Node *k = role_kid(it->n, row[it->role++]);
+        if (k)
+            return k;
+    }
+    it->role = 4;
+    Node *k = it->item;
+    if (k)
+        it->item = k->next;
+    return k;
+}
+
+const char *ast_role_of(const Node *n, const Node *kid)
+{
+    const unsigned char *row = roles[n->kind];
+    for (int i = 0; i < 4 && row[i] != R_END; i++)
+        if (role_kid(n, row[i]) == kid)
+            return role_names[row[i]];
+    return NULL;
 }
 
 static const char *const kind_names[] = {
@@ -213,17 +319,12 @@ static void dump(const Node *n, const Source *src, const RawTok *raw,
         fputc(' ', out);
         dump_text(out, src, raw, n->tok0, n->tok1);
     }
-    const Node *kids[4] = {n->a, n->b, n->c, n->d};
-    int last = -1;
-    for (int i = 0; i < 4; i++)
-        if (kids[i])
-            last = i;
-    for (int i = 0; i <= last; i++) {
+    KidIter it;
+    for (const Node *k = ast_first_kid(n, &it); k; k = ast_next_kid(&it)) {
         indent(out, depth + 1);
-        dump(kids[i], src, raw, out, depth + 1);
-    }
-    for (const Node *k = n->list; k; k = k->next) {
-        indent(out, depth + 1);
+        const char *role = ast_role_of(n, k);
+        if (role)
+            fprintf(out, "%s: ", role);
         dump(k, src, raw, out, depth + 1);
     }
     fputc(')', out);

@@ -4,8 +4,8 @@
  * The tree is built by the Lemon parser (grammar/asyncc.y) from the tokens of
  * one async function body.  It records structure, not text: every node keeps
  * the range of raw tokens it was parsed from (tok0..tok1, inclusive, indexes
- * into the function's RawTok array), and the emitter prints source text from
- * those ranges, editing only what lowering has to change.  So a statement
+ * into the function's RawTok array), and lowering prints source text from
+ * those ranges, editing only what it has to change.  So a statement
  * without an await comes out exactly as the user wrote it, comments and
  * macro invocations included.
  *
@@ -20,43 +20,44 @@
 
 typedef enum NodeKind {
     /* ---- expressions ---- */
-    N_IDENT,        /* tok0: the identifier                                */
+    N_IDENT,        /* tok0: the identifier (name too)                      */
     N_CONST,        /* number or character constant                        */
     N_STRING,       /* one or more adjacent string literals                */
     N_OPAQUE,       /* a function-like macro invocation, _Generic(...),
                        __builtin_va_arg(...), __builtin_offsetof(...) and
                        the like: printed verbatim (locals renamed inside)   */
-    N_CALL,         /* a(list)                                              */
-    N_INDEX,        /* a[b]                                                 */
-    N_MEMBER,       /* a.name or a->name; op is '.' or '->'; name: token  */
-    N_POSTINC,      /* a++                                                  */
-    N_POSTDEC,      /* a--                                                  */
-    N_PREINC,       /* ++a                                                  */
-    N_PREDEC,       /* --a                                                  */
-    N_UNARY,        /* op a, op one of & * + - ~ !                          */
-    N_SIZEOF_EXPR,  /* sizeof a (a is never evaluated)                      */
+    N_CALL,         /* callee(list)                                         */
+    N_INDEX,        /* lhs[rhs]                                             */
+    N_MEMBER,       /* operand.name or operand->name; op '.' or '->'       */
+    N_POSTINC,      /* operand++                                            */
+    N_POSTDEC,      /* operand--                                            */
+    N_PREINC,       /* ++operand                                            */
+    N_PREDEC,       /* --operand                                            */
+    N_UNARY,        /* op operand, op one of & * + - ~ ! __real__ __imag__  */
+    N_SIZEOF_EXPR,  /* sizeof operand, _Alignof operand (never evaluated)   */
     N_SIZEOF_TYPE,  /* sizeof (type), _Alignof (type): ty0..ty1             */
-    N_CAST,         /* (type) a: ty0..ty1 is the type name                  */
-    N_COMPOUND_LIT, /* (type){...}: ty0..ty1, a is the N_INIT_LIST          */
-    N_BINARY,       /* a op b, op one of * / % + - << >> < > <= >= == != & ^ | */
-    N_LOGAND,       /* a && b                                               */
-    N_LOGOR,        /* a || b                                               */
-    N_COND,         /* a ? b : c; b is NULL for GNU a ?: c                  */
-    N_ASSIGN,       /* a op b, op one of = *= /= %= += -= <<= >>= &= ^= |= */
-    N_COMMA,        /* a , b                                                */
-    N_STMT_EXPR,    /* GNU ({ ... }): a is the N_BLOCK                      */
+    N_CAST,         /* (type) operand: ty0..ty1 is the type name            */
+    N_COMPOUND_LIT, /* (type){...}: ty0..ty1, init is the N_INIT_LIST      */
+    N_BINARY,       /* lhs op rhs, op one of * / % + - << >> < > <= >= == != & ^ | */
+    N_LOGAND,       /* lhs && rhs                                           */
+    N_LOGOR,        /* lhs || rhs                                           */
+    N_COND,         /* cond ? then : els; then is NULL for GNU cond ?: els  */
+    N_ASSIGN,       /* lhs op rhs, op one of = *= /= %= += -= <<= >>= &= ^= |= */
+    N_COMMA,        /* lhs , rhs                                            */
+    N_STMT_EXPR,    /* GNU ({ ... }): body is the N_BLOCK                   */
     N_INIT_LIST,    /* { list } of N_INIT_ITEM                              */
-    N_INIT_ITEM,    /* designators ty0..ty1 (ty0 < 0: none), then a: the value
-                       (an expression or a nested N_INIT_LIST)              */
+    N_INIT_ITEM,    /* designators ty0..ty1 (ty0 < 0: none), then init: the
+                       value (an expression or a nested N_INIT_LIST)        */
 
     /* ---- the Async C forms (expressions in the grammar; sema checks
             where they may stand) ---- */
-    N_AWAIT,        /* await a                                              */
-    N_GATHER,       /* gather(list): each an expression (CALL or LV = CALL) */
-    N_TO_THREAD,    /* to_thread(a, list): a is the function               */
-    N_WITH_TIMEOUT, /* with_timeout(a, b): a the milliseconds, b the operand */
-    N_SPAWN,        /* spawn(a, b): a the group, b the operand              */
-    N_ASYNC_RUN,    /* async_run(a)                                         */
+    N_AWAIT,        /* await operand                                        */
+    N_GATHER,       /* gather(list): each an operand (AWAITABLE or
+                       LVALUE = AWAITABLE)                                  */
+    N_TO_THREAD,    /* to_thread(callee, list)                              */
+    N_WITH_TIMEOUT, /* with_timeout(arg, operand): arg the milliseconds     */
+    N_SPAWN,        /* spawn(arg, operand): arg the group                   */
+    N_ASYNC_RUN,    /* async_run(operand)                                   */
 
     /* ---- statements ---- */
     N_BLOCK,        /* { list }: statements and declarations                */
@@ -64,27 +65,28 @@ typedef enum NodeKind {
                        storage: the DECL_* bits                             */
     N_DECLARATOR,   /* one init-declarator: name (token, -1 if none),
                        tok0..tok1 the declarator without its initializer,
-                       a the initializer (expression or N_INIT_LIST) or NULL */
-    N_EXPR_STMT,    /* a ;                                                  */
-    N_IF,           /* if (a) b else c                                      */
-    N_WHILE,        /* while (a) b                                          */
-    N_DO,           /* do b while (a);                                      */
-    N_FOR,          /* for (a; b; c) d: a is an N_DECL, an expression or NULL;
-                       b and c expressions or NULL                          */
-    N_SWITCH,       /* switch (a) b                                         */
-    N_CASE,         /* case a: c, or GNU case a ... b: c                    */
-    N_DEFAULT,      /* default: c                                           */
-    N_LABEL,        /* name: c                                              */
-    N_GOTO,         /* goto name; or GNU goto *a;                           */
+                       init the initializer (expression or N_INIT_LIST)     */
+    N_EXPR_STMT,    /* operand ;                                            */
+    N_IF,           /* if (cond) then else els                              */
+    N_WHILE,        /* while (cond) body                                    */
+    N_DO,           /* do body while (cond);                                */
+    N_FOR,          /* for (init; cond; step) body: init is an N_DECL, an
+                       expression or NULL; cond and step expressions or NULL */
+    N_SWITCH,       /* switch (cond) body                                   */
+    N_CASE,         /* case lhs: body, or GNU case lhs ... rhs: body        */
+    N_DEFAULT,      /* default: body                                        */
+    N_LABEL,        /* name: body                                           */
+    N_GOTO,         /* goto name; or GNU goto *operand;                     */
     N_BREAK,
     N_CONTINUE,
-    N_RETURN,       /* return a; (a may be NULL)                            */
+    N_RETURN,       /* return operand; (operand may be NULL)                */
     N_NULL,         /* ;                                                    */
     N_ASM,          /* asm statement, verbatim                              */
     N_STATIC_ASSERT,/* _Static_assert(...); verbatim                        */
     N_MACRO_STMT,   /* a statement-like macro invocation followed by a
-                       statement, e.g. FOREACH(x, l) { ... }: a is the
-                       N_OPAQUE invocation, c the statement                 */
+                       statement, e.g. FOREACH(x, l) { ... }: callee is the
+                       N_OPAQUE invocation, body the statement              */
+    N_KIND_COUNT
 } NodeKind;
 
 /* N_DECL.storage bits, from the declaration specifiers. */
@@ -97,26 +99,58 @@ enum {
     DECL_AUTO = 1 << 5,
 };
 
+/*
+ * A node.  The parser sets every field and no later stage writes one:
+ * sema, lower and emit keep what they learn about a node in tables of
+ * their own, indexed by `id`.
+ *
+ * Children are named by their role; NodeKind says which roles each kind
+ * has.  Code that needs every child, whatever the kind, uses the one
+ * iterator below instead of naming the fields.
+ */
 typedef struct Node Node;
 struct Node {
     NodeKind kind;
-    int op;          /* operator token code (TK_* from parse.h)              */
+    int id;          /* 0, 1, 2 ... in creation order within one tree     */
+    int op;          /* operator token code (TK_* from gram.h)             */
     int tok0, tok1;  /* raw token range, inclusive                          */
     int ty0, ty1;    /* a type name or specifier range (-1 when none)        */
     int name;        /* raw index of a name token (-1 when none)             */
     int storage;     /* DECL_* for N_DECL                                    */
-    Node *a, *b, *c, *d;
+    Node *lhs, *rhs;
+    Node *operand;
+    Node *arg;
+    Node *callee;
+    Node *cond, *then, *els;
+    Node *init, *step;
+    Node *body;
     Node *list;      /* first element of a list (args, items, declarators)   */
     Node *next;      /* next element in the list this node belongs to        */
-
-    /* Filled in by sema and lower, not by the parser. */
-    int awaits;      /* number of N_AWAIT nodes in this subtree              */
-    int site;        /* N_AWAIT: its await site number (1-based)             */
-    const char *repl;/* lower: C text that replaces this subtree, or NULL     */
+    int awaits;      /* TEMPORARY: moves to sema */
+    const char *repl;/* TEMPORARY: moves to lower */
 };
 
-/* Allocate a zeroed node; ty0/ty1/name start at -1. */
-Node *node_new(Arena *a, NodeKind kind, int tok0, int tok1);
+/*
+ * The children of a node, in source order: its named children that are
+ * not NULL, then the elements of its list.
+ *
+ *     for (Node *k = ast_first_kid(n, &it); k; k = ast_next_kid(&it))
+ */
+typedef struct KidIter {
+    const Node *n;
+    int role;        /* next named role to look at                          */
+    Node *item;      /* next list element                                   */
+} KidIter;
+Node *ast_first_kid(const Node *n, KidIter *it);
+Node *ast_next_kid(KidIter *it);
+
+/* The role name of the named child `kid` of `n` ("cond", "body" ...), or
+ * NULL when kid is a list element. */
+const char *ast_role_of(const Node *n, const Node *kid);
+
+/* Allocate a zeroed node; ty0/ty1/name start at -1, and id is the next
+ * number of *count. */
+Node *node_new(Arena *a, int *count, NodeKind kind, int tok0, int tok1);
 
 /* Append `item` to the list headed by *head (keeps order). */
 void node_append(Node **head, Node *item);

@@ -8,26 +8,59 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int error_count;
 
 int diag_count(void) { return error_count; }
 
+void source_index(Source *s)
+{
+    unsigned n = 1;
+    for (size_t i = 0; i < s->len; i++)
+        n += s->text[i] == '\n';
+    s->lines = malloc(sizeof *s->lines * n);
+    if (!s->lines) {
+        fputs("asyncc: out of memory\n", stderr);
+        exit(1);
+    }
+    s->nlines = 0;
+    s->lines[s->nlines++] = 0;
+    for (size_t i = 0; i < s->len; i++)
+        if (s->text[i] == '\n')
+            s->lines[s->nlines++] = (unsigned)i + 1;
+}
+
+void source_free(Source *s)
+{
+    free(s->lines);
+    s->lines = NULL;
+    s->nlines = 0;
+}
+
 void diag_linecol(const Source *src, size_t off, unsigned *line, unsigned *col)
 {
-    unsigned l = 1;
-    size_t bol = 0;
     if (off > src->len)
         off = src->len;
-    for (size_t i = 0; i < off; i++) {
-        if (src->text[i] == '\n') {
-            l++;
-            bol = i + 1;
-        }
+    /* the last line that starts at or before off */
+    unsigned lo = 0, hi = src->nlines;
+    while (hi - lo > 1) {
+        unsigned mid = lo + (hi - lo) / 2;
+        if (src->lines[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
     }
-    *line = l;
-    *col = (unsigned)(off - bol) + 1;
+    *line = lo + 1;
+    *col = (unsigned)(off - src->lines[lo]) + 1;
+}
+
+size_t source_line_start(const Source *src, unsigned line)
+{
+    if (line == 0)
+        return 0;
+    return line <= src->nlines ? src->lines[line - 1] : src->len;
 }
 
 /* Echo the source line and a caret under byte column `col` (1-based). */

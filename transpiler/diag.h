@@ -5,8 +5,9 @@
  *        12 |     int x = await f();
  *           |             ^
  *
- * Locations are byte offsets into the main file; the line and column are
- * computed here, so no stage has to carry them around.
+ * Locations are byte offsets into a Source; the line and column are
+ * computed here, from the Source's line table, so no stage has to carry
+ * them around and no lookup scans the text.
  */
 #ifndef ASYNCC_DIAG_H
 #define ASYNCC_DIAG_H
@@ -17,7 +18,14 @@ typedef struct Source {
     const char *path; /* as given on the command line */
     const char *text; /* the whole file, NUL-terminated */
     size_t len;
+    unsigned *lines;  /* byte offset of the start of each line (source_index) */
+    unsigned nlines;
 } Source;
+
+/* Build the line table of `s` (text and len set).  Every Source is indexed
+ * before its first lookup; source_free releases the table. */
+void source_index(Source *s);
+void source_free(Source *s);
 
 /* Report an error at byte `off` of `src`.  Counts it. */
 void diag_error(const Source *src, size_t off, const char *fmt, ...)
@@ -32,7 +40,11 @@ void diag_error_at(const char *path, unsigned line, unsigned col,
 /* Number of errors reported so far. */
 int diag_count(void);
 
-/* 1-based line and column of byte `off`. */
+/* 1-based line and column of byte `off` (a binary search in the line
+ * table). */
 void diag_linecol(const Source *src, size_t off, unsigned *line, unsigned *col);
+
+/* Byte offset of the start of 1-based `line`. */
+size_t source_line_start(const Source *src, unsigned line);
 
 #endif

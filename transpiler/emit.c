@@ -204,8 +204,9 @@ static const char *run_text(Emit *e, Repl *r, AsyncFn **need)
     Node *call = r->operand;
     const RawTok *raw = r->raw + 2;
     AsyncFn *g = NULL;
-    if (call && call->kind == N_CALL && call->a->kind == N_IDENT)
-        g = front_fn_named(fe, fe->src.text + raw[call->a->tok0].off, raw[call->a->tok0].len);
+    if (call && call->kind == N_CALL && call->callee->kind == N_IDENT)
+        g = front_fn_named(fe, fe->src.text + raw[call->callee->tok0].off,
+                           raw[call->callee->tok0].len);
     if (!g) {
         diag_error(&fe->src, r->start, "async_run needs a call of an async function");
         return "0";

@@ -121,10 +121,10 @@ void hoist_types(Low *L, Node *s)
             L->hoisted[L->nhoisted++] = s;
         } else {
             /* bodies of if/while/for/switch/labels */
-            Node *kids[4] = {s->a, s->b, s->c, s->d};
-            for (int i = 0; i < 4; i++)
-                if (kids[i] && kids[i]->kind == N_BLOCK)
-                    hoist_types(L, kids[i]->list);
+            KidIter it;
+            for (Node *k = ast_first_kid(s, &it); k; k = ast_next_kid(&it))
+                if (k->kind == N_BLOCK)
+                    hoist_types(L, k->list);
         }
     }
 }
@@ -222,9 +222,9 @@ static void push_u(unsigned **a, int *n, unsigned v)
 static int root_local(Low *L, const Node *e)
 {
     while (e && (e->kind == N_MEMBER && e->op == TK_DOT))
-        e = e->a;
+        e = e->operand;
     while (e && e->kind == N_INDEX)
-        e = e->a;
+        e = e->lhs;
     if (e && e->kind == N_IDENT)
         return front_local_at(L->fn, rt(L, e->tok0)->off);
     return -1;
@@ -250,11 +250,8 @@ static void mark_plain(Scan *sc, const Node *n)
             if (sc->L->fn->locals[i].off == rt(sc->L, n->name)->off)
                 sc->plain[i] = 1;
     }
-    mark_plain(sc, n->a);
-    mark_plain(sc, n->b);
-    mark_plain(sc, n->c);
-    mark_plain(sc, n->d);
-    for (const Node *x = n->list; x; x = x->next)
+    KidIter it;
+    for (const Node *x = ast_first_kid(n, &it); x; x = ast_next_kid(&it))
         mark_plain(sc, x);
 }
 
@@ -289,8 +286,8 @@ static void scan(Scan *sc, Node *n, unsigned s0, unsigned s1)
             for (int i = 0; i < L->fn->nlocals; i++)
                 if (L->fn->locals[i].off == rt(L, n->name)->off) {
                     sc->decl_end[i] = off_end(L, n->tok1);
-                    if (n->a)
-                        sc->decl_end[i] = off_end(L, n->a->tok1);
+                    if (n->init)
+                        sc->decl_end[i] = off_end(L, n->init->tok1);
                     sc->scope[i][0] = s0;
                     sc->scope[i][1] = s1;
                 }
@@ -298,7 +295,7 @@ static void scan(Scan *sc, Node *n, unsigned s0, unsigned s1)
         break;
     case N_UNARY:
         if (n->op == TK_AMP) {
-            int li = root_local(L, n->a);
+            int li = root_local(L, n->operand);
             if (li >= 0)
                 sc->pinned[li] = 1;
         }
@@ -307,10 +304,10 @@ static void scan(Scan *sc, Node *n, unsigned s0, unsigned s1)
     case N_SPAWN:
     case N_WITH_TIMEOUT:
         /* LVALUE = CALL items: the lvalue's address is kept */
-        for (Node *x = n->kind == N_GATHER ? n->list : n->b; x;
+        for (Node *x = n->kind == N_GATHER ? n->list : n->operand; x;
              x = n->kind == N_GATHER ? x->next : NULL)
             if (x->kind == N_ASSIGN)
-                pin_refs_in(sc, x->a);
+                pin_refs_in(sc, x->lhs);
         break;
     case N_OPAQUE:
     case N_ASM:
@@ -322,16 +319,13 @@ static void scan(Scan *sc, Node *n, unsigned s0, unsigned s1)
         sc->has_goto = 1;
         break;
     case N_STMT_EXPR:
-        mark_plain(sc, n->a);
+        mark_plain(sc, n->body);
         break;
     default:
         break;
     }
-    scan(sc, n->a, s0, s1);
-    scan(sc, n->b, s0, s1);
-    scan(sc, n->c, s0, s1);
-    scan(sc, n->d, s0, s1);
-    for (Node *x = n->list; x; x = x->next)
+    KidIter it;
+    for (Node *x = ast_first_kid(n, &it); x; x = ast_next_kid(&it))
         scan(sc, x, s0, s1);
 }
 
@@ -383,11 +377,8 @@ static void unify_decls(Low *L, Node *n)
                     l->in_frame = 1;
             }
     }
-    unify_decls(L, n->a);
-    unify_decls(L, n->b);
-    unify_decls(L, n->c);
-    unify_decls(L, n->d);
-    for (Node *x = n->list; x; x = x->next)
+    KidIter it;
+    for (Node *x = ast_first_kid(n, &it); x; x = ast_next_kid(&it))
         unify_decls(L, x);
 }
 
@@ -466,22 +457,19 @@ void frame_literals(Low *L, Node *n, int under_amp)
             const char *m = member_name(L, arena_printf(L->a, "literal_%d", ++L->ntemps));
             const char *d = front_decl_text(L->a, t, m, 1, NULL);
             const char *init = front_decl_text(L->a, t, "ac_init", 1, NULL);
-            if (d && init && n->a) {
+            if (d && init && n->init) {
                 buf_printf(&L->lf->members, "    %s;\n", d);
                 n->repl = arena_printf(L->a,
                                        "(*({ %s = %s; (__typeof__(ac_f->%s) *)__builtin_memcpy("
                                        "&ac_f->%s, &ac_init, sizeof ac_f->%s); }))",
-                                       init, src_text(L, n->a), m, m, m);
+                                       init, src_text(L, n->init), m, m, m);
                 return;
             }
         }
     }
     int amp = n->kind == N_UNARY && n->op == TK_AMP;
-    frame_literals(L, n->a, amp);
-    frame_literals(L, n->b, 0);
-    frame_literals(L, n->c, 0);
-    frame_literals(L, n->d, 0);
-    for (Node *x = n->list; x; x = x->next)
-        frame_literals(L, x, 0);
+    KidIter it;
+    for (Node *x = ast_first_kid(n, &it); x; x = ast_next_kid(&it))
+        frame_literals(L, x, amp);
 }
 

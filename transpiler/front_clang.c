@@ -946,6 +946,7 @@ int front_parse(Front *fe, const char *path, const char *const *args, int nargs)
     fe->src.path = path;
     fe->src.text = arena_strndup(fe->arena, text, size);
     fe->src.len = size;
+    source_index(&fe->src);
     if (report_clang_errors(fe))
         return -1;
     clang_getInclusions(fe->tu, note_inclusion, fe);
@@ -982,6 +983,7 @@ void front_dispose(Front *fe)
     free(fe->repls);
     free(fe->deps);
     free(fe->skipped);
+    source_free(&fe->src);
     if (fe->tu)
         clang_disposeTranslationUnit(fe->tu);
     if (fe->index)

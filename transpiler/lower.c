@@ -250,8 +250,8 @@ static void decl(Low *L, Node *d, int as_expr, Buf *expr_out)
     if (!frame || (d->storage & (DECL_TYPEDEF | DECL_STATIC | DECL_EXTERN))) {
         if (d->awaits) /* plain locals initialised from awaits */
             for (Node *x = d->list; x; x = x->next)
-                if (x->a && x->a->awaits)
-                    x->a->repl = lx(L, x->a);
+                if (x->init && x->init->awaits)
+                    x->init->repl = lx(L, x->init);
         if (as_expr) /* for (int i = 0; ...): the ';' is the for's */
             buf_puts(expr_out, range_text(L, d->tok0, d->tok1 - 1, d));
         else
@@ -261,11 +261,11 @@ static void decl(Low *L, Node *d, int as_expr, Buf *expr_out)
     int first = 1;
     for (Node *x = d->list; x; x = x->next) {
         const Local *l = x->name >= 0 ? local_named_at(L, x->name) : NULL;
-        if (!l || !x->a)
+        if (!l || !x->init)
             continue;
         if (!as_expr)
             buf_mark(L->out, line_of_tok(L, x->tok0));
-        const char *s = init_text(L, l, x->a);
+        const char *s = init_text(L, l, x->init);
         if (as_expr) {
             buf_printf(expr_out, "%s%s", first ? "" : ", ", s);
         } else {
@@ -300,28 +300,28 @@ static const char *new_label(Low *L, const char *what)
 static void stmt_for(Low *L, Node *s)
 {
     Loop lp;
-    int header_awaits = (s->b && s->b->awaits) || (s->c && s->c->awaits);
-    int init_awaits = s->a && s->a->awaits;
+    int header_awaits = (s->cond && s->cond->awaits) || (s->step && s->step->awaits);
+    int init_awaits = s->init && s->init->awaits;
     Buf init = {0};
-    if (s->a && s->a->kind == N_DECL) {
+    if (s->init && s->init->kind == N_DECL) {
         if (init_awaits || header_awaits)
-            decl(L, s->a, 0, NULL);
+            decl(L, s->init, 0, NULL);
         else
-            decl(L, s->a, 1, &init);
-    } else if (s->a) {
+            decl(L, s->init, 1, &init);
+    } else if (s->init) {
         if (init_awaits || header_awaits)
-            out_line(L, "(void)(%s);", lx(L, s->a));
+            out_line(L, "(void)(%s);", lx(L, s->init));
         else
-            buf_puts(&init, src_text(L, s->a));
+            buf_puts(&init, src_text(L, s->init));
     }
     if (!header_awaits) {
         buf_mark(L->out, line_of_tok(L, s->tok0));
         indent(L);
         buf_printf(L->out, "for (%s; %s; %s)\n", init.s ? init.s : "",
-                   s->b ? src_text(L, s->b) : "", s->c ? src_text(L, s->c) : "");
+                   s->cond ? src_text(L, s->cond) : "", s->step ? src_text(L, s->step) : "");
         buf_free(&init);
         push_loop(L, &lp, NULL, 0);
-        child(L, s->d);
+        child(L, s->body);
         L->loop = lp.up;
         return;
     }
@@ -330,17 +330,17 @@ static void stmt_for(Low *L, Node *s)
     buf_mark(L->out, line_of_tok(L, s->tok0));
     out_line(L, "for (;;) {");
     L->depth++;
-    if (s->b) {
-        const char *c = lx(L, s->b);
+    if (s->cond) {
+        const char *c = lx(L, s->cond);
         out_line(L, "if (!(%s))", c);
         out_line(L, "    break;");
     }
     push_loop(L, &lp, cont, 0);
-    child(L, s->d);
+    child(L, s->body);
     L->loop = lp.up;
     cont_label(L, &lp);
-    if (s->c)
-        out_line(L, "(void)(%s);", lx(L, s->c));
+    if (s->step)
+        out_line(L, "(void)(%s);", lx(L, s->step));
     L->depth--;
     out_line(L, "}");
 }
@@ -365,44 +365,44 @@ static void stmt(Low *L, Node *s)
         decl(L, s, 0, NULL);
         break;
     case N_EXPR_STMT:
-        if (!s->awaits && s->a && s->a->kind != N_SPAWN) {
+        if (!s->awaits && s->operand && s->operand->kind != N_SPAWN) {
             src_line(L, s->tok0, src_text(L, s));
-        } else if (s->a->kind == N_SPAWN) {
+        } else if (s->operand->kind == N_SPAWN) {
             buf_mark(L->out, line_of_tok(L, s->tok0));
-            lower_spawn(L, s->a);
-        } else if (s->a->kind == N_AWAIT) {
+            lower_spawn(L, s->operand);
+        } else if (s->operand->kind == N_AWAIT) {
             buf_mark(L->out, line_of_tok(L, s->tok0));
-            lower_await(L, s->a, 0);
+            lower_await(L, s->operand, 0);
         } else {
             buf_mark(L->out, line_of_tok(L, s->tok0));
-            const char *v = lx(L, s->a);
+            const char *v = lx(L, s->operand);
             out_line(L, "%s;", v);
         }
         break;
     case N_IF: {
         buf_mark(L->out, line_of_tok(L, s->tok0));
-        const char *c = lx(L, s->a);
+        const char *c = lx(L, s->cond);
         out_line(L, "if (%s)", c);
-        child(L, s->b);
-        if (s->c) {
+        child(L, s->then);
+        if (s->els) {
             out_line(L, "else");
-            child(L, s->c);
+            child(L, s->els);
         }
         break;
     }
     case N_WHILE:
         buf_mark(L->out, line_of_tok(L, s->tok0));
-        if (!s->a->awaits) {
-            out_line(L, "while (%s)", src_text(L, s->a));
+        if (!s->cond->awaits) {
+            out_line(L, "while (%s)", src_text(L, s->cond));
             push_loop(L, &lp, NULL, 0);
-            child(L, s->b);
+            child(L, s->body);
         } else {
             out_line(L, "for (;;) {");
             L->depth++;
-            out_line(L, "if (!(%s))", lx(L, s->a));
+            out_line(L, "if (!(%s))", lx(L, s->cond));
             out_line(L, "    break;");
             push_loop(L, &lp, NULL, 0);
-            child(L, s->b);
+            child(L, s->body);
             L->depth--;
             out_line(L, "}");
         }
@@ -410,21 +410,21 @@ static void stmt(Low *L, Node *s)
         break;
     case N_DO:
         buf_mark(L->out, line_of_tok(L, s->tok0));
-        if (!s->a->awaits) {
+        if (!s->cond->awaits) {
             out_line(L, "do");
             push_loop(L, &lp, NULL, 0);
-            child(L, s->b);
+            child(L, s->body);
             L->loop = lp.up;
-            out_line(L, "while (%s);", src_text(L, s->a));
+            out_line(L, "while (%s);", src_text(L, s->cond));
         } else {
             const char *cont = new_label(L, "continue");
             out_line(L, "for (;;) {");
             L->depth++;
             push_loop(L, &lp, cont, 0);
-            child(L, s->b);
+            child(L, s->body);
             L->loop = lp.up;
             cont_label(L, &lp);
-            out_line(L, "if (!(%s))", lx(L, s->a));
+            out_line(L, "if (!(%s))", lx(L, s->cond));
             out_line(L, "    break;");
             L->depth--;
             out_line(L, "}");
@@ -435,34 +435,34 @@ static void stmt(Low *L, Node *s)
         break;
     case N_SWITCH: {
         buf_mark(L->out, line_of_tok(L, s->tok0));
-        const char *c = lx(L, s->a);
+        const char *c = lx(L, s->cond);
         out_line(L, "switch (%s)", c);
         push_loop(L, &lp, L->loop ? L->loop->cont : NULL, 1);
-        child(L, s->b);
+        child(L, s->body);
         L->loop = lp.up;
         break;
     }
     case N_CASE:
         buf_mark(L->out, line_of_tok(L, s->tok0));
-        if (s->b)
-            out_line(L, "case %s ... %s:", src_text(L, s->a), src_text(L, s->b));
+        if (s->rhs)
+            out_line(L, "case %s ... %s:", src_text(L, s->lhs), src_text(L, s->rhs));
         else
-            out_line(L, "case %s:", src_text(L, s->a));
-        if (s->c)
-            stmt(L, s->c);
+            out_line(L, "case %s:", src_text(L, s->lhs));
+        if (s->body)
+            stmt(L, s->body);
         break;
     case N_DEFAULT:
         buf_mark(L->out, line_of_tok(L, s->tok0));
         out_line(L, "default:");
-        if (s->c)
-            stmt(L, s->c);
+        if (s->body)
+            stmt(L, s->body);
         break;
     case N_LABEL:
         buf_mark(L->out, line_of_tok(L, s->tok0));
         buf_printf(L->out, "%.*s:;\n", (int)rt(L, s->name)->len,
                    L->fe->src.text + rt(L, s->name)->off);
-        if (s->c)
-            stmt(L, s->c);
+        if (s->body)
+            stmt(L, s->body);
         break;
     case N_CONTINUE:
         if (L->loop && L->loop->cont) {
@@ -476,8 +476,8 @@ static void stmt(Low *L, Node *s)
         buf_mark(L->out, line_of_tok(L, s->tok0));
         out_line(L, "{");
         L->depth++;
-        if (s->a) {
-            const char *v = lx(L, s->a);
+        if (s->operand) {
+            const char *v = lx(L, s->operand);
             if (L->fn->is_void)
                 out_line(L, "(void)(%s);", v);
             else
@@ -489,8 +489,8 @@ static void stmt(Low *L, Node *s)
         out_line(L, "}");
         break;
     case N_MACRO_STMT:
-        src_line(L, s->a->tok0, src_text(L, s->a));
-        child(L, s->c);
+        src_line(L, s->callee->tok0, src_text(L, s->callee));
+        child(L, s->body);
         break;
     default: /* break, goto, null statement, asm, _Static_assert */
         src_line(L, s->tok0, src_text(L, s));
@@ -553,11 +553,8 @@ static void edges_of(Front *fe, AsyncFn *fn, Node *n, unsigned char *row)
         if (g && g->defined_here)
             row[g->index] = 1;
     }
-    edges_of(fe, fn, n->a, row);
-    edges_of(fe, fn, n->b, row);
-    edges_of(fe, fn, n->c, row);
-    edges_of(fe, fn, n->d, row);
-    for (Node *x = n->list; x; x = x->next)
+    KidIter it;
+    for (Node *x = ast_first_kid(n, &it); x; x = ast_next_kid(&it))
         edges_of(fe, fn, x, row);
 }
 

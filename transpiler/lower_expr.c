@@ -41,11 +41,8 @@ static void collect_holes(Node *n, Holes *hs)
         hs->h[hs->n++] = (Hole){n->tok0, n->tok1, n->repl};
         return;
     }
-    collect_holes(n->a, hs);
-    collect_holes(n->b, hs);
-    collect_holes(n->c, hs);
-    collect_holes(n->d, hs);
-    for (Node *x = n->list; x; x = x->next)
+    KidIter it;
+    for (Node *x = ast_first_kid(n, &it); x; x = ast_next_kid(&it))
         collect_holes(x, hs);
 }
 
@@ -166,19 +163,9 @@ Node **kids_of(Low *L, Node *e, int *n)
 {
     Node **k = arena_alloc(L->a, sizeof *k * (size_t)(list_len(e->list) + 5));
     int m = 0;
-    if (e->kind == N_INIT_LIST) {
-        for (Node *x = e->list; x; x = x->next)
-            k[m++] = x->a;
-    } else {
-        if (e->a)
-            k[m++] = e->a;
-        if (e->b)
-            k[m++] = e->b;
-        if (e->c)
-            k[m++] = e->c;
-        for (Node *x = e->list; x; x = x->next)
-            k[m++] = x->kind == N_INIT_ITEM ? x->a : x;
-    }
+    KidIter it;
+    for (Node *x = ast_first_kid(e, &it); x; x = ast_next_kid(&it))
+        k[m++] = x->kind == N_INIT_ITEM ? x->init : x;
     *n = m;
     return k;
 }
@@ -186,9 +173,9 @@ Node **kids_of(Low *L, Node *e, int *n)
 /* a && b, a || b with an await in b: the await happens only when b runs. */
 static const char *lower_logic(Low *L, Node *e)
 {
-    const char *a = lx(L, e->a);
-    if (!e->b->awaits) {
-        e->a->repl = a;
+    const char *a = lx(L, e->lhs);
+    if (!e->rhs->awaits) {
+        e->lhs->repl = a;
         return src_text(L, e);
     }
     const char *m = member_name(L, arena_printf(L->a, "tmp_%d", ++L->ntemps));
@@ -197,7 +184,7 @@ static const char *lower_logic(Low *L, Node *e)
     out_line(L, "%s = !!(%s);", t, a);
     out_line(L, "if (%s%s) {", e->kind == N_LOGAND ? "" : "!", t);
     L->depth++;
-    const char *b = lx(L, e->b);
+    const char *b = lx(L, e->rhs);
     out_line(L, "%s = !!(%s);", t, b);
     L->depth--;
     out_line(L, "}");
@@ -206,17 +193,17 @@ static const char *lower_logic(Low *L, Node *e)
 
 static const char *lower_cond(Low *L, Node *e)
 {
-    const char *c = lx(L, e->a);
-    Node *then = e->b ? e->b : NULL;
-    if ((!then || !then->awaits) && !e->c->awaits) {
-        e->a->repl = c;
+    const char *c = lx(L, e->cond);
+    Node *then = e->then;
+    if ((!then || !then->awaits) && !e->els->awaits) {
+        e->cond->repl = c;
         return src_text(L, e);
     }
     CXType ty;
     int is_void = type_of(L, e, &ty) == 0 && ty.kind == CXType_Void;
     const char *t = is_void ? NULL : temp_for(L, e);
     if (!then) { /* GNU a ?: c */
-        const char *s = temp_for(L, e->a);
+        const char *s = temp_for(L, e->cond);
         out_line(L, "%s = %s;", s, c);
         c = s;
     }
@@ -230,7 +217,7 @@ static const char *lower_cond(Low *L, Node *e)
     L->depth--;
     out_line(L, "} else {");
     L->depth++;
-    const char *d = lx(L, e->c);
+    const char *d = lx(L, e->els);
     if (t)
         out_line(L, "%s = %s;", t, d);
     else
@@ -247,11 +234,11 @@ static int lvalue_is_fixed(Low *L, const Node *e)
     case N_IDENT:
         return 1;
     case N_MEMBER:
-        return e->op == TK_DOT && lvalue_is_fixed(L, e->a);
+        return e->op == TK_DOT && lvalue_is_fixed(L, e->operand);
     case N_INDEX: {
         /* a[constant] of an array (not through a pointer that may change) */
         CXType t;
-        return e->a->kind == N_IDENT && is_stable(L, e->b) && type_of(L, e->a, &t) == 0 &&
+        return e->lhs->kind == N_IDENT && is_stable(L, e->rhs) && type_of(L, e->lhs, &t) == 0 &&
                t.kind == CXType_ConstantArray;
     }
     default:
@@ -261,16 +248,16 @@ static int lvalue_is_fixed(Low *L, const Node *e)
 
 static const char *lower_assign(Low *L, Node *e)
 {
-    if (!e->b->awaits) { /* the await is in the left side only */
-        e->a->repl = lx(L, e->a);
+    if (!e->rhs->awaits) { /* the await is in the left side only */
+        e->lhs->repl = lx(L, e->lhs);
         return src_text(L, e);
     }
-    if (e->a->awaits || !lvalue_is_fixed(L, e->a)) {
+    if (e->lhs->awaits || !lvalue_is_fixed(L, e->lhs)) {
         /* Left to right: the place is computed before the awaits. */
-        const char *place = lx(L, e->a);
+        const char *place = lx(L, e->lhs);
         CXType t;
-        if (type_of(L, e->a, &t) < 0) {
-            diag_error(&L->fe->src, rt(L, e->a->tok0)->off, "internal: no type for lvalue");
+        if (type_of(L, e->lhs, &t) < 0) {
+            diag_error(&L->fe->src, rt(L, e->lhs->tok0)->off, "internal: no type for lvalue");
             return "0";
         }
         /* Save &place in a pointer temporary. */
@@ -278,15 +265,15 @@ static const char *lower_assign(Low *L, Node *e)
         const char *why = NULL;
         char *decl = front_decl_text(L->a, t, arena_printf(L->a, "*%s", m), 1, &why);
         if (!decl) {
-            diag_error(&L->fe->src, rt(L, e->a->tok0)->off,
+            diag_error(&L->fe->src, rt(L, e->lhs->tok0)->off,
                        "this lvalue's type (%s) cannot be saved across an await", why);
             return "0";
         }
         buf_printf(&L->lf->members, "    %s;\n", decl);
         out_line(L, "ac_f->%s = &(%s);", m, place);
-        e->a->repl = arena_printf(L->a, "(*ac_f->%s)", m);
+        e->lhs->repl = arena_printf(L->a, "(*ac_f->%s)", m);
     }
-    e->b->repl = lx(L, e->b);
+    e->rhs->repl = lx(L, e->rhs);
     return src_text(L, e);
 }
 
@@ -298,9 +285,9 @@ const char *lx(Low *L, Node *e)
     case N_AWAIT:
         return lower_await(L, e, 1);
     case N_COMMA: {
-        const char *a = lx(L, e->a);
+        const char *a = lx(L, e->lhs);
         out_line(L, "(void)(%s);", a);
-        return lx(L, e->b);
+        return lx(L, e->rhs);
     }
     case N_LOGAND:
     case N_LOGOR:
@@ -430,8 +417,8 @@ static void item_prepare(Low *L, Node *n, Item *it)
     memset(it, 0, sizeof *it);
     it->call = n;
     if (n->kind == N_ASSIGN) {
-        it->lv = n->a;
-        it->call = n->b;
+        it->lv = n->lhs;
+        it->call = n->rhs;
     }
     it->g = sema_callee(L->fe, L->fn, it->call);
 }
@@ -596,15 +583,15 @@ static const char *await_gather(Low *L, Node *e, int want)
 static const char *await_timeout(Low *L, Node *e, int want)
 {
     Item it;
-    item_prepare(L, e->b, &it);
+    item_prepare(L, e->operand, &it);
     /* The milliseconds come first in source order. */
-    const char *ms = lx(L, e->a);
-    if (e->b->awaits && !is_stable(L, e->a)) {
-        const char *t = temp_for(L, e->a);
+    const char *ms = lx(L, e->arg);
+    if (e->operand->awaits && !is_stable(L, e->arg)) {
+        const char *t = temp_for(L, e->arg);
         out_line(L, "%s = %s;", t, ms);
         ms = t;
     }
-    items_evaluate(L, &it, 1, e->a);
+    items_evaluate(L, &it, 1, e->arg);
     int k = new_point(L);
     const char *stype = arena_printf(L->a, "%s__timeout%d", L->fn->name, k);
     Buf *ty = &L->lf->types;
@@ -636,18 +623,18 @@ static int thread_fn_type(Low *L, Node *fn, CXType *ft)
 static const char *await_thread(Low *L, Node *e, int want)
 {
     CXType ft;
-    if (thread_fn_type(L, e->a, &ft) < 0) {
-        diag_error(&L->fe->src, rt(L, e->a->tok0)->off,
+    if (thread_fn_type(L, e->callee, &ft) < 0) {
+        diag_error(&L->fe->src, rt(L, e->callee->tok0)->off,
                    "the first operand of to_thread must be a function");
         return "0";
     }
     int n = list_len(e->list);
     Node **k = arena_alloc(L->a, sizeof *k * (size_t)(n + 2));
-    k[0] = e->a;
+    k[0] = e->callee;
     int i = 1;
     for (Node *x = e->list; x; x = x->next)
         k[i++] = x;
-    int by_name = e->a->kind == N_IDENT && is_stable(L, e->a);
+    int by_name = e->callee->kind == N_IDENT && is_stable(L, e->callee);
     sequence(L, by_name ? k + 1 : k, by_name ? n : n + 1, 1);
 
     int site = new_point(L);
@@ -660,7 +647,7 @@ static const char *await_thread(Low *L, Node *e, int want)
         buf_printf(ty, "    %s;\n", front_decl_text(L->a, ret, "ret", 1, NULL));
     if (!by_name) {
         CXType pt;
-        type_of(L, e->a, &pt);
+        type_of(L, e->callee, &pt);
         if (pt.kind != CXType_Pointer)
             pt = ft;
         const char *d = pt.kind == CXType_Pointer ? front_decl_text(L->a, pt, "fn", 1, NULL)
@@ -697,7 +684,7 @@ static const char *await_thread(Low *L, Node *e, int want)
     if (!is_void)
         buf_puts(h, "t->ret = ");
     if (by_name)
-        buf_puts(h, src_text(L, e->a));
+        buf_puts(h, src_text(L, e->callee));
     else
         buf_puts(h, "t->fn");
     buf_puts(h, "(");
@@ -717,7 +704,7 @@ static const char *await_thread(Low *L, Node *e, int want)
 
 const char *lower_await(Low *L, Node *e, int want)
 {
-    Node *op = e->a;
+    Node *op = e->operand;
     const char *r = NULL;
     switch (op->kind) {
     case N_CALL:
@@ -745,14 +732,14 @@ const char *lower_await(Low *L, Node *e, int want)
 void lower_spawn(Low *L, Node *e)
 {
     Item it;
-    item_prepare(L, e->b, &it);
-    const char *g = lx(L, e->a);
-    if (e->b->awaits && !is_stable(L, e->a)) {
-        const char *t = temp_for(L, e->a);
+    item_prepare(L, e->operand, &it);
+    const char *g = lx(L, e->arg);
+    if (e->operand->awaits && !is_stable(L, e->arg)) {
+        const char *t = temp_for(L, e->arg);
         out_line(L, "%s = %s;", t, g);
         g = t;
     }
-    items_evaluate(L, &it, 1, e->a);
+    items_evaluate(L, &it, 1, e->arg);
     int k = ++L->nlabels;
     const char *stype = arena_printf(L->a, "%s__spawn%d", L->fn->name, k);
     Buf ty = {0};

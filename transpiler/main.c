@@ -174,7 +174,7 @@ static void run_stages(Front *fe, int dump_ast)
             AsyncFn *fn = r->fn;
             if (lex_tokens(fe->arena, &fe->src, fn->raw, fn->nraw, &toks, &ntoks) < 0)
                 continue;
-            Node *body = parse_body(fe->arena, &fe->src, fn->raw, toks, ntoks);
+            Node *body = parse_body(fe->arena, &fe->src, fn->raw, toks, ntoks, NULL);
             if (!body)
                 continue;
             if (dump_ast) {
@@ -188,7 +188,7 @@ static void run_stages(Front *fe, int dump_ast)
             /* async_run ( operand ) : parse the operand alone */
             if (lex_tokens(fe->arena, &fe->src, r->raw + 2, r->nraw - 3, &toks, &ntoks) < 0)
                 continue;
-            Node *e = parse_expr(fe->arena, &fe->src, r->raw + 2, toks, ntoks);
+            Node *e = parse_expr(fe->arena, &fe->src, r->raw + 2, toks, ntoks, NULL);
             if (e && !dump_ast)
                 lower_run(fe, r, e);
         }

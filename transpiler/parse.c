@@ -119,18 +119,16 @@ static int check_tree(const ParseState *st, const PTok *toks, int n,
             if (t >= lo && t <= hi)
                 seen[t - lo] = 1;
         }
-        const Node *kids[5] = {nd->a, nd->b, nd->c, nd->d, nd->list};
-        for (int k = 0; k < 5; k++) {
-            for (const Node *c = kids[k]; c; c = k == 4 ? c->next : NULL) {
-                if (sp == cap) {
-                    Walk *big = realloc(stack, 2 * cap * sizeof *stack);
-                    if (!big)
-                        goto out;
-                    stack = big;
-                    cap *= 2;
-                }
-                stack[sp++] = (Walk){c, w.depth + 1};
+        KidIter it;
+        for (const Node *c = ast_first_kid(nd, &it); c; c = ast_next_kid(&it)) {
+            if (sp == cap) {
+                Walk *big = realloc(stack, 2 * cap * sizeof *stack);
+                if (!big)
+                    goto out;
+                stack = big;
+                cap *= 2;
             }
+            stack[sp++] = (Walk){c, w.depth + 1};
         }
     }
     for (int i = 0; i < n && !bad; i++) {
@@ -149,7 +147,7 @@ out:
 }
 
 static Node *run(Arena *a, const Source *src, const RawTok *raw,
-                 const PTok *toks, int n, int start)
+                 const PTok *toks, int n, int start, int *nnodes)
 {
     ParseState st = {0};
     st.arena = a;
@@ -183,17 +181,19 @@ static Node *run(Arena *a, const Source *src, const RawTok *raw,
     }
     if (check_tree(&st, toks, n, st.result))
         return NULL;
+    if (nnodes)
+        *nnodes = st.nnodes;
     return st.result;
 }
 
 Node *parse_body(Arena *a, const Source *src, const RawTok *raw,
-                 const PTok *toks, int n)
+                 const PTok *toks, int n, int *nnodes)
 {
-    return run(a, src, raw, toks, n, TK_START_BODY);
+    return run(a, src, raw, toks, n, TK_START_BODY, nnodes);
 }
 
 Node *parse_expr(Arena *a, const Source *src, const RawTok *raw,
-                 const PTok *toks, int n)
+                 const PTok *toks, int n, int *nnodes)
 {
-    return run(a, src, raw, toks, n, TK_START_EXPR);
+    return run(a, src, raw, toks, n, TK_START_EXPR, nnodes);
 }

@@ -15,6 +15,7 @@ typedef struct ParseState {
     const Source *src;
     const RawTok *raw;
     Node *result;    /* set when the start rule reduces          */
+    int nnodes;      /* nodes made so far: the next Node.id      */
     int error;       /* a syntax error was seen                  */
     int overflow;    /* the parser stack overflowed              */
     int err_eof;     /* the error token was end of input         */

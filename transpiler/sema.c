@@ -9,8 +9,7 @@
  * alloca, setjmp/longjmp, awaits hidden inside macros).  Each rejection is
  * one precise message at the offending token.
  *
- * The walk also counts awaits per subtree and numbers the await sites in
- * source order; lowering reads both.
+ * The walk also counts awaits per subtree, which lowering reads.
  */
 #include "sema.h"
 
@@ -30,7 +29,6 @@ typedef enum Ctx {
 typedef struct Sema {
     Front *fe;
     AsyncFn *fn;
-    int nsites;
 } Sema;
 
 static const Source *src_of(Sema *s) { return &s->fe->src; }
@@ -45,9 +43,9 @@ static const char *tok_text(Sema *s, int t) { return s->fe->src.text + s->fn->ra
 
 AsyncFn *sema_callee(Front *fe, AsyncFn *fn, const Node *call)
 {
-    if (call->kind != N_CALL || call->a->kind != N_IDENT)
+    if (call->kind != N_CALL || call->callee->kind != N_IDENT)
         return NULL;
-    return front_fn_at(fe, fn, fn->raw[call->a->tok0].off);
+    return front_fn_at(fe, fn, fn->raw[call->callee->tok0].off);
 }
 
 static int walk(Sema *s, Node *n, Ctx ctx);
@@ -66,8 +64,8 @@ static int walk_item(Sema *s, Node *item, const char *form)
     Node *call = item;
     int k = 0;
     if (item->kind == N_ASSIGN && item->op == TK_ASSIGN) {
-        k += walk(s, item->a, C_PLAIN);
-        call = item->b;
+        k += walk(s, item->lhs, C_PLAIN);
+        call = item->rhs;
     }
     if (!sema_callee(s->fe, s->fn, call)) {
         diag_error(src_of(s), off_of(s, call),
@@ -81,17 +79,17 @@ static int walk_item(Sema *s, Node *item, const char *form)
 
 static int walk_await(Sema *s, Node *n, Ctx ctx)
 {
-    Node *op = n->a;
+    Node *op = n->operand;
     int k = 0;
     if (ctx == C_NOEVAL)
         diag_error(src_of(s), off_of(s, n), "await inside sizeof is never evaluated");
     if (op->kind == N_CALL) {
         if (!sema_callee(s->fe, s->fn, op)) {
-            if (op->a->kind == N_IDENT)
+            if (op->callee->kind == N_IDENT)
                 diag_error(src_of(s), off_of(s, op),
                            "'%.*s' is not an async function; await needs a call of "
                            "an async function, gather(), to_thread() or with_timeout()",
-                           tok_len(s, op->a->tok0), tok_text(s, op->a->tok0));
+                           tok_len(s, op->callee->tok0), tok_text(s, op->callee->tok0));
             else
                 diag_error(src_of(s), off_of(s, op),
                            "await needs a call of a named async function");
@@ -106,7 +104,6 @@ static int walk_await(Sema *s, Node *n, Ctx ctx)
                    "gather(), to_thread() or with_timeout()");
         k = walk(s, op, C_PLAIN);
     }
-    n->site = ++s->nsites;
     return k + 1;
 }
 
@@ -117,7 +114,7 @@ static int walk_call(Sema *s, Node *n, Ctx ctx)
         diag_error(src_of(s), off_of(s, n),
                    "call of async function '%s' without await (use await, gather, "
                    "spawn or with_timeout)", callee->name);
-    int k = walk(s, n->a, callee ? C_CALLEE : C_PLAIN);
+    int k = walk(s, n->callee, callee ? C_CALLEE : C_PLAIN);
     return k + walk_list(s, n->list, C_PLAIN);
 }
 
@@ -153,48 +150,47 @@ static int walk(Sema *s, Node *n, Ctx ctx)
         break;
     case N_TO_THREAD:
         need_await_operand(s, n, ctx, "to_thread");
-        k = walk(s, n->a, C_PLAIN) + walk_list(s, n->list, C_PLAIN);
+        k = walk(s, n->callee, C_PLAIN) + walk_list(s, n->list, C_PLAIN);
         break;
     case N_WITH_TIMEOUT:
         need_await_operand(s, n, ctx, "with_timeout");
-        k = walk(s, n->a, C_PLAIN) + walk_item(s, n->b, "with_timeout");
+        k = walk(s, n->arg, C_PLAIN) + walk_item(s, n->operand, "with_timeout");
         break;
     case N_SPAWN:
         if (ctx != C_EXPR_STMT)
             diag_error(src_of(s), off_of(s, n), "spawn is a statement: it cannot be "
                                                 "part of an expression");
-        k = walk(s, n->a, C_PLAIN) + walk_item(s, n->b, "spawn");
+        k = walk(s, n->arg, C_PLAIN) + walk_item(s, n->operand, "spawn");
         break;
     case N_ASYNC_RUN:
         diag_error(src_of(s), off_of(s, n),
                    "async_run inside an async function; use await instead");
         break;
     case N_SIZEOF_EXPR:
-        k = walk(s, n->a, C_NOEVAL);
+        k = walk(s, n->operand, C_NOEVAL);
         break;
     case N_STMT_EXPR:
-        k = walk(s, n->a, C_PLAIN);
+        k = walk(s, n->body, C_PLAIN);
         if (k)
             diag_error(src_of(s), off_of(s, n),
                        "await inside a statement expression is not supported");
         break;
     case N_EXPR_STMT:
-        k = walk(s, n->a, C_EXPR_STMT);
+        k = walk(s, n->operand, C_EXPR_STMT);
         break;
     case N_MACRO_STMT:
-        k = walk(s, n->a, C_PLAIN) + walk(s, n->c, C_PLAIN);
+        k = walk(s, n->callee, C_PLAIN) + walk(s, n->body, C_PLAIN);
         if (k)
             diag_error(src_of(s), off_of(s, n),
                        "await inside the body of statement-like macro '%.*s'",
                        tok_len(s, n->tok0), tok_text(s, n->tok0));
         break;
-    default:
-        k = walk(s, n->a, ctx == C_NOEVAL ? C_NOEVAL : C_PLAIN);
-        k += walk(s, n->b, ctx == C_NOEVAL ? C_NOEVAL : C_PLAIN);
-        k += walk(s, n->c, ctx == C_NOEVAL ? C_NOEVAL : C_PLAIN);
-        k += walk(s, n->d, ctx == C_NOEVAL ? C_NOEVAL : C_PLAIN);
-        k += walk_list(s, n->list, ctx == C_NOEVAL ? C_NOEVAL : C_PLAIN);
+    default: {
+        KidIter it;
+        for (Node *x = ast_first_kid(n, &it); x; x = ast_next_kid(&it))
+            k += walk(s, x, ctx == C_NOEVAL ? C_NOEVAL : C_PLAIN);
         break;
+    }
     }
     n->awaits = k;
     return k;

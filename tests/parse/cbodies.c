@@ -43,6 +43,7 @@ typedef struct Ctx {
     int headers; /* -H */
     CXFile mainfile;
     Source mainsrc;
+    Source hdrsrc;  /* the header whose functions are parsed now (-H) */
     char *hdrpath;
 } Ctx;
 
@@ -272,8 +273,8 @@ static int check_ranges(const Ctx *c, const RawTok *raw, int m,
         else if (first && !tok_is(c, raw, n->tok0, first))
             why = "wrong first token";
         else if (last && !tok_is(c, raw, n->tok1, last) &&
-                 !(n->kind == N_EXPR_STMT && n->a->kind == N_OPAQUE &&
-                   n->a->tok1 == n->tok1)) /* `M(x) }` brings its own ; */
+                 !(n->kind == N_EXPR_STMT && n->operand->kind == N_OPAQUE &&
+                   n->operand->tok1 == n->tok1)) /* `M(x) }` brings its own ; */
             why = "wrong last token";
         else if (n->tok1 - n->tok0 < 20000 && !balanced(c, raw, n->tok0, n->tok1))
             why = "unbalanced brackets in its range";
@@ -286,26 +287,21 @@ static int check_ranges(const Ctx *c, const RawTok *raw, int m,
             bad++;
             continue;
         }
-        const Node *kids[4] = {n->a, n->b, n->c, n->d};
         int prev_end = -1;
-        for (int k = 0; k < 5; k++) {
-            const Node *kid = k < 4 ? kids[k] : n->list;
-            for (; kid; kid = k < 4 ? NULL : kid->next) {
-                int init = n->kind == N_DECLARATOR && kid == n->a;
-                /* operands in source order: a before b before c ... except
-                   N_DO (body b comes before the condition a) */
-                if (n->kind != N_DO && !init && kid->tok0 <= prev_end) {
-                    fprintf(stderr, "%s: %s node: children overlap\n",
-                            c->src.path, node_kind_name(n->kind));
-                    bad++;
-                }
-                if (n->kind != N_DO)
-                    prev_end = kid->tok1;
-                if (sp == cap)
-                    st = realloc(st, (cap *= 2) * sizeof *st);
-                st[sp++] = init ? (Span){kid, n->tok1 + 1, s.hi}
-                                : (Span){kid, n->tok0, n->tok1};
+        KidIter it;
+        for (const Node *kid = ast_first_kid(n, &it); kid; kid = ast_next_kid(&it)) {
+            int init = n->kind == N_DECLARATOR && kid == n->init;
+            /* the iterator gives children in source order */
+            if (!init && kid->tok0 <= prev_end) {
+                fprintf(stderr, "%s: %s node: children overlap\n",
+                        c->src.path, node_kind_name(n->kind));
+                bad++;
             }
+            prev_end = kid->tok1;
+            if (sp == cap)
+                st = realloc(st, (cap *= 2) * sizeof *st);
+            st[sp++] = init ? (Span){kid, n->tok1 + 1, s.hi}
+                            : (Span){kid, n->tok0, n->tok1};
         }
     }
     free(st);
@@ -316,9 +312,9 @@ static int count_nodes(const Node *n)
 {
     if (!n)
         return 0;
-    int k = 1 + count_nodes(n->a) + count_nodes(n->b) + count_nodes(n->c) +
-            count_nodes(n->d);
-    for (const Node *l = n->list; l; l = l->next)
+    int k = 1;
+    KidIter it;
+    for (const Node *l = ast_first_kid(n, &it); l; l = ast_next_kid(&it))
         k += count_nodes(l);
     return k;
 }
@@ -389,7 +385,7 @@ static void parse_function(Ctx *c, CXCursor fn, CXCursor body)
     int npt;
     Node *root = NULL;
     if (lex_tokens(&a, &c->src, raw, m, &pt, &npt) == 0)
-        root = parse_body(&a, &c->src, raw, pt, npt);
+        root = parse_body(&a, &c->src, raw, pt, npt, NULL);
     c->bodies++;
     if (!root)
         c->failed++;
@@ -434,9 +430,12 @@ static int enter_file(Ctx *c, CXCursor fn)
         free(c->hdrpath);
         c->hdrpath = strdup(path);
         c->file = f;
-        c->src.path = c->hdrpath;
-        c->src.text = text;
-        c->src.len = size;
+        source_free(&c->hdrsrc);
+        c->hdrsrc.path = c->hdrpath;
+        c->hdrsrc.text = text;
+        c->hdrsrc.len = size;
+        source_index(&c->hdrsrc);
+        c->src = c->hdrsrc;
     }
     clang_disposeString(name);
     return text != NULL;
@@ -526,6 +525,7 @@ int main(int argc, char **argv)
             perror(argv[i]);
             return 2;
         }
+        source_index(&c.mainsrc);
         c.tu = clang_parseTranslationUnit(
             idx, argv[i], cargs, ncargs, NULL, 0,
             CXTranslationUnit_DetailedPreprocessingRecord);
@@ -548,6 +548,8 @@ int main(int argc, char **argv)
             free(c.macros[k].alias);
         free(c.macros);
         free((char *)c.mainsrc.text);
+        source_free(&c.mainsrc);
+        source_free(&c.hdrsrc);
         free(c.hdrpath);
         if (c.tu)
             clang_disposeTranslationUnit(c.tu);

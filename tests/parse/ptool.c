@@ -290,8 +290,8 @@ static Node *parse(const Input *in, const Source *src, Arena *a, RawTok *r,
     if (lex_tokens(a, src, r, n, &toks, &ntoks) < 0)
         return NULL;
     if (in->expr_mode)
-        return parse_expr(a, src, r, toks, ntoks);
-    return parse_body(a, src, r, toks, ntoks);
+        return parse_expr(a, src, r, toks, ntoks, NULL);
+    return parse_body(a, src, r, toks, ntoks, NULL);
 }
 
 static int bad_ranges;
@@ -314,11 +314,8 @@ static void ranges(const Node *n, const Source *src, const RawTok *r,
     /* children in source order must not overlap */
     const Node *kids[64];
     int nk = 0;
-    const Node *abcd[4] = {n->a, n->b, n->c, n->d};
-    for (int i = 0; i < 4; i++)
-        if (abcd[i] && nk < 64)
-            kids[nk++] = abcd[i];
-    for (const Node *k = n->list; k && nk < 64; k = k->next)
+    KidIter it;
+    for (const Node *k = ast_first_kid(n, &it); k && nk < 64; k = ast_next_kid(&it))
         kids[nk++] = k;
     for (int i = 0; i < nk; i++)
         for (int j = 0; j < nk; j++)
@@ -331,7 +328,7 @@ static void ranges(const Node *n, const Source *src, const RawTok *r,
     /* An N_DECLARATOR's range stops before its initializer (ast.h), which
      * lies after it, inside the declaration. */
     for (int i = 0; i < nk; i++) {
-        int decl_init = n->kind == N_DECLARATOR && kids[i] == n->a;
+        int decl_init = n->kind == N_DECLARATOR && kids[i] == n->init;
         ranges(kids[i], src, r, depth + 1, decl_init ? n->tok1 + 1 : n->tok0,
                decl_init ? hi : n->tok1);
     }
@@ -375,11 +372,13 @@ static void parse_words(const char *const *w, int n, int flags_every)
             r[i].macro_last = (int)rnd((unsigned)n + 4) - 2; /* even wrong */
     }
     in.text[in.len] = '\0';
-    Source src = {"soup", in.text, in.len};
+    Source src = {"soup", in.text, in.len, NULL, 0};
+    source_index(&src);
     Arena a = {0};
     in.expr_mode = rnd(4) == 0;
     parse(&in, &src, &a, r, n);
     arena_free(&a);
+    source_free(&src);
     free(r);
     free(in.text);
 }
@@ -435,10 +434,12 @@ static int fuzz(const Input *in, int count, unsigned seed)
         for (int i = 0; i < m; i++) /* indexes moved: keep them in range */
             if (r[i].flags & RTF_MACRO_FN)
                 r[i].macro_last = i + (int)rnd(6) - 1;
-        Source src = {"fuzz", in->text, in->len};
+        Source src = {"fuzz", in->text, in->len, NULL, 0};
+        source_index(&src);
         Arena a = {0};
         parse(in, &src, &a, r, m);
         arena_free(&a);
+        source_free(&src);
     }
     free(r);
     free(base);
@@ -507,7 +508,8 @@ static int deep(int n, const char *kind)
         text[off++] = ' ';
     }
     text[off] = '\0';
-    Source src = {"deep", text, off};
+    Source src = {"deep", text, off, NULL, 0};
+    source_index(&src);
     Arena a = {0};
     Input in = {0};
     Node *b = parse(&in, &src, &a, r, m);
@@ -542,7 +544,8 @@ int main(int argc, char **argv)
         int n = tokenize(&in, &r);
         flag(&in, r, n);
         const char *base = strrchr(argv[2], '/'); /* stable in messages */
-        Source src = {base ? base + 1 : argv[2], in.text, in.len};
+        Source src = {base ? base + 1 : argv[2], in.text, in.len, NULL, 0};
+        source_index(&src);
         Arena a = {0};
         Node *root = parse(&in, &src, &a, r, n);
         if (!root)

@@ -31,8 +31,10 @@ ROOT = os.path.dirname(HERE)
 
 
 def function(i):
-    """One async function; it awaits the one before it (a chain)."""
-    callee = "leaf" if i == 0 else "f%d" % (i - 1)
+    """One async function.  It awaits f(i/2), so call chains are log n deep
+    (frames embed their callees' frames: a chain n long would make the
+    last frame n times as big)."""
+    callee = "leaf" if i == 0 else "f%d" % (i // 2)
     return """\
 static async int f{i}(int n)
 {{
@@ -45,7 +47,7 @@ static async int f{i}(int n)
     if (await ac_yield() == 0 && n > {m})
         total -= parts[n & 3];
     int a = 0, b = 0;
-    await gather(a = {callee}(n), b = {callee}(n + 1));
+    await gather(a = leaf(n), b = {callee}(n + 1));
     switch (total & 1) {{
     case 0: return a + b + total;
     default: return a - b;

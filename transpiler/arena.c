@@ -1,7 +1,10 @@
 /*
- * arena.c - bump allocation in 64 KiB blocks (larger requests get a block of
- * their own).  Running out of memory is the one failure the transpiler does
- * not try to survive: it prints a message and exits with status 1.
+ * arena.c - bump allocation in 1 MiB blocks (larger requests get a block of
+ * their own).  Blocks come zeroed from calloc -- for blocks this size, fresh
+ * pages from the kernel -- and arena_reset zeroes what was used before the
+ * blocks are used again, so allocations need no memset of their own.
+ * Running out of memory is the one failure the transpiler does not try to
+ * survive: it prints a message and exits with status 1.
  */
 #include "arena.h"
 
@@ -16,15 +19,15 @@ struct ArenaBlock {
     _Alignas(16) unsigned char data[];
 };
 
-static ArenaBlock *block_new(size_t cap, ArenaBlock *next)
+enum { BLOCK = 1 << 20 };
+
+static ArenaBlock *block_new(size_t cap)
 {
-    ArenaBlock *b = malloc(sizeof *b + cap);
+    ArenaBlock *b = calloc(1, sizeof *b + cap);
     if (!b) {
         fputs("asyncc: out of memory\n", stderr);
         exit(1);
     }
-    b->next = next;
-    b->used = 0;
     b->cap = cap;
     return b;
 }
@@ -32,16 +35,32 @@ static ArenaBlock *block_new(size_t cap, ArenaBlock *next)
 void *arena_alloc(Arena *a, size_t size)
 {
     size = (size + 15) & ~(size_t)15;
-    ArenaBlock *b = a->head;
+    ArenaBlock *b = a->cur;
+    while (b && b->cap - b->used < size && b->next) /* blocks kept by a reset */
+        b = b->next;
     if (!b || b->cap - b->used < size) {
-        size_t cap = size > 65536 ? size : 65536;
-        b = block_new(cap, a->head);
-        a->head = b;
+        ArenaBlock *nb = block_new(size > BLOCK ? size : BLOCK);
+        if (b) {
+            nb->next = b->next;
+            b->next = nb;
+        } else {
+            a->head = nb;
+        }
+        b = nb;
     }
+    a->cur = b;
     void *p = b->data + b->used;
     b->used += size;
-    memset(p, 0, size);
     return p;
+}
+
+void arena_reset(Arena *a)
+{
+    for (ArenaBlock *b = a->head; b; b = b->next) {
+        memset(b->data, 0, b->used);
+        b->used = 0;
+    }
+    a->cur = a->head;
 }
 
 char *arena_strndup(Arena *a, const char *s, size_t n)
@@ -56,8 +75,13 @@ char *arena_printf(Arena *a, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    char small[256];
+    int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
+    if (n < 0)
+        n = 0;
+    if ((size_t)n < sizeof small)
+        return arena_strndup(a, small, (size_t)n);
     char *p = arena_alloc(a, (size_t)n + 1);
     va_start(ap, fmt);
     vsnprintf(p, (size_t)n + 1, fmt, ap);
@@ -73,5 +97,5 @@ void arena_free(Arena *a)
         free(b);
         b = next;
     }
-    a->head = NULL;
+    a->head = a->cur = NULL;
 }

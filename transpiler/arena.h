@@ -9,13 +9,17 @@
 
 typedef struct ArenaBlock ArenaBlock;
 typedef struct Arena {
-    ArenaBlock *head;
+    ArenaBlock *head;     /* blocks in the order they were made */
+    ArenaBlock *cur;      /* the one allocations come from now  */
 } Arena;
 
 void *arena_alloc(Arena *a, size_t size);          /* zeroed, 16-aligned */
 char *arena_strndup(Arena *a, const char *s, size_t n);
 char *arena_printf(Arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Forget every allocation but keep the blocks, for scratch memory that is
+ * used again and again. */
+void arena_reset(Arena *a);
 void arena_free(Arena *a);
 
 #endif

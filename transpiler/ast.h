@@ -105,8 +105,10 @@ enum {
  * their own, indexed by `id`.
  *
  * Children are named by their role; NodeKind says which roles each kind
- * has.  Code that needs every child, whatever the kind, uses the one
- * iterator below instead of naming the fields.
+ * has, and only those may be read (roles no kind has together share
+ * storage, which keeps a node under 100 bytes: a big file has a million).
+ * Code that needs every child, whatever the kind, uses the one iterator
+ * below instead of naming the fields.
  */
 typedef struct Node Node;
 struct Node {
@@ -117,17 +119,12 @@ struct Node {
     int ty0, ty1;    /* a type name or specifier range (-1 when none)        */
     int name;        /* raw index of a name token (-1 when none)             */
     int storage;     /* DECL_* for N_DECL                                    */
-    Node *lhs, *rhs;
-    Node *operand;
-    Node *arg;
-    Node *callee;
-    Node *cond, *then, *els;
-    Node *init, *step;
+    union { Node *lhs, *cond, *callee, *arg; };
+    union { Node *rhs, *then, *operand, *init; };
+    union { Node *els, *step; };
     Node *body;
     Node *list;      /* first element of a list (args, items, declarators)   */
     Node *next;      /* next element in the list this node belongs to        */
-    int awaits;      /* TEMPORARY: moves to sema */
-    const char *repl;/* TEMPORARY: moves to lower */
 };
 
 /*

@@ -1,5 +1,5 @@
 /*
- * emit.c - stage 6: the file back out.
+ * emit.c - stage 5: the file back out.
  *
  * Everything that is not an async function passes through byte for byte.
  * An async definition is replaced by its frame struct, init function,
@@ -16,17 +16,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lower.h"
-#include "sema.h"
+#include "emit.h"
 
 typedef struct Emit {
-    Front *fe;
+    const Front *fe;
+    const Lowered *lo;
     Buf o;
-    const char **ext_done; /* functions whose extern declarations are out */
-    int next_done;
+    unsigned char *ext_done;  /* per fn: its extern declarations are out   */
+    unsigned char *frame_done;/* per fn: its frame struct and init are out */
+    unsigned char *visiting;  /* per fn: being written (a cycle guard)     */
 } Emit;
 
-static LowFn *lowfn(AsyncFn *fn) { return fn->lowered; }
+static const LowFn *lowfn(const Emit *e, const AsyncFn *fn)
+{
+    const LowFn *lf = &e->lo->fns[fn->index];
+    return lf->done ? lf : NULL;
+}
 
 static int mid_line(const Emit *e)
 {
@@ -49,13 +54,13 @@ static void src_chunk(Emit *e, size_t from, size_t to)
 }
 
 /* "int a0, char *a1" from a function type (names a0, a1 ...). */
-static const char *params_of(Front *fe, CXType ft, const char *const *names, int with_names)
+static const char *params_of(const Front *fe, Type ft, const char *const *names, int with_names)
 {
-    int n = ft.kind == CXType_FunctionProto ? clang_getNumArgTypes(ft) : 0;
+    int n = type_nparams(ft);
     Buf b = {0};
     for (int i = 0; i < n; i++) {
         const char *nm = with_names ? (names ? names[i] : arena_printf(fe->arena, "a%d", i)) : "";
-        char *d = front_decl_text(fe->arena, clang_getArgType(ft, (unsigned)i), nm, 0, NULL);
+        char *d = type_decl(fe->arena, type_param(ft, i), nm, 0, NULL);
         buf_printf(&b, "%s%s", i ? ", " : "", d ? d : "int");
     }
     char *s = arena_strndup(fe->arena, b.s ? b.s : "", b.len);
@@ -63,22 +68,18 @@ static const char *params_of(Front *fe, CXType ft, const char *const *names, int
     return s;
 }
 
-static const char *ret_text(Front *fe, AsyncFn *g, const char *inner)
+static const char *ret_text(const Front *fe, const AsyncFn *g, const char *inner)
 {
-    char *d = front_decl_text(fe->arena, g->ret, inner, 0, NULL);
+    char *d = type_decl(fe->arena, g->ret, inner, 0, NULL);
     return d ? d : arena_printf(fe->arena, "int %s", inner);
 }
 
-static void extern_decls(Emit *e, AsyncFn *g)
+static void extern_decls(Emit *e, const AsyncFn *g)
 {
-    for (int i = 0; i < e->next_done; i++)
-        if (!strcmp(e->ext_done[i], g->name))
-            return;
-    e->ext_done = realloc(e->ext_done, sizeof *e->ext_done * (size_t)(e->next_done + 1));
-    if (!e->ext_done)
-        exit(1);
-    e->ext_done[e->next_done++] = g->name;
-    Front *fe = e->fe;
+    if (e->ext_done[g->index])
+        return;
+    e->ext_done[g->index] = 1;
+    const Front *fe = e->fe;
     const char *ps = params_of(fe, g->type, NULL, 1);
     buf_printf(&e->o, "/* %s is defined in another file: its frame comes from there. */\n",
                g->name);
@@ -89,28 +90,17 @@ static void extern_decls(Emit *e, AsyncFn *g)
     buf_printf(&e->o, "void %s__free(ac_coro *co);\n\n", g->name);
 }
 
-/* Frame member names of the parameters, in order. */
-static const char **param_names(AsyncFn *g)
+static void frame_part(Emit *e, const AsyncFn *g)
 {
-    const char **n = calloc((size_t)g->nparams + 1, sizeof *n);
-    if (!n)
-        exit(1);
-    for (int i = 0; i < g->nparams; i++)
-        n[i] = g->locals[i].member ? g->locals[i].member : g->locals[i].name;
-    return n;
-}
-
-static void frame_part(Emit *e, AsyncFn *g)
-{
-    LowFn *lf = lowfn(g);
-    if (!lf || lf->frame_done || lf->visiting)
+    const LowFn *lf = lowfn(e, g);
+    if (!lf || e->frame_done[g->index] || e->visiting[g->index])
         return;
-    lf->visiting = 1;
+    e->visiting[g->index] = 1;
     for (int i = 0; i < lf->nembeds; i++)
         frame_part(e, lf->embeds[i]);
-    Front *fe = e->fe;
+    const Front *fe = e->fe;
     Buf *o = &e->o;
-    char *sig = front_decl_text(fe->arena, g->type, g->name, 0, NULL);
+    char *sig = type_decl(fe->arena, g->type, g->name, 0, NULL);
     buf_printf(o, "/* async %s: its coroutine frame */\n", sig ? sig : g->name);
     if (lf->types.len)
         buf_put(o, lf->types.s, lf->types.len);
@@ -126,7 +116,7 @@ static void frame_part(Emit *e, AsyncFn *g)
     }
     buf_puts(o, "};\n");
     buf_printf(o, "static void %s__resume(ac_coro *ac_co);\n", g->name);
-    const char **names = param_names(g);
+    const char *const *names = lf->param_member;
     const char *ps = params_of(fe, g->type, names, 1);
     buf_printf(o, "static inline void %s__init(struct %s__frame *ac_f%s%s)\n{\n", g->name,
                g->name, *ps ? ", " : "", ps);
@@ -135,14 +125,12 @@ static void frame_part(Emit *e, AsyncFn *g)
     for (int i = 0; i < g->nparams; i++)
         buf_printf(o, "    ac_f->%s = %s;\n", names[i], names[i]);
     buf_puts(o, "}\n\n");
-    free(names);
-    lf->visiting = 0;
-    lf->frame_done = 1;
+    e->visiting[g->index] = 0;
+    e->frame_done[g->index] = 1;
 }
 
-static void resume_function(Emit *e, AsyncFn *g)
+static void resume_function(Emit *e, const AsyncFn *g, const LowFn *lf)
 {
-    LowFn *lf = lowfn(g);
     Buf *o = &e->o;
     buf_printf(o, "static void %s__resume(ac_coro *ac_co)\n{\n", g->name);
     buf_printf(o, "    struct %s__frame *ac_f = (struct %s__frame *)ac_co;\n", g->name, g->name);
@@ -152,15 +140,15 @@ static void resume_function(Emit *e, AsyncFn *g)
             buf_printf(o, "    case %d: goto %s%d;\n", k, lf->label, k);
         buf_puts(o, "    }\n");
     }
-    buf_put(o, lf->body_text.s ? lf->body_text.s : "", lf->body_text.len);
+    buf_put(o, lf->body.s ? lf->body.s : "", lf->body.len);
     buf_puts(o, "    ac_return(&ac_f->co);\n}\n");
 }
 
-static void exports(Emit *e, AsyncFn *g)
+static void exports(Emit *e, const AsyncFn *g, const LowFn *lf)
 {
-    Front *fe = e->fe;
+    const Front *fe = e->fe;
     Buf *o = &e->o;
-    const char **names = param_names(g);
+    const char *const *names = lf->param_member;
     const char *ps = params_of(fe, g->type, names, 1);
     buf_printf(o, "\n/* For callers in other files, which can't see the frame. */\n");
     buf_printf(o, "ac_coro *%s__new(%s)\n{\n", g->name, *ps ? ps : "void");
@@ -175,12 +163,11 @@ static void exports(Emit *e, AsyncFn *g)
     }
     buf_printf(o, "void %s__free(ac_coro *co)\n{\n", g->name);
     buf_printf(o, "    ac_frame_free(co, sizeof(struct %s__frame));\n}\n", g->name);
-    free(names);
 }
 
-static void definition(Emit *e, AsyncFn *g)
+static void definition(Emit *e, const AsyncFn *g)
 {
-    LowFn *lf = lowfn(g);
+    const LowFn *lf = lowfn(e, g);
     if (!lf)
         return;
     if (mid_line(e))
@@ -192,46 +179,9 @@ static void definition(Emit *e, AsyncFn *g)
         frame_part(e, lf->uses[i]);
     if (lf->helpers.len)
         buf_put(&e->o, lf->helpers.s, lf->helpers.len);
-    resume_function(e, g);
+    resume_function(e, g, lf);
     if (!g->is_static)
-        exports(e, g);
-}
-
-/* async_run(f(args)) -> a statement expression running f's frame. */
-static const char *run_text(Emit *e, Repl *r, AsyncFn **need)
-{
-    Front *fe = e->fe;
-    Node *call = r->operand;
-    const RawTok *raw = r->raw + 2;
-    AsyncFn *g = NULL;
-    if (call && call->kind == N_CALL && call->callee->kind == N_IDENT)
-        g = front_fn_named(fe, fe->src.text + raw[call->callee->tok0].off,
-                           raw[call->callee->tok0].len);
-    if (!g) {
-        diag_error(&fe->src, r->start, "async_run needs a call of an async function");
-        return "0";
-    }
-    *need = g;
-    const char *args = "";
-    if (call->list) {
-        Node *last = call->list;
-        while (last->next)
-            last = last->next;
-        unsigned a = raw[call->list->tok0].off, b = raw[last->tok1].off + raw[last->tok1].len;
-        args = arena_printf(fe->arena, ", %.*s", (int)(b - a), fe->src.text + a);
-    }
-    const char *res = g->is_void ? "(void)0" : "ac_main.ret";
-    if (g->defined_here || g->frame_visible)
-        return arena_printf(fe->arena,
-                            "({ struct %s__frame ac_main; %s__init(&ac_main%s); "
-                            "ac_run(&ac_main.co); %s; })",
-                            g->name, g->name, args, res);
-    const char *take = g->is_void ? "(void)0"
-                                  : arena_printf(fe->arena, "%s__result(ac_main)", g->name);
-    return arena_printf(fe->arena,
-                        "({ ac_coro *ac_main = %s__new(%s); ac_run(ac_main); "
-                        "__typeof__(%s) ac_res = %s; %s__free(ac_main); ac_res; })",
-                        g->name, *args ? args + 2 : "", take, take, g->name);
+        exports(e, g, lf);
 }
 
 /* Turn markers into #line directives and write the buffer out. */
@@ -266,32 +216,36 @@ static int write_out(Emit *e, FILE *out)
     return ferror(out) ? -1 : 0;
 }
 
-int emit_file(Front *fe, FILE *out)
+int emit_file(const Front *fe, const Lowered *lo, FILE *out)
 {
-    if (lower_all(fe) < 0)
-        return -1;
-    Emit e = {.fe = fe};
+    Emit e = {.fe = fe, .lo = lo};
+    e.ext_done = calloc((size_t)fe->nfns + 1, 1);
+    e.frame_done = calloc((size_t)fe->nfns + 1, 1);
+    e.visiting = calloc((size_t)fe->nfns + 1, 1);
+    if (!e.ext_done || !e.frame_done || !e.visiting)
+        exit(1);
     buf_printf(&e.o, "/* Generated by asyncc %s from %s: edit that file, not this one. */\n",
                ASYNCC_VERSION, fe->src.path);
     buf_puts(&e.o, "#define __ASYNCC_OUTPUT__ 1\n");
     size_t pos = 0;
     for (int i = 0; i < fe->nrepls; i++) {
-        Repl *r = &fe->repls[i];
+        const Repl *r = &fe->repls[i];
         if (r->kind == R_RUN) {
-            AsyncFn *g = NULL;
-            const char *t = run_text(&e, r, &g);
-            if (g && r->top_start >= pos) {
-                src_chunk(&e, pos, r->top_start);
-                pos = r->top_start;
+            const Run *run = &fe->runs[r->run];
+            const LowRun *lr = &lo->runs[r->run];
+            const AsyncFn *g = lr->callee;
+            if (g && run->top_start >= pos) {
+                src_chunk(&e, pos, run->top_start);
+                pos = run->top_start;
                 if (mid_line(&e))
                     buf_puts(&e.o, "\n");
-                if (g->lowered)
+                if (lowfn(&e, g))
                     frame_part(&e, g);
                 else if (!g->frame_visible)
                     extern_decls(&e, g);
             }
             src_chunk(&e, pos, r->start);
-            buf_puts(&e.o, t);
+            buf_puts(&e.o, lr->text ? lr->text : "0");
             pos = r->end;
             continue;
         }
@@ -301,8 +255,10 @@ int emit_file(Front *fe, FILE *out)
         pos = r->end;
     }
     src_chunk(&e, pos, fe->src.len);
-    int rc = diag_count() ? -1 : write_out(&e, out);
+    int rc = write_out(&e, out);
     buf_free(&e.o);
     free(e.ext_done);
+    free(e.frame_done);
+    free(e.visiting);
     return rc;
 }

@@ -1,13 +1,20 @@
 /*
- * front.h - what libclang tells the rest of the transpiler.
+ * front.h - stage 1: what libclang tells the rest of the transpiler.
  *
- * front_clang.c parses the .ac file as C (asyncc.h maps the keywords to
- * plain C for this reading) and collects the semantic facts later stages
- * need, keyed by byte offsets in the main file so that no other stage has
- * to talk to libclang: which async functions exist and their signatures,
- * the locals of each async definition and their types, what every
- * identifier in an async body refers to, the type of any expression, which
- * identifiers are type names, where macros were invoked.
+ * The front end parses the .ac file as C (asyncc.h maps the keywords to
+ * plain C for this reading) and copies out the semantic facts the later
+ * stages need, keyed by byte offsets in the file: which async functions
+ * exist and their signatures, the locals of each async definition and
+ * their types, what every identifier in an async body refers to, the type
+ * of any expression, which identifiers are type names, where macros were
+ * invoked, the tokens of every body with the comments and directives
+ * between them, and the async_run(...) forms of ordinary code.
+ *
+ * Only the front end's own files (front_*.c) call libclang.  Later stages
+ * read the structs below, and handle C types as opaque Type values through
+ * the functions at the end of this header (front_types.c), which render
+ * declarations and answer the few questions lowering asks about a type.
+ * Nothing after the front end writes into these structs.
  */
 #ifndef ASYNCC_FRONT_H
 #define ASYNCC_FRONT_H
@@ -16,59 +23,82 @@
 
 #include "arena.h"
 #include "diag.h"
-#include "lex.h"
+#include "map.h"
+#include "rawtok.h"
+
+/* A C type, as libclang has it.  Opaque to the later stages. */
+typedef CXType Type;
 
 /* A parameter or local variable of an async function definition. */
 typedef struct Local {
     const char *name;
-    unsigned off;         /* offset of its name in the main file          */
-    CXType type;
+    unsigned off;         /* offset of its name in the file                */
+    Type type;
     int is_param;
-    int is_static;        /* static or extern: not in the frame           */
+    int is_static;        /* static or extern (or declared by a macro's
+                             expansion): never in the frame                */
     int is_vla;
     int decays;           /* an array parameter: really a pointer          */
-    const char *member;   /* frame member name (set by lower)             */
-    int in_frame;         /* set by lower                                  */
+    int is_array;         /* of a complete or incomplete array type        */
+    long type_decl_off;   /* where its type is declared when that is inside
+                             the function's body, else -1                  */
 } Local;
 
-typedef struct OffMap {   /* open addressing: key -> value (value != 0) */
-    unsigned long long *keys;
-    long *vals;
-    size_t cap, n;
-} OffMap;
+/* A comment or a directive between two tokens of an async body. */
+typedef enum TriviaKind {
+    TRIVIA_COMMENT,       /* kept where it stood                           */
+    TRIVIA_DIRECTIVE,     /* #define, #undef, #pragma: written back where
+                             they stood (later macro uses depend on them)  */
+} TriviaKind;
+
+typedef struct Trivia {
+    TriviaKind kind;
+    unsigned off, len;    /* its text, without the newline that ends it    */
+    int fallthrough;      /* a comment that says "fall through"            */
+} Trivia;
 
 typedef struct AsyncFn AsyncFn;
 struct AsyncFn {
     const char *name;
-    CXCursor cursor;      /* the definition, or the first declaration     */
-    CXType type;          /* its function type                             */
-    CXType ret;           /* result type                                   */
+    int index;            /* position in Front.fns                         */
+    Type type;            /* its function type                             */
+    Type ret;             /* result type                                   */
     int is_void;
     int is_static;
-    int defined_here;     /* defined in the main file                      */
+    int defined_here;     /* defined in the file being translated          */
     int frame_visible;    /* struct NAME__frame is complete in this file   */
-    int nparams;          /* parameters are locals[0 .. nparams)           */
     int variadic;
-    int index;            /* position in Front.fns                         */
+    unsigned name_off;    /* defined here: offset of its name              */
 
-    /* Definitions in the main file only. */
+    /* Definitions in the file only. */
     unsigned start, end;  /* the definition's text: first specifier .. '}' */
     unsigned body_start, body_end;
     RawTok *raw;          /* tokens of the body                            */
     int nraw;
-    Local *locals;
-    int nlocals;
+    Trivia *trivia;       /* what stands between them (RawTok.trivia)      */
+    int ntrivia;
+    Local *locals;        /* parameters first: locals[0 .. nparams)        */
+    int nlocals, nparams;
     OffMap refs;          /* token offset -> local index + 1, or
                              -(index of an async function + 1)            */
-    OffMap exprs;         /* (start << 32 | end) -> index into types       */
-    CXType *types;
+    OffMap decls;         /* declarator name offset -> local index + 1     */
+    OffMap exprs;         /* (start << 32 | end) -> index into types + 1   */
+    Type *types;
     int ntypes, captypes;
     OffMap macro_refs;    /* offset of a macro name whose expansion refers
                              to a local -> local index + 1                */
-    void *lowered;        /* lower's private data                          */
 };
 
-/* A piece of the main file that emit replaces. */
+/* async_run(...) in ordinary code. */
+typedef struct Run {
+    unsigned start, end;  /* the whole form, `async_run` .. ')'           */
+    unsigned top_start;   /* start of the enclosing top-level declaration
+                             (frame types go before it)                   */
+    RawTok *raw;          /* its tokens: async_run ( operand )            */
+    int nraw;
+} Run;
+
+/* A piece of the file that the emitter replaces. */
 typedef enum ReplKind {
     R_DEFINITION, /* an async function definition                         */
     R_PROTOTYPE,  /* an async function declaration without a body         */
@@ -77,37 +107,27 @@ typedef enum ReplKind {
 
 typedef struct Repl {
     ReplKind kind;
-    unsigned start, end;  /* byte range in the main file                  */
+    unsigned start, end;  /* byte range in the file                       */
     AsyncFn *fn;          /* R_DEFINITION, R_PROTOTYPE                      */
-    RawTok *raw;          /* R_RUN: tokens of the operand                   */
-    int nraw;
-    void *operand;        /* R_RUN: the parsed operand (a Node)            */
-    unsigned top_start;   /* R_RUN: start of the enclosing top-level
-                             declaration (frame types go before it)        */
+    int run;              /* R_RUN: index into Front.runs                   */
 } Repl;
 
 typedef struct Front {
     Arena *arena;
-    Source src;
+    Source src;           /* the file being translated                     */
     CXIndex index;
     CXTranslationUnit tu;
     CXFile mainfile;
     AsyncFn **fns;        /* every async function known to the file        */
     int nfns, capfns;
+    StrMap fn_by_name;    /* name -> index + 1                             */
+    Run *runs;
+    int nruns, capruns;
     Repl *repls;          /* sorted by start                               */
     int nrepls, caprepls;
     const char **deps;    /* the main file and every header it includes    */
     int ndeps, capdeps;
-    unsigned (*skipped)[2]; /* main-file ranges #if left out               */
-    int nskipped;
 } Front;
-
-/* Is byte `off` of the main file inside a branch #if left out? */
-int front_skipped(const Front *fe, unsigned off);
-
-/* If a preprocessor directive starts at byte `off` (a '#' first on its
- * line), the offset just past its last line; else 0. */
-unsigned front_directive_end(const Front *fe, unsigned off);
 
 /*
  * Parse `path` with the given clang arguments (-I, -D, -U, -std...).
@@ -118,10 +138,13 @@ int front_parse(Front *fe, const char *path, const char *const *args, int nargs)
 void front_dispose(Front *fe);
 
 /* Lookups in an async definition's maps (-1 / NULL when absent). */
-int front_local_at(const AsyncFn *fn, unsigned off);
+int front_local_at(const AsyncFn *fn, unsigned off);     /* a reference    */
+int front_local_declared_at(const AsyncFn *fn, unsigned off); /* its name  */
 AsyncFn *front_fn_at(const Front *fe, const AsyncFn *fn, unsigned off);
-int front_expr_type(const AsyncFn *fn, unsigned start, unsigned end, CXType *out);
+int front_expr_type(const AsyncFn *fn, unsigned start, unsigned end, Type *out);
 AsyncFn *front_fn_named(const Front *fe, const char *name, size_t len);
+
+/* ---- types (front_types.c) ------------------------------------------- */
 
 /*
  * Render a declaration of `name` with type `t` ("int (*cb)(int)",
@@ -129,15 +152,20 @@ AsyncFn *front_fn_named(const Front *fe, const char *name, size_t len);
  * strip_const, const qualifiers of the object itself (and of array
  * elements) are dropped, so the frame member can be assigned.
  * Returns NULL when the type can't be written outside its function (an
- * unnamed or function-local struct): *why says which.
+ * unnamed struct, a variable-length array): *why (may be NULL) says which.
  */
-char *front_decl_text(Arena *a, CXType t, const char *name, int strip_const,
-                      const char **why);
+char *type_decl(Arena *a, Type t, const char *name, int strip_const,
+                const char **why);
 
-/* Tokenize main-file bytes [start, end) into raw tokens for lex.c. */
-int front_tokens(Front *fe, unsigned start, unsigned end, RawTok **out);
-
-void offmap_put(OffMap *m, unsigned long long key, long val);
-long offmap_get(const OffMap *m, unsigned long long key);
+int type_is_array(Type t);      /* complete or incomplete array          */
+int type_is_function(Type t);   /* a function type (not a pointer to one) */
+int type_is_pointer(Type t);
+int type_is_void(Type t);
+Type type_element(Type t);      /* of an array                           */
+Type type_pointee(Type t);      /* of a pointer                          */
+Type type_result(Type t);       /* of a function type                    */
+int type_nparams(Type t);       /* of a function type with a prototype, else 0 */
+Type type_param(Type t, int i);
+Type type_int(void);            /* for a stand-in where a type is unknown */
 
 #endif

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "gram.h"
+#include "map.h"
 
 int raw_is(const Source *src, const RawTok *t, const char *s)
 {
@@ -118,15 +119,21 @@ static const Spelling forms[] = {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static int lookup_n(const Spelling *tab, size_t n, const char *s, size_t len)
+/* The tables are small but looked up for every token: each gets a hash
+ * map, built on first use, whose value is the token code. */
+static int lookup_n(const Spelling *tab, size_t n, StrMap *map, const char *s,
+                    size_t len)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strlen(tab[i].text) == len && memcmp(tab[i].text, s, len) == 0)
-            return tab[i].kind;
-    return 0;
+    if (!map->cap)
+        for (size_t i = 0; i < n; i++)
+            strmap_put(map, tab[i].text, strlen(tab[i].text), tab[i].kind);
+    return (int)strmap_get(map, s, len);
 }
 
-#define LOOKUP(tab, s, len) lookup_n(tab, COUNT(tab), s, len)
+#define LOOKUP(tab, s, len)                                                   \
+    lookup_n(tab, COUNT(tab), &tab##_map, s, len)
+
+static StrMap puncts_map, keywords_map, collapsers_map, forms_map;
 
 /* ---- the lexer's state -------------------------------------------------- */
 

@@ -1,30 +1,39 @@
 /*
- * lower.h - stages 5 and 6: each async function becomes a state machine
- * (lower.c), then the whole file is written back out (emit.c).
+ * lower.h - stage 4: every async function becomes pieces of C text for a
+ * state machine, and every async_run form a statement expression.
  *
- * lower.c turns one async body into pieces of C text: the types its await
- * sites need, the frame's members, the union of callee frames, helper
- * functions (to_thread thunks, result stores) and the resume function's
- * body.  emit.c decides where each piece goes in the output file.
+ * Lowering reads the front end's facts, the trees and sema's results, and
+ * writes only the structs below; it reports no errors of the user's
+ * program (sema has), only the rare expression whose type a temporary
+ * cannot be declared with.  Its files form a chain, each using only the
+ * ones before it:
+ *
+ *   lower_text.c   printing source text: tokens, holes, comments, lines
+ *   lower_frame.c  the frame: member names, temporaries, literals
+ *   lower_expr.c   expressions and await sites
+ *   lower_stmt.c   statements and resume points
+ *   lower.c        the driver: one function, async_run, the whole file
+ *
+ * emit.c decides where each piece goes in the output file.
  */
 #ifndef ASYNCC_LOWER_H
 #define ASYNCC_LOWER_H
 
-#include <stdio.h>
-
-#include "ast.h"
 #include "buf.h"
 #include "front.h"
+#include "parse.h"
+#include "sema.h"
 
 typedef struct LowFn {
-    Node *body;          /* the parsed, checked body                      */
+    int done;            /* this function was lowered                     */
     Buf types;           /* struct types of gather/to_thread/... sites     */
     Buf members;         /* frame members: params, locals, temporaries     */
     Buf subs;            /* members of the union of callee frames          */
     Buf helpers;         /* store functions, thread thunks, spawn structs  */
-    Buf body_text;       /* the resume function's body                     */
+    Buf body;            /* the resume function's body                     */
     int npoints;         /* resume points                                  */
     const char *label;   /* prefix of resume point labels                  */
+    const char **param_member; /* frame member of each parameter           */
     AsyncFn **embeds;    /* frames embedded in this one (complete first)   */
     int nembeds;
     AsyncFn **uses;      /* frames used through pointers (complete before
@@ -32,24 +41,21 @@ typedef struct LowFn {
     int nuses;
     AsyncFn **externs;   /* called through NAME__new / __result / __free   */
     int nexterns;
-    int frame_done;      /* emit: frame part written                      */
-    int visiting;        /* emit: cycle guard                             */
 } LowFn;
 
-/* Record a checked body; lowering runs in emit_file, once every body of
- * the file is known (recursion needs the whole call graph). */
-void lower_function(Front *fe, AsyncFn *fn, Node *body);
+/* async_run(f(args)) in ordinary code. */
+typedef struct LowRun {
+    const char *text;    /* the statement expression that replaces it      */
+    AsyncFn *callee;     /* f: its frame type (or externs) must come first */
+} LowRun;
 
-/* Record the operand of async_run(...) in ordinary code. */
-void lower_run(Front *fe, Repl *r, Node *operand);
+typedef struct Lowered {
+    LowFn *fns;          /* per AsyncFn index                              */
+    LowRun *runs;        /* per Run index                                  */
+} Lowered;
 
-/* Lower every recorded body.  0 on success, -1 after reporting errors. */
-int lower_all(Front *fe);
-
-/* Release what lowering allocated. */
-void lower_free(Front *fe);
-
-/* Write the translated file.  0 on success. */
-int emit_file(Front *fe, FILE *out);
+/* Lower every checked tree.  0, or -1 after reporting errors. */
+int lower_file(const Front *fe, const Parsed *p, const Sema *s, Lowered *out);
+void lower_free(const Front *fe, Lowered *lo);
 
 #endif

@@ -1,114 +1,15 @@
 /*
- * lower_expr.c - stage 5b: expressions, and the code of each await site.
- *
- * An expression without awaits is printed from its source tokens, frame
- * locals renamed and lowered subexpressions replaced by their results
- * ("holes").  One with awaits is taken apart left to right: operands that
- * come before an await and could be changed by it are saved in frame
- * temporaries first; && || and ?: become ifs so that an await on the side
- * not evaluated never happens.
+ * lower_expr.c - expressions, and the code of each await site (see
+ * lower_expr.h).
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "lower_int.h"
-
-/* ------------------------------------------------------------------ */
-/* Printing source text with edits                                     */
-/* ------------------------------------------------------------------ */
-
-typedef struct Hole {
-    int t0, t1;
-    const char *text;
-} Hole;
-
-typedef struct Holes {
-    Hole *h;
-    int n, cap;
-} Holes;
-
-static void collect_holes(Node *n, Holes *hs)
-{
-    if (!n)
-        return;
-    if (n->repl) {
-        if (hs->n == hs->cap) {
-            hs->cap = hs->cap ? hs->cap * 2 : 8;
-            hs->h = realloc(hs->h, sizeof *hs->h * (size_t)hs->cap);
-            if (!hs->h)
-                exit(1);
-        }
-        hs->h[hs->n++] = (Hole){n->tok0, n->tok1, n->repl};
-        return;
-    }
-    KidIter it;
-    for (Node *x = ast_first_kid(n, &it); x; x = ast_next_kid(&it))
-        collect_holes(x, hs);
-}
-
-static int cmp_hole(const void *a, const void *b)
-{
-    const Hole *x = a, *y = b;
-    return x->t0 - y->t0;
-}
-
-/* The text of one raw token, renamed when it names a frame local. */
-static void put_token(Low *L, Buf *b, int i)
-{
-    const RawTok *t = rt(L, i);
-    if (t->ckind == RT_IDENT) {
-        int li = front_local_at(L->fn, t->off);
-        if (li >= 0 && L->fn->locals[li].in_frame) {
-            buf_printf(b, "ac_f->%s", L->fn->locals[li].member);
-            return;
-        }
-    }
-    buf_put(b, L->fe->src.text + t->off, t->len);
-}
-
-/* Source text of raw tokens t0..t1 with the holes of `n` filled in. */
-char *range_text(Low *L, int t0, int t1, Node *n)
-{
-    Holes hs = {0};
-    collect_holes(n, &hs);
-    if (hs.n > 1)
-        qsort(hs.h, (size_t)hs.n, sizeof *hs.h, cmp_hole);
-    Buf b = {0};
-    int k = 0;
-    for (int i = t0; i <= t1;) {
-        if (i > t0) { /* the text between tokens: spaces, comments */
-            const RawTok *p = rt(L, i - 1), *q = rt(L, i);
-            buf_put(&b, L->fe->src.text + p->off + p->len, q->off - (p->off + p->len));
-        }
-        while (k < hs.n && hs.h[k].t1 < i)
-            k++;
-        if (k < hs.n && hs.h[k].t0 == i) {
-            buf_puts(&b, hs.h[k].text);
-            i = hs.h[k].t1 + 1;
-            k++;
-            continue;
-        }
-        put_token(L, &b, i);
-        i++;
-    }
-    free(hs.h);
-    char *s = arena_strndup(L->a, b.s ? b.s : "", b.len);
-    buf_free(&b);
-    return s;
-}
-
-char *src_text(Low *L, Node *n)
-{
-    return range_text(L, n->tok0, n->tok1, n);
-}
-
-/* ------------------------------------------------------------------ */
-/* Expressions                                                         */
-/* ------------------------------------------------------------------ */
-
+#include "gram.h"
+#include "lower_expr.h"
 
 /* Constants and names of functions never change across an await. */
-int is_stable(Low *L, const Node *e)
+static int is_stable(const Low *L, const Node *e)
 {
     switch (e->kind) {
     case N_CONST:
@@ -118,11 +19,10 @@ int is_stable(Low *L, const Node *e)
     case N_SIZEOF_EXPR:
         return 1;
     case N_IDENT: {
-        CXType t;
+        Type t;
         if (front_local_at(L->fn, rt(L, e->tok0)->off) >= 0)
             return 0;
-        return type_of(L, e, &t) == 0 &&
-               (t.kind == CXType_FunctionProto || t.kind == CXType_FunctionNoProto);
+        return type_of(L, e, &t) == 0 && type_is_function(t);
     }
     default:
         return 0;
@@ -133,21 +33,22 @@ int is_stable(Low *L, const Node *e)
  * Evaluate `kids` (the operands of one expression, in evaluation order)
  * left to right.  Every operand before the last one that contains an await
  * is saved in a temporary unless it is stable; the operand with the last
- * await is lowered in place.  Afterwards each kid's text is in kid->repl
- * (or NULL: print it as written).  With `all`, awaiting operands are saved
- * too (their results live in the frame union, which a later site reuses).
+ * await is lowered in place.  Afterwards each kid's text is its hole
+ * L->repl[kid->id] (or NULL: print it as written).  With `all`, awaiting
+ * operands are saved too (their results live in the frame union, which a
+ * later site reuses).
  */
 void sequence(Low *L, Node **kids, int n, int all)
 {
     int last = -1;
     for (int i = 0; i < n; i++)
-        if (kids[i] && kids[i]->awaits)
+        if (kids[i] && awaits(L, kids[i]))
             last = i;
     if (last < 0)
         return;
     for (int i = 0; i <= last; i++) {
         Node *k = kids[i];
-        if (!k || (!k->awaits && is_stable(L, k)))
+        if (!k || (!awaits(L, k) && is_stable(L, k)))
             continue;
         const char *v = lx(L, k);
         if (i < last || all) {
@@ -155,11 +56,11 @@ void sequence(Low *L, Node **kids, int n, int all)
             out_line(L, "%s = %s;", t, v);
             v = t;
         }
-        k->repl = v;
+        L->repl[k->id] = v;
     }
 }
 
-Node **kids_of(Low *L, Node *e, int *n)
+Node **kids_of(Low *L, const Node *e, int *n)
 {
     Node **k = arena_alloc(L->a, sizeof *k * (size_t)(list_len(e->list) + 5));
     int m = 0;
@@ -171,14 +72,14 @@ Node **kids_of(Low *L, Node *e, int *n)
 }
 
 /* a && b, a || b with an await in b: the await happens only when b runs. */
-static const char *lower_logic(Low *L, Node *e)
+static const char *lower_logic(Low *L, const Node *e)
 {
     const char *a = lx(L, e->lhs);
-    if (!e->rhs->awaits) {
-        e->lhs->repl = a;
+    if (!awaits(L, e->rhs)) {
+        L->repl[e->lhs->id] = a;
         return src_text(L, e);
     }
-    const char *m = member_name(L, arena_printf(L->a, "tmp_%d", ++L->ntemps));
+    const char *m = member_name(L, arena_printf(L->keep, "tmp_%d", ++L->ntemps));
     buf_printf(&L->lf->members, "    int %s;\n", m);
     const char *t = arena_printf(L->a, "ac_f->%s", m);
     out_line(L, "%s = !!(%s);", t, a);
@@ -191,16 +92,16 @@ static const char *lower_logic(Low *L, Node *e)
     return t;
 }
 
-static const char *lower_cond(Low *L, Node *e)
+static const char *lower_cond(Low *L, const Node *e)
 {
     const char *c = lx(L, e->cond);
-    Node *then = e->then;
-    if ((!then || !then->awaits) && !e->els->awaits) {
-        e->cond->repl = c;
+    const Node *then = e->then;
+    if ((!then || !awaits(L, then)) && !awaits(L, e->els)) {
+        L->repl[e->cond->id] = c;
         return src_text(L, e);
     }
-    CXType ty;
-    int is_void = type_of(L, e, &ty) == 0 && ty.kind == CXType_Void;
+    Type ty;
+    int is_void = type_of(L, e, &ty) == 0 && type_is_void(ty);
     const char *t = is_void ? NULL : temp_for(L, e);
     if (!then) { /* GNU a ?: c */
         const char *s = temp_for(L, e->cond);
@@ -228,7 +129,7 @@ static const char *lower_cond(Low *L, Node *e)
 }
 
 /* Is the lvalue's address the same before and after an await? */
-static int lvalue_is_fixed(Low *L, const Node *e)
+static int lvalue_is_fixed(const Low *L, const Node *e)
 {
     switch (e->kind) {
     case N_IDENT:
@@ -237,49 +138,38 @@ static int lvalue_is_fixed(Low *L, const Node *e)
         return e->op == TK_DOT && lvalue_is_fixed(L, e->operand);
     case N_INDEX: {
         /* a[constant] of an array (not through a pointer that may change) */
-        CXType t;
+        Type t;
         return e->lhs->kind == N_IDENT && is_stable(L, e->rhs) && type_of(L, e->lhs, &t) == 0 &&
-               t.kind == CXType_ConstantArray;
+               type_is_array(t);
     }
     default:
         return 0;
     }
 }
 
-static const char *lower_assign(Low *L, Node *e)
+static const char *lower_assign(Low *L, const Node *e)
 {
-    if (!e->rhs->awaits) { /* the await is in the left side only */
-        e->lhs->repl = lx(L, e->lhs);
+    if (!awaits(L, e->rhs)) { /* the await is in the left side only */
+        L->repl[e->lhs->id] = lx(L, e->lhs);
         return src_text(L, e);
     }
-    if (e->lhs->awaits || !lvalue_is_fixed(L, e->lhs)) {
-        /* Left to right: the place is computed before the awaits. */
+    if (awaits(L, e->lhs) || !lvalue_is_fixed(L, e->lhs)) {
+        /* Left to right: the place is computed before the awaits; its
+         * address is saved in a pointer temporary. */
         const char *place = lx(L, e->lhs);
-        CXType t;
-        if (type_of(L, e->lhs, &t) < 0) {
-            diag_error(&L->fe->src, rt(L, e->lhs->tok0)->off, "internal: no type for lvalue");
+        const char *p = temp_pointer(L, e->lhs);
+        if (!p)
             return "0";
-        }
-        /* Save &place in a pointer temporary. */
-        const char *m = member_name(L, arena_printf(L->a, "tmp_%d", ++L->ntemps));
-        const char *why = NULL;
-        char *decl = front_decl_text(L->a, t, arena_printf(L->a, "*%s", m), 1, &why);
-        if (!decl) {
-            diag_error(&L->fe->src, rt(L, e->lhs->tok0)->off,
-                       "this lvalue's type (%s) cannot be saved across an await", why);
-            return "0";
-        }
-        buf_printf(&L->lf->members, "    %s;\n", decl);
-        out_line(L, "ac_f->%s = &(%s);", m, place);
-        e->lhs->repl = arena_printf(L->a, "(*ac_f->%s)", m);
+        out_line(L, "%s = &(%s);", p, place);
+        L->repl[e->lhs->id] = arena_printf(L->a, "(*%s)", p);
     }
-    e->rhs->repl = lx(L, e->rhs);
+    L->repl[e->rhs->id] = lx(L, e->rhs);
     return src_text(L, e);
 }
 
-const char *lx(Low *L, Node *e)
+const char *lx(Low *L, const Node *e)
 {
-    if (!e->awaits)
+    if (!awaits(L, e))
         return src_text(L, e);
     switch (e->kind) {
     case N_AWAIT:
@@ -309,15 +199,21 @@ const char *lx(Low *L, Node *e)
 /* Await sites                                                         */
 /* ------------------------------------------------------------------ */
 
-CallKind call_kind(Low *L, AsyncFn *g)
+typedef enum CallKind {
+    CALL_EMBED,  /* callee frame inside ours                */
+    CALL_HEAP,   /* same file, on a cycle: ac_frame_alloc    */
+    CALL_EXTERN, /* other file: NAME__new / __result / __free */
+} CallKind;
+
+static CallKind call_kind(const Low *L, const AsyncFn *g)
 {
     if (g->defined_here)
-        return (g == L->fn || reach_ok(L->fe, g, L->fn)) ? CALL_HEAP : CALL_EMBED;
+        return sema_recursive(L->sema, L->fn, g) ? CALL_HEAP : CALL_EMBED;
     return g->frame_visible ? CALL_EMBED : CALL_EXTERN;
 }
 
-/* Resume point: the await itself and its label. */
-static int new_point(Low *L)
+/* A new resume point. */
+int new_point(Low *L)
 {
     return ++L->lf->npoints;
 }
@@ -332,7 +228,7 @@ static void await_point(Low *L, const char *co, int k)
 }
 
 /* Texts of a call's arguments, evaluated left to right. */
-static const char *args_text(Low *L, Node *call, int all)
+static const char *args_text(Low *L, const Node *call, int all)
 {
     int n = list_len(call->list);
     Node **k = arena_alloc(L->a, sizeof *k * (size_t)(n + 1));
@@ -343,7 +239,7 @@ static const char *args_text(Low *L, Node *call, int all)
     Buf b = {0};
     for (i = 0; i < n; i++) {
         buf_puts(&b, ", ");
-        buf_puts(&b, k[i]->repl ? k[i]->repl : src_text(L, k[i]));
+        buf_puts(&b, L->repl[k[i]->id] ? L->repl[k[i]->id] : src_text(L, k[i]));
     }
     char *s = arena_strndup(L->a, b.s ? b.s : "", b.len);
     buf_free(&b);
@@ -351,7 +247,7 @@ static const char *args_text(Low *L, Node *call, int all)
 }
 
 /* await g(args) */
-static const char *await_call(Low *L, Node *call, int want)
+static const char *await_call(Low *L, const Node *call, int want)
 {
     AsyncFn *g = sema_callee(L->fe, L->fn, call);
     const char *args = args_text(L, call, 0);
@@ -404,15 +300,15 @@ static const char *await_call(Low *L, Node *call, int want)
  * one defined in another file the ac_coro from its NAME__new.
  */
 typedef struct Item {
-    Node *call;
+    const Node *call;
     AsyncFn *g;
-    Node *lv;
+    const Node *lv;
     const char *args;
     const char *addr;
     CallKind kind;
 } Item;
 
-static void item_prepare(Low *L, Node *n, Item *it)
+static void item_prepare(Low *L, const Node *n, Item *it)
 {
     memset(it, 0, sizeof *it);
     it->call = n;
@@ -426,23 +322,19 @@ static void item_prepare(Low *L, Node *n, Item *it)
 /* Evaluate an item's lvalue address and arguments (left to right).  With
  * awaits anywhere among the operands, everything is saved to temporaries
  * first, because the struct being filled overlaps the awaits' frames. */
-static void items_evaluate(Low *L, Item *its, int n, Node *pre)
+static void items_evaluate(Low *L, Item *its, int n, const Node *pre)
 {
-    int any = pre && pre->awaits;
+    int any = pre && awaits(L, pre);
     for (int i = 0; i < n; i++)
-        any |= (its[i].lv && its[i].lv->awaits) || its[i].call->awaits;
+        any |= (its[i].lv && awaits(L, its[i].lv)) || awaits(L, its[i].call);
     for (int i = 0; i < n; i++) {
         if (its[i].lv) {
             const char *place = lx(L, its[i].lv);
             if (any) {
-                CXType t;
-                if (type_of(L, its[i].lv, &t) < 0)
-                    t.kind = CXType_Invalid;
-                const char *m = member_name(L, arena_printf(L->a, "tmp_%d", ++L->ntemps));
-                char *decl = front_decl_text(L->a, t, arena_printf(L->a, "*%s", m), 1, NULL);
-                buf_printf(&L->lf->members, "    %s;\n", decl ? decl : "void *error");
-                out_line(L, "ac_f->%s = &(%s);", m, place);
-                its[i].addr = arena_printf(L->a, "ac_f->%s", m);
+                const char *p = temp_pointer(L, its[i].lv);
+                if (p)
+                    out_line(L, "%s = &(%s);", p, place);
+                its[i].addr = p ? p : "0";
             } else {
                 its[i].addr = arena_printf(L->a, "&(%s)", place);
             }
@@ -455,18 +347,13 @@ static void items_evaluate(Low *L, Item *its, int n, Node *pre)
  * How the operand's frame is held.  `by_value` structs (spawn's, which are
  * defined after every frame of the file) can embed frames on a cycle.
  */
-static int item_kind(Low *L, Item *it, const char *form, int by_value)
+static int item_kind(Low *L, Item *it, int by_value)
 {
     it->kind = call_kind(L, it->g);
     if (it->kind == CALL_HEAP && by_value)
         it->kind = CALL_EMBED;
-    if (it->kind == CALL_EXTERN && by_value) {
-        diag_error(&L->fe->src, rt(L, it->call->tok0)->off,
-                   "%s of '%s' is not supported: its frame is not visible here (it is "
-                   "defined in another file); wrap the call in an async function of "
-                   "this file", form, it->g->name);
-        return -1;
-    }
+    if (it->kind == CALL_EXTERN && by_value)
+        return -1; /* sema has said so */
     if (it->kind == CALL_EXTERN)
         add_fn(&L->lf->externs, &L->lf->nexterns, it->g);
     else if (by_value || it->kind == CALL_HEAP)
@@ -485,10 +372,10 @@ static void item_members(Low *L, Buf *ty, Item *it, int i)
     else
         buf_printf(ty, "    ac_coro *c%d;\n", i);
     if (it->lv && !it->g->is_void) {
-        CXType t;
+        Type t;
         const char *decl = NULL;
         if (type_of(L, it->lv, &t) == 0)
-            decl = front_decl_text(L->a, t, arena_printf(L->a, "*p%d", i), 1, NULL);
+            decl = type_decl(L->a, t, arena_printf(L->a, "*p%d", i), 1, NULL);
         if (!decl) {
             diag_error(&L->fe->src, rt(L, it->lv->tok0)->off,
                        "the type of this lvalue can't be written outside the function");
@@ -546,12 +433,12 @@ static const char *item_store(Low *L, const char *stype, Item *it, int i)
     return fname;
 }
 
-static const char *await_gather(Low *L, Node *e, int want)
+static const char *await_gather(Low *L, const Node *e, int want)
 {
     int n = list_len(e->list);
     Item *its = arena_alloc(L->a, sizeof *its * (size_t)(n + 1));
     int i = 0;
-    for (Node *x = e->list; x; x = x->next)
+    for (const Node *x = e->list; x; x = x->next)
         item_prepare(L, x, &its[i++]);
     items_evaluate(L, its, n, NULL);
     int k = new_point(L);
@@ -560,7 +447,7 @@ static const char *await_gather(Low *L, Node *e, int want)
     buf_printf(ty, "struct %s {\n    struct ac_gather__frame g;\n", stype);
     buf_printf(ty, "    ac_gather_child ch[%d];\n", n ? n : 1);
     for (i = 0; i < n; i++)
-        if (item_kind(L, &its[i], "gather", 0) == 0)
+        if (item_kind(L, &its[i], 0) == 0)
             item_members(L, ty, &its[i], i);
     buf_printf(ty, "};\n\n");
     buf_printf(&L->lf->subs, "        struct %s a%d;\n", stype, k);
@@ -580,13 +467,13 @@ static const char *await_gather(Low *L, Node *e, int want)
     return want ? arena_printf(L->a, "%s.g.ret", s) : NULL;
 }
 
-static const char *await_timeout(Low *L, Node *e, int want)
+static const char *await_timeout(Low *L, const Node *e, int want)
 {
     Item it;
     item_prepare(L, e->operand, &it);
     /* The milliseconds come first in source order. */
     const char *ms = lx(L, e->arg);
-    if (e->operand->awaits && !is_stable(L, e->arg)) {
+    if (awaits(L, e->operand) && !is_stable(L, e->arg)) {
         const char *t = temp_for(L, e->arg);
         out_line(L, "%s = %s;", t, ms);
         ms = t;
@@ -596,7 +483,7 @@ static const char *await_timeout(Low *L, Node *e, int want)
     const char *stype = arena_printf(L->a, "%s__timeout%d", L->fn->name, k);
     Buf *ty = &L->lf->types;
     buf_printf(ty, "struct %s {\n    struct ac_with_timeout__frame w;\n", stype);
-    if (item_kind(L, &it, "with_timeout", 0) == 0)
+    if (item_kind(L, &it, 0) == 0)
         item_members(L, ty, &it, 0);
     buf_printf(ty, "};\n\n");
     buf_printf(&L->lf->subs, "        struct %s a%d;\n", stype, k);
@@ -611,23 +498,20 @@ static const char *await_timeout(Low *L, Node *e, int want)
 }
 
 /* The function type a to_thread call runs. */
-static int thread_fn_type(Low *L, Node *fn, CXType *ft)
+static int thread_fn_type(const Low *L, const Node *fn, Type *ft)
 {
     if (type_of(L, fn, ft) < 0)
         return -1;
-    if (ft->kind == CXType_Pointer)
-        *ft = clang_getPointeeType(*ft);
-    return ft->kind == CXType_FunctionProto || ft->kind == CXType_FunctionNoProto ? 0 : -1;
+    if (type_is_pointer(*ft))
+        *ft = type_pointee(*ft);
+    return type_is_function(*ft) ? 0 : -1;
 }
 
-static const char *await_thread(Low *L, Node *e, int want)
+static const char *await_thread(Low *L, const Node *e, int want)
 {
-    CXType ft;
-    if (thread_fn_type(L, e->callee, &ft) < 0) {
-        diag_error(&L->fe->src, rt(L, e->callee->tok0)->off,
-                   "the first operand of to_thread must be a function");
-        return "0";
-    }
+    Type ft;
+    if (thread_fn_type(L, e->callee, &ft) < 0)
+        return "0"; /* sema has said so */
     int n = list_len(e->list);
     Node **k = arena_alloc(L->a, sizeof *k * (size_t)(n + 2));
     k[0] = e->callee;
@@ -639,34 +523,32 @@ static const char *await_thread(Low *L, Node *e, int want)
 
     int site = new_point(L);
     const char *stype = arena_printf(L->a, "%s__thread%d", L->fn->name, site);
-    CXType ret = clang_getResultType(ft);
-    int is_void = ret.kind == CXType_Void;
+    Type ret = type_result(ft);
+    int is_void = type_is_void(ret);
     Buf *ty = &L->lf->types;
     buf_printf(ty, "struct %s {\n    struct ac_to_thread__frame w;\n", stype);
     if (!is_void)
-        buf_printf(ty, "    %s;\n", front_decl_text(L->a, ret, "ret", 1, NULL));
+        buf_printf(ty, "    %s;\n", type_decl(L->a, ret, "ret", 1, NULL));
     if (!by_name) {
-        CXType pt;
-        type_of(L, e->callee, &pt);
-        if (pt.kind != CXType_Pointer)
+        Type pt;
+        if (type_of(L, e->callee, &pt) < 0 || !type_is_pointer(pt))
             pt = ft;
-        const char *d = pt.kind == CXType_Pointer ? front_decl_text(L->a, pt, "fn", 1, NULL)
-                                                  : front_decl_text(L->a, ft, "(*fn)", 0, NULL);
+        const char *d = type_is_pointer(pt) ? type_decl(L->a, pt, "fn", 1, NULL)
+                                            : type_decl(L->a, ft, "(*fn)", 0, NULL);
         buf_printf(ty, "    %s;\n", d ? d : "void *fn");
     }
-    int np = ft.kind == CXType_FunctionProto ? clang_getNumArgTypes(ft) : 0;
+    int np = type_nparams(ft);
     for (i = 0; i < n; i++) {
-        CXType at;
+        Type at;
         if (i < np)
-            at = clang_getArgType(ft, (unsigned)i);
+            at = type_param(ft, i);
         else if (type_of(L, k[i + 1], &at) < 0)
-            at.kind = CXType_Int;
+            at = type_int();
         const char *d = NULL;
-        if (at.kind == CXType_ConstantArray || at.kind == CXType_IncompleteArray)
-            d = front_decl_text(L->a, clang_getArrayElementType(at),
-                                arena_printf(L->a, "*a%d", i), 1, NULL);
+        if (type_is_array(at))
+            d = type_decl(L->a, type_element(at), arena_printf(L->a, "*a%d", i), 1, NULL);
         else
-            d = front_decl_text(L->a, at, arena_printf(L->a, "a%d", i), 1, NULL);
+            d = type_decl(L->a, at, arena_printf(L->a, "a%d", i), 1, NULL);
         if (!d) {
             diag_error(&L->fe->src, rt(L, k[i + 1]->tok0)->off,
                        "this argument's type can't be written outside the function");
@@ -694,17 +576,18 @@ static const char *await_thread(Low *L, Node *e, int want)
 
     const char *s = arena_printf(L->a, "ac_f->sub.a%d", site);
     if (!by_name)
-        out_line(L, "%s.fn = %s;", s, k[0]->repl ? k[0]->repl : src_text(L, k[0]));
+        out_line(L, "%s.fn = %s;", s, L->repl[k[0]->id] ? L->repl[k[0]->id] : src_text(L, k[0]));
     for (i = 0; i < n; i++)
-        out_line(L, "%s.a%d = %s;", s, i, k[i + 1]->repl ? k[i + 1]->repl : src_text(L, k[i + 1]));
+        out_line(L, "%s.a%d = %s;", s, i,
+                 L->repl[k[i + 1]->id] ? L->repl[k[i + 1]->id] : src_text(L, k[i + 1]));
     out_line(L, "ac_to_thread__init(&%s.w, %s__run);", s, stype);
     await_point(L, arena_printf(L->a, "&%s.w.co", s), site);
     return want && !is_void ? arena_printf(L->a, "%s.ret", s) : NULL;
 }
 
-const char *lower_await(Low *L, Node *e, int want)
+const char *lower_await(Low *L, const Node *e, int want)
 {
-    Node *op = e->operand;
+    const Node *op = e->operand;
     const char *r = NULL;
     switch (op->kind) {
     case N_CALL:
@@ -724,17 +607,17 @@ const char *lower_await(Low *L, Node *e, int want)
     }
     if (want && !r)
         r = "(void)0";
-    e->repl = r;
+    L->repl[e->id] = r;
     return r;
 }
 
 /* spawn(G, item); */
-void lower_spawn(Low *L, Node *e)
+void lower_spawn(Low *L, const Node *e)
 {
     Item it;
     item_prepare(L, e->operand, &it);
     const char *g = lx(L, e->arg);
-    if (e->operand->awaits && !is_stable(L, e->arg)) {
+    if (awaits(L, e->operand) && !is_stable(L, e->arg)) {
         const char *t = temp_for(L, e->arg);
         out_line(L, "%s = %s;", t, g);
         g = t;
@@ -744,7 +627,7 @@ void lower_spawn(Low *L, Node *e)
     const char *stype = arena_printf(L->a, "%s__spawn%d", L->fn->name, k);
     Buf ty = {0};
     buf_printf(&ty, "struct %s {\n    ac_spawn_child hdr;\n", stype);
-    if (item_kind(L, &it, "spawn", 1) == 0)
+    if (item_kind(L, &it, 1) == 0)
         item_members(L, &ty, &it, 0);
     buf_printf(&ty, "};\n\n");
     buf_put(&L->lf->helpers, ty.s, ty.len);

@@ -2,12 +2,15 @@
  * main.c - the asyncc driver: options, the stages in order, and an output
  * file that appears whole or not at all.
  *
- *   front_clang.c  libclang reads the file, collects semantic facts
- *   lex.c          tokens of each async body for the parser
- *   parse.c        the Lemon parser (grammar/asyncc.y) builds the AST
- *   sema.c         the rules of Async C, diagnostics
- *   lower.c        awaits out of expressions, resume points, frame layout
- *   emit.c         the file back out, async functions as state machines
+ *   front   (front.h)  libclang reads the file; the facts later stages need
+ *   parse   (parse.h)  every async body becomes a tree (lex.c, Lemon's
+ *                      grammar/asyncc.y, parse.c)
+ *   sema    (sema.h)   the rules of Async C, and what lowering must know
+ *   lower   (lower.h)  each async function becomes a state machine's text
+ *   emit    (emit.h)   the file back out
+ *
+ * Each stage reads what the ones before it wrote and writes a struct of its
+ * own; the first stage that reports an error ends the run.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,10 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ast.h"
 #include "diag.h"
+#include "emit.h"
 #include "front.h"
-#include "lex.h"
 #include "lower.h"
 #include "parse.h"
 #include "sema.h"
@@ -162,37 +164,17 @@ static const char *runtime_include(Arena *a)
 #endif
 }
 
-/* Lex and parse every async body and async_run operand; run sema and
- * lower on them.  Errors are counted by diag. */
-static void run_stages(Front *fe, int dump_ast)
+/* --dump-ast: every async function's tree, in file order. */
+static int dump_trees(const Front *fe, const Parsed *p)
 {
     for (int i = 0; i < fe->nrepls; i++) {
-        Repl *r = &fe->repls[i];
-        PTok *toks;
-        int ntoks;
-        if (r->kind == R_DEFINITION) {
-            AsyncFn *fn = r->fn;
-            if (lex_tokens(fe->arena, &fe->src, fn->raw, fn->nraw, &toks, &ntoks) < 0)
-                continue;
-            Node *body = parse_body(fe->arena, &fe->src, fn->raw, toks, ntoks, NULL);
-            if (!body)
-                continue;
-            if (dump_ast) {
-                printf("async function %s\n", fn->name);
-                ast_dump(body, &fe->src, fn->raw, stdout);
-                continue;
-            }
-            if (sema_function(fe, fn, body) == 0)
-                lower_function(fe, fn, body);
-        } else if (r->kind == R_RUN && r->nraw >= 4) {
-            /* async_run ( operand ) : parse the operand alone */
-            if (lex_tokens(fe->arena, &fe->src, r->raw + 2, r->nraw - 3, &toks, &ntoks) < 0)
-                continue;
-            Node *e = parse_expr(fe->arena, &fe->src, r->raw + 2, toks, ntoks, NULL);
-            if (e && !dump_ast)
-                lower_run(fe, r, e);
-        }
+        const Repl *r = &fe->repls[i];
+        if (r->kind != R_DEFINITION || !p->fns[r->fn->index].root)
+            continue;
+        printf("async function %s\n", r->fn->name);
+        ast_dump(p->fns[r->fn->index].root, &fe->src, r->fn->raw, stdout);
     }
+    return 0;
 }
 
 static int write_depfile(const Front *fe, const char *depfile, const char *target)
@@ -220,7 +202,7 @@ static int write_depfile(const Front *fe, const char *depfile, const char *targe
 }
 
 /* Emit into a temporary file beside OUT and rename it into place. */
-static int write_output(Front *fe, const char *out)
+static int write_output(const Front *fe, const Lowered *lo, const char *out)
 {
     char *tmp = malloc(strlen(out) + 16);
     if (!tmp)
@@ -237,7 +219,7 @@ static int write_output(Front *fe, const char *out)
         free(tmp);
         return -1;
     }
-    int rc = emit_file(fe, f);
+    int rc = emit_file(fe, lo, f);
     if (fclose(f) != 0)
         rc = -1;
     if (rc == 0 && rename(tmp, out) != 0) {
@@ -270,18 +252,23 @@ int main(int argc, char **argv)
         args[nargs++] = o.clang_args[i];
 
     Front fe = {.arena = &arena};
+    Parsed parsed = {0};
+    Sema sema = {0};
+    Lowered lowered = {0};
     int rc = 1;
-    if (front_parse(&fe, o.in, args, nargs) == 0) {
-        run_stages(&fe, o.dump_ast);
-        if (diag_count() == 0) {
-            if (o.dump_ast)
-                rc = 0;
-            else if (write_output(&fe, o.out) == 0 &&
-                     (!o.depfile || write_depfile(&fe, o.depfile, o.out) == 0))
-                rc = 0;
-        }
+    if (front_parse(&fe, o.in, args, nargs) == 0 &&
+        parse_file(&fe, &arena, &parsed) == 0) {
+        if (o.dump_ast)
+            rc = dump_trees(&fe, &parsed);
+        else if (sema_file(&fe, &parsed, &sema) == 0 &&
+                 lower_file(&fe, &parsed, &sema, &lowered) == 0 &&
+                 write_output(&fe, &lowered, o.out) == 0 &&
+                 (!o.depfile || write_depfile(&fe, o.depfile, o.out) == 0))
+            rc = 0;
     }
-    lower_free(&fe);
+    lower_free(&fe, &lowered);
+    sema_free(&fe, &sema);
+    parse_free(&parsed);
     front_dispose(&fe);
     arena_free(&arena);
     free(args);

@@ -1,19 +1,52 @@
 /*
- * sema.h - the rules of Async C that clang cannot check, on the AST of one
- * async function body: what may be awaited, where the forms may stand,
- * what an async function may not contain.  Also counts the awaits in every
- * subtree (Node.awaits), which lowering relies on.
+ * sema.h - stage 3: the rules of Async C that clang cannot check, and what
+ * lowering needs to know beyond the tree.
+ *
+ * sema.c walks each async body: what may be awaited, where the forms may
+ * stand, what an async function may not contain; it counts the awaits in
+ * every subtree, picks the type declarations that move to file scope, and
+ * builds the call graph whose cycles (recursion) decide which callee
+ * frames come from the heap.  sema_live.c decides which locals live in the
+ * coroutine frame.  Every rejection of bad input is reported here, one
+ * precise message at the offending token; the stages after this one only
+ * translate.
  */
 #ifndef ASYNCC_SEMA_H
 #define ASYNCC_SEMA_H
 
 #include "ast.h"
 #include "front.h"
+#include "parse.h"
 
-/* 0 when the body is acceptable, -1 after reporting errors. */
-int sema_function(Front *fe, AsyncFn *fn, Node *body);
+/* What sema knows about one async definition. */
+typedef struct SemaFn {
+    int *awaits;              /* per node id: await nodes in the subtree */
+    unsigned char *hoisted;   /* per node id: a type declaration that moves
+                                 to file scope                           */
+    unsigned char *in_frame;  /* per local: it lives in the frame        */
+} SemaFn;
 
-/* The async function a call node calls (NULL when it is not one). */
-AsyncFn *sema_callee(Front *fe, AsyncFn *fn, const Node *call);
+typedef struct Sema {
+    SemaFn *fns;              /* per AsyncFn index                       */
+    int *scc;                 /* per AsyncFn index: its strongly connected
+                                 component in the call graph             */
+    AsyncFn **run_callee;     /* per Run: the function async_run runs    */
+} Sema;
+
+/* Check every tree of `p`; 0, or -1 after reporting errors. */
+int sema_file(const Front *fe, const Parsed *p, Sema *out);
+void sema_free(const Front *fe, Sema *s);
+
+/* The async function a call node of fn's body calls directly (NULL when
+ * it is not such a call). */
+AsyncFn *sema_callee(const Front *fe, const AsyncFn *fn, const Node *call);
+
+/* Does an await of `callee` in `caller` close a cycle of the call graph
+ * (so the callee's frame cannot be embedded in the caller's)? */
+int sema_recursive(const Sema *s, const AsyncFn *caller, const AsyncFn *callee);
+
+/* sema_live.c: fill sf->in_frame for fn.  Reports a local that a macro
+ * declares and that an await separates from a use. */
+void sema_live(const Front *fe, const AsyncFn *fn, Node *body, SemaFn *sf);
 
 #endif

@@ -1,0 +1,50 @@
+/*
+ * front_int.h - what the front end's files share while they collect
+ * (private to front.c and front_tokens.c).
+ */
+#ifndef ASYNCC_FRONT_INT_H
+#define ASYNCC_FRONT_INT_H
+
+#include "front.h"
+
+/* A macro invocation in the file. */
+typedef struct MacroExp {
+    unsigned start, end; /* range of name .. ')' (or the name alone) */
+    const char *name;
+    int fnlike;
+    const char *alias;   /* expansion is one keyword: that keyword; "" when
+                            it is empty                                   */
+    int is_type;         /* expansion is type words only                  */
+} MacroExp;
+
+typedef struct FrontCtx {
+    Front *fe;
+    MacroExp *macros;    /* sorted by start                               */
+    int nmacros, capmacros;
+    unsigned (*skipped)[2]; /* ranges #if left out, sorted                */
+    int nskipped;
+    int errors;
+} FrontCtx;
+
+/* Byte offset of `loc` in the main file, or -1 when it is elsewhere. */
+long front_main_off(const Front *fe, CXSourceLocation loc);
+
+/* front_tokens.c */
+int front_tokens(FrontCtx *fc, unsigned start, unsigned end, RawTok **out);
+int front_trivia(FrontCtx *fc, RawTok *raw, int n, Trivia **out);
+void front_annotate(FrontCtx *fc, const OffMap *typenames, RawTok *raw, int n);
+
+#define GROW(arr, n, cap)                                                   \
+    do {                                                                    \
+        if ((n) == (cap)) {                                                 \
+            (cap) = (cap) ? (cap) * 2 : 16;                                 \
+            void *np_ = realloc((arr), sizeof *(arr) * (size_t)(cap));      \
+            if (!np_) {                                                     \
+                fputs("asyncc: out of memory\n", stderr);                   \
+                exit(1);                                                    \
+            }                                                               \
+            (arr) = np_;                                                    \
+        }                                                                   \
+    } while (0)
+
+#endif

@@ -23,9 +23,11 @@ set(ASYNCC_CC_INCLUDE "${PROJECT_SOURCE_DIR}/runtime/include")
 set(ASYNCC_CC_LIBRARY "$<TARGET_FILE:asyncc_runtime>")
 
 # The optional libraries (runtime/http, runtime/pg), for asyncc-cc: where
-# <asyncc/NAME.h> is, the archive, and what the archive needs at link time
-# (absolute paths).  All empty when the library is not built.
-# asyncc_cc_optional(NAME TARGET HEADER_DIR_BUILD DEP_LIBS...)
+# <asyncc/NAME.h> is, the archive, what the archive needs at link time
+# (absolute paths), and the compiler flags its header needs (the cached
+# ASYNCC_<NAME>_CFLAGS: <asyncc/pg.h> includes <libpq-fe.h>, which is not
+# in a default directory).  All empty when the library is not built.
+# asyncc_cc_optional(NAME TARGET DEP_LIBS...)
 set(ASYNCC_OPTIONAL_LIBS "")
 function(asyncc_cc_optional name target)
   string(TOUPPER ${name} up)
@@ -35,11 +37,14 @@ function(asyncc_cc_optional name target)
     set(ASYNCC_CC_${up}_INCLUDE "${PROJECT_SOURCE_DIR}/runtime/${name}" PARENT_SCOPE)
     set(ASYNCC_CC_${up}_ARCHIVE "$<TARGET_FILE:${target}>" PARENT_SCOPE)
     set(ASYNCC_CC_${up}_DEPS "${deps}" PARENT_SCOPE)
+    list(JOIN ASYNCC_${up}_CFLAGS " " cflags)
+    set(ASYNCC_CC_${up}_CFLAGS "${cflags}" PARENT_SCOPE)
     set(ASYNCC_OPTIONAL_LIBS ${ASYNCC_OPTIONAL_LIBS} ${name} PARENT_SCOPE)
   else()
     set(ASYNCC_CC_${up}_INCLUDE "" PARENT_SCOPE)
     set(ASYNCC_CC_${up}_ARCHIVE "" PARENT_SCOPE)
     set(ASYNCC_CC_${up}_DEPS "" PARENT_SCOPE)
+    set(ASYNCC_CC_${up}_CFLAGS "" PARENT_SCOPE)
   endif()
 endfunction()
 asyncc_cc_optional(http asyncc_http ${ASYNCC_HTTP_DEPS})

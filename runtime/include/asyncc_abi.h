@@ -44,6 +44,9 @@ extern "C" {
 #define AC_ETRUNCATED (-5004)   /* the connection closed mid-response        */
 #define AC_EREDIRECTS (-5005)   /* more redirects than the request allows    */
 #define AC_EBADURL (-5006)      /* malformed URL, or a scheme not supported  */
+/* asyncc/pg.h (-5100..-5199) */
+#define AC_EPG (-5101)     /* the database server reported an error         */
+#define AC_EPGCONN (-5102) /* no database connection: not made, or lost     */
 
 typedef struct ac_coro ac_coro;
 typedef struct ac_task ac_task;

@@ -22,6 +22,10 @@ static const struct {
     {AC_ETRUNCATED, "the connection closed before the response was complete"},
     {AC_EREDIRECTS, "too many redirects"},
     {AC_EBADURL, "malformed URL, or a scheme that is not supported"},
+    {AC_EPG, "the database server reported an error (ac_pg_error has its "
+             "message)"},
+    {AC_EPGCONN, "no connection to the database server: it could not be "
+                 "made or was lost (ac_pg_error says why)"},
 };
 
 static struct {

@@ -186,6 +186,16 @@ int ac__closing(void);
 /* ac_stats counters kept by other modules. */
 void ac__live_tasks_add(long delta);
 
+/* ---- waiter lists (sync.c) ------------------------------------------------ */
+
+/* The intrusive FIFO of ac_queue, ac_sem and ac_event, for other modules
+ * whose waiters queue the same way (libasyncc_pg's pool).  push records
+ * `co` in the node and appends it; remove unlinks a node that is on `q`;
+ * pop unlinks and returns the oldest node, or NULL. */
+void ac__waitq_push(ac_waitq *q, ac_waitq_node *n, ac_coro *co);
+void ac__waitq_remove(ac_waitq *q, ac_waitq_node *n);
+ac_waitq_node *ac__waitq_pop(ac_waitq *q);
+
 /* ---- error texts (error.c) ------------------------------------------------- */
 
 /*

@@ -20,7 +20,7 @@
 
 /* ---- the waiter list ------------------------------------------------------ */
 
-static void waitq_push(ac_waitq *q, ac_waitq_node *n, ac_coro *co)
+void ac__waitq_push(ac_waitq *q, ac_waitq_node *n, ac_coro *co)
 {
     n->co = co;
     n->next = NULL;
@@ -32,7 +32,7 @@ static void waitq_push(ac_waitq *q, ac_waitq_node *n, ac_coro *co)
     q->tail = n;
 }
 
-static void waitq_remove(ac_waitq *q, ac_waitq_node *n)
+void ac__waitq_remove(ac_waitq *q, ac_waitq_node *n)
 {
     if (n->prev != NULL)
         n->prev->next = n->next;
@@ -45,11 +45,11 @@ static void waitq_remove(ac_waitq *q, ac_waitq_node *n)
     n->prev = n->next = NULL;
 }
 
-static ac_waitq_node *waitq_pop(ac_waitq *q)
+ac_waitq_node *ac__waitq_pop(ac_waitq *q)
 {
     ac_waitq_node *n = q->head;
     if (n != NULL)
-        waitq_remove(q, n);
+        ac__waitq_remove(q, n);
     return n;
 }
 
@@ -72,7 +72,7 @@ static void wake_with(ac_waitq_node *n, int ret)
 static void wake_all(ac_waitq *q, int ret)
 {
     ac_waitq_node *n;
-    while ((n = waitq_pop(q)) != NULL)
+    while ((n = ac__waitq_pop(q)) != NULL)
         wake_with(n, ret);
 }
 
@@ -90,7 +90,7 @@ static int start_cancelled(ac_coro *co, int *ret)
 static void suspend_on(ac_waitq *q, ac_waitq_node *n, ac_coro *co,
                        ac_cancel_fn cancel)
 {
-    waitq_push(q, n, co);
+    ac__waitq_push(q, n, co);
     ac_leaf_wait(co, cancel);
     co->state = 1;
 }
@@ -166,7 +166,7 @@ static int queue_full(const ac_queue *q)
 static void queue_put_cancel(ac_coro *co)
 {
     struct ac_queue_put__frame *f = (struct ac_queue_put__frame *)co;
-    waitq_remove(&f->q->putters, &f->node);
+    ac__waitq_remove(&f->q->putters, &f->node);
     f->ret = AC_ECANCELED;
     ac__leaf_finish(co);
 }
@@ -183,7 +183,7 @@ static void queue_put_resume(ac_coro *co)
     }
     if (start_cancelled(co, &f->ret))
         return;
-    if ((g = waitq_pop(&q->getters)) != NULL) {
+    if ((g = ac__waitq_pop(&q->getters)) != NULL) {
         /* A getter waits, so the queue is empty: hand the item over. */
         struct ac_queue_get__frame *gf = (struct ac_queue_get__frame *)g->co;
         *gf->item = f->item;
@@ -210,7 +210,7 @@ void ac_queue_put__init(struct ac_queue_put__frame *f, ac_queue *q,
 static void queue_get_cancel(ac_coro *co)
 {
     struct ac_queue_get__frame *f = (struct ac_queue_get__frame *)co;
-    waitq_remove(&f->q->getters, &f->node);
+    ac__waitq_remove(&f->q->getters, &f->node);
     f->ret = AC_ECANCELED;
     ac__leaf_finish(co);
 }
@@ -218,7 +218,7 @@ static void queue_get_cancel(ac_coro *co)
 /* A slot became free: move the oldest waiting putter's item in. */
 static void queue_admit_putter(ac_queue *q)
 {
-    ac_waitq_node *p = waitq_pop(&q->putters);
+    ac_waitq_node *p = ac__waitq_pop(&q->putters);
     struct ac_queue_put__frame *pf;
     if (p == NULL)
         return;
@@ -270,7 +270,7 @@ void ac_sem_release(ac_sem *s)
     ac__enter();
     /* A waiter takes the permit directly, so a task that calls acquire in
      * between cannot overtake the queue (FIFO fairness). */
-    if ((n = waitq_pop(&s->waiters)) != NULL)
+    if ((n = ac__waitq_pop(&s->waiters)) != NULL)
         wake_with(n, 0);
     else
         s->permits++;
@@ -280,7 +280,7 @@ void ac_sem_release(ac_sem *s)
 static void sem_acquire_cancel(ac_coro *co)
 {
     struct ac_sem_acquire__frame *f = (struct ac_sem_acquire__frame *)co;
-    waitq_remove(&f->s->waiters, &f->node);
+    ac__waitq_remove(&f->s->waiters, &f->node);
     f->ret = AC_ECANCELED;
     ac__leaf_finish(co);
 }
@@ -340,7 +340,7 @@ int ac_event_is_set(const ac_event *e)
 static void event_wait_cancel(ac_coro *co)
 {
     struct ac_event_wait__frame *f = (struct ac_event_wait__frame *)co;
-    waitq_remove(&f->e->waiters, &f->node);
+    ac__waitq_remove(&f->e->waiters, &f->node);
     f->ret = AC_ECANCELED;
     ac__leaf_finish(co);
 }

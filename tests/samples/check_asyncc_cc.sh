@@ -1,5 +1,5 @@
 #!/bin/sh
-# check_asyncc_cc.sh ASYNCC_CC SAMPLES_DIR WORK [HTTP] - the wrapper compiler.
+# check_asyncc_cc.sh ASYNCC_CC SAMPLES_DIR WORK [HTTP [PG]] - the wrapper compiler.
 #  1. asyncc-cc cpu_offload.ac -o prog  builds a program that runs right;
 #  2. -c then link (with a plain .c beside it) works, and -D reaches asyncc;
 #  3. a transpiler error stops it with asyncc's exit status (1), no output;
@@ -9,11 +9,17 @@
 #     that includes it (fetch_users.ac, against samples/users_api.py), its
 #     object linked on its own, a plain .c that includes it; and not linked
 #     when nothing uses it.
+#  6. (PG = 1: asyncc was built with libasyncc_pg) libasyncc_pg and libpq
+#     are linked when an input uses <asyncc/pg.h>: an .ac that includes it,
+#     a plain .c that reaches it through a header of its own (both programs
+#     run libpq: they print its reason for not connecting); and not linked
+#     when nothing uses it.
 set -u
 cc_wrap=$1
 samples=$2
 work=$3
 http=${4:-0}
+pg=${5:-0}
 fail() { echo "FAIL asyncc-cc: $*" >&2; exit 1; }
 rm -rf "$work"
 mkdir -p "$work/tmp" || exit 1
@@ -117,6 +123,55 @@ EOT
     grep -q 'asyncc_http' "$work/show.txt" &&
         fail "libasyncc_http linked although nothing uses it: $(cat "$work/show.txt")"
     kill $api 2>/dev/null
+fi
+
+# 6. the optional PostgreSQL library, linked when used
+if [ "$pg" = 1 ]; then
+    no_server="host=/nonexistent-asyncc port=1"
+    cat >"$work/src/pg_hello.ac" <<'EOT'
+#include <asyncc.h>
+#include <asyncc/pg.h>
+#include <stdio.h>
+static async int try_connect(const char *info)
+{
+    ac_pg *c;
+    int rc = await ac_pg_connect(&c, info);
+    printf("%d %s\n", rc == AC_EPGCONN, ac_pg_error(c));
+    ac_pg_close(c);
+    return 0;
+}
+int main(int argc, char **argv)
+{
+    return argc == 2 ? async_run(try_connect(argv[1])) : 2;
+}
+EOT
+    "$cc_wrap" "$work/src/pg_hello.ac" -o "$work/pg_hello" ||
+        fail "asyncc-cc did not build an .ac using <asyncc/pg.h>"
+    out=$("$work/pg_hello" "$no_server")
+    case $out in
+    "1 "*'/nonexistent-asyncc/.s.PGSQL.1'*) ;;
+    *) fail "the <asyncc/pg.h> program printed: $out" ;;
+    esac
+    cat >"$work/src/db.h" <<'EOT'
+#include <asyncc/pg.h>
+EOT
+    cat >"$work/src/pg_plain.c" <<'EOT'
+#include <stdio.h>
+#include "db.h"
+int main(void)
+{
+    printf("%s|%s\n", ac_pg_error(NULL), PQresStatus(PGRES_TUPLES_OK));
+    return 0;
+}
+EOT
+    "$cc_wrap" "$work/src/pg_plain.c" -o "$work/pg_plain" ||
+        fail "asyncc-cc did not link a .c using <asyncc/pg.h>"
+    [ "$("$work/pg_plain")" = "no connection object (out of memory)|PGRES_TUPLES_OK" ] ||
+        fail "the plain C <asyncc/pg.h> program printed: $("$work/pg_plain")"
+    "$cc_wrap" -show "$work/src/twice.c" "$work/main.o" -o "$work/x" \
+        >"$work/show_pg.txt" || fail "asyncc-cc -show"
+    grep -q 'asyncc_pg\|lpq' "$work/show_pg.txt" &&
+        fail "libasyncc_pg linked although nothing uses it: $(cat "$work/show_pg.txt")"
 fi
 
 # 4. temporary files cleaned up

@@ -8,6 +8,10 @@
 #     project against the build tree (-Dasyncc_DIR=BUILD_DIR);
 #  2. pkg-config: the asyncc variable + --cflags --libs asyncc;
 #  3. the installed asyncc-cc.
+# When asyncc was built with libasyncc_pg, the same three ways build
+# hello_pg.ac (asyncc::pg, pkg-config asyncc-pg, asyncc-cc seeing
+# <asyncc/pg.h>), which must run libpq: against a server that is not
+# there it prints libpq's reason.
 set -u
 build=$1
 consumer=$2
@@ -17,6 +21,19 @@ fail() { echo "FAIL package: $*" >&2; exit 1; }
 rm -rf "$work"
 mkdir -p "$work" || exit 1
 prefix="$work/prefix"
+
+# check_hello_pg PROGRAM HOW: PROGRAM reports libpq's connect error.
+no_server="host=/nonexistent-asyncc port=1"
+check_hello_pg() {
+    [ -x "$1" ] || fail "$2: no hello_pg was built"
+    out=$("$1" "$no_server")
+    status=$?
+    [ $status -eq 3 ] || fail "$2: hello_pg exited $status, expected 3: $out"
+    case $out in
+    *'/nonexistent-asyncc/.s.PGSQL.1'*) ;;
+    *) fail "$2: hello_pg did not print libpq's reason: $out" ;;
+    esac
+}
 
 cmake --install "$build" --prefix "$prefix" >"$work/install.log" ||
     { cat "$work/install.log"; fail "cmake --install"; }
@@ -33,6 +50,11 @@ cmake --build "$work/build" >"$work/build.log" 2>&1 ||
 # the generated file carries #line directives pointing at the .ac
 grep -rq '^#line .*hello\.ac"' "$work/build" --include=hello.c ||
     fail "no #line pointing at hello.ac in the generated C"
+with_pg=0
+if [ -f "$prefix/lib/pkgconfig/asyncc-pg.pc" ]; then
+    with_pg=1
+    check_hello_pg "$work/build/hello_pg" "CMake asyncc::pg"
+fi
 sleep 1   # make the edit visible to mtime comparisons
 echo '#define GREETING "goodbye"' >"$work/src/include/greeting.h"
 cmake --build "$work/build" >"$work/rebuild.log" 2>&1 ||
@@ -55,6 +77,9 @@ cmake --build "$work/build-tree" >"$work/build-bt.log" 2>&1 ||
     { cat "$work/build-bt.log"; fail "building against the build tree"; }
 [ "$("$work/build-tree/hello")" = "hello, CMAKE" ] ||
     fail "build-tree consumer printed: $("$work/build-tree/hello")"
+if [ $with_pg -eq 1 ]; then
+    check_hello_pg "$work/build-tree/hello_pg" "build-tree asyncc::pg"
+fi
 
 # 2. pkg-config
 PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
@@ -70,10 +95,26 @@ cc -std=gnu11 $cflags -iquote "$consumer" -I "$consumer/include" \
     -o "$work/pc_hello" || fail "compiling with pkg-config flags"
 [ "$("$work/pc_hello")" = "hello, PC" ] ||
     fail "pkg-config build printed: $("$work/pc_hello")"
+if [ $with_pg -eq 1 ]; then
+    # shellcheck disable=SC2046,SC2086
+    "$tool" "$consumer/hello_pg.ac" -o "$work/pc_hello_pg.c" \
+        $(pkg-config --cflags-only-I asyncc-pg | sed 's/-I/-I /g') ||
+        fail "installed asyncc failed on hello_pg.ac"
+    # shellcheck disable=SC2046,SC2086
+    cc -std=gnu11 $cflags $(pkg-config --cflags asyncc-pg) \
+        "$work/pc_hello_pg.c" $(pkg-config --libs asyncc-pg) \
+        -o "$work/pc_hello_pg" || fail "compiling with pkg-config asyncc-pg"
+    check_hello_pg "$work/pc_hello_pg" "pkg-config asyncc-pg"
+fi
 
 # 3. installed asyncc-cc
 (cd "$consumer" && "$prefix/bin/asyncc-cc" -I include -DHELLO_WHO='"cc"' \
     hello.ac helper.c -o "$work/cc_hello") || fail "installed asyncc-cc"
 [ "$("$work/cc_hello")" = "hello, CC" ] ||
     fail "asyncc-cc build printed: $("$work/cc_hello")"
+if [ $with_pg -eq 1 ]; then
+    "$prefix/bin/asyncc-cc" "$consumer/hello_pg.ac" -o "$work/cc_hello_pg" ||
+        fail "installed asyncc-cc on hello_pg.ac"
+    check_hello_pg "$work/cc_hello_pg" "installed asyncc-cc"
+fi
 echo ok

@@ -84,6 +84,10 @@ const char *ac_pg_pool_sqlstate(const ac_pg_pool *p);
 /* ---- the coroutines ------------------------------------------------------ */
 
 #if defined(ASYNCC_ERASED)
+#ifndef AC_EPG /* asyncc_abi.h's values; the erased build does not read it */
+#define AC_EPG (-5101)
+#define AC_EPGCONN (-5102)
+#endif
 int ac_pg_connect(ac_pg **out, const char *conninfo);
 int ac_pg_query(ac_pg *c, PGresult **out, const char *sql, int nparams,
                 const char *const *params);

@@ -47,6 +47,12 @@ extern "C" {
 /* asyncc/pg.h (-5100..-5199) */
 #define AC_EPG (-5101)     /* the database server reported an error         */
 #define AC_EPGCONN (-5102) /* no database connection: not made, or lost     */
+/* asyncc/http.h's server (-5200..-5299): ac_http_read_request returns
+   these once it has answered the client (400, 431, 413) or given up. */
+#define AC_EBADREQUEST (-5201)      /* malformed request: answered 400       */
+#define AC_EHEADERSTOOLARGE (-5202) /* header block too large: answered 431  */
+#define AC_EBODYTOOLARGE (-5203)    /* body over the limit: answered 413     */
+#define AC_EPARTIALREQUEST (-5204)  /* the client closed mid-request         */
 
 typedef struct ac_coro ac_coro;
 typedef struct ac_task ac_task;

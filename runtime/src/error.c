@@ -26,6 +26,13 @@ static const struct {
              "message)"},
     {AC_EPGCONN, "no connection to the database server: it could not be "
                  "made or was lost (ac_pg_error says why)"},
+    {AC_EBADREQUEST, "malformed HTTP request (answered 400 Bad Request)"},
+    {AC_EHEADERSTOOLARGE, "HTTP request header block too large "
+                          "(answered 431 Request Header Fields Too Large)"},
+    {AC_EBODYTOOLARGE, "HTTP request body too large "
+                       "(answered 413 Payload Too Large)"},
+    {AC_EPARTIALREQUEST, "the client closed the connection in the middle "
+                         "of a request"},
 };
 
 static struct {

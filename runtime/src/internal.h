@@ -196,6 +196,44 @@ void ac__waitq_push(ac_waitq *q, ac_waitq_node *n, ac_coro *co);
 void ac__waitq_remove(ac_waitq *q, ac_waitq_node *n);
 ac_waitq_node *ac__waitq_pop(ac_waitq *q);
 
+/* ---- streams for protocol libraries (tcp.c) --------------------------------- */
+
+/*
+ * A sink reads a stream continuously into its owner's buffer: libuv keeps
+ * the socket in the poll set and calls back once per arrival, instead of
+ * ac_read's start/stop around every call.  The HTTP server parses requests
+ * this way.  A stream has either a sink or ac_read callers, never both
+ * (ac_read returns UV_EALREADY while a sink is attached).
+ *
+ * alloc: where the next bytes may go.  A zero-length buffer pauses reading
+ *        (the sink restarts it with ac__stream_sink_start once it has room).
+ * data:  n > 0 bytes arrived in the buffer alloc gave; n < 0: UV_EOF or a
+ *        read error (sticky; reading has stopped), or UV_ECANCELED when the
+ *        stream is being closed by someone else (the sink is detached).
+ *        Called last by tcp.c: it may release the stream.
+ */
+typedef struct ac__sink ac__sink;
+struct ac__sink {
+    void (*alloc)(ac__sink *k, uv_buf_t *buf);
+    void (*data)(ac__sink *k, ssize_t n);
+};
+
+/* Attach `k` (if not yet) and make sure reading runs.  0; UV_EOF or the
+ * sticky read error once one was seen; UV_EBADF on a closing stream;
+ * UV_EALREADY when an ac_read is pending or another sink is attached. */
+int ac__stream_sink_start(ac_stream *s, ac__sink *k);
+/* Stop reading for now; the sink stays attached. */
+void ac__stream_sink_pause(ac_stream *s);
+/* Write what fits without waiting: bytes written, or < 0 (UV_EAGAIN). */
+int ac__stream_try_write(ac_stream *s, const void *buf, size_t len);
+/* Send FIN once the queued writes are out (once; errors are ignored later:
+ * a closed stream cancels it).  0 or < 0. */
+int ac__stream_shutdown(ac_stream *s);
+/* The owner gives the stream up (like ac_close, without waiting): the sink
+ * is detached without being called, the handle closed, the memory freed
+ * when the close completes.  Idempotent. */
+void ac__stream_release(ac_stream *s);
+
 /* ---- error texts (error.c) ------------------------------------------------- */
 
 /*

@@ -14,6 +14,9 @@
  * Reading.  ac_read hands libuv the caller's buffer and stops reading after
  * the first callback, so no byte is ever buffered (or lost) inside the
  * runtime.  EOF and read errors are sticky: later reads return them at once.
+ * A protocol library (the HTTP server) attaches a sink instead (internal.h):
+ * the stream keeps reading into the sink's own buffer until it pauses, so a
+ * busy connection costs one read() per arrival and no start/stop per call.
  *
  * SIGPIPE.  Writing to a socket the peer has reset raises SIGPIPE, which by
  * default kills the process.  A peer must not be able to do that, so the
@@ -36,6 +39,10 @@ struct ac_stream {
     int closing;                 /* uv_close has been called                */
     int closed;                  /* ... and its callback has run            */
     int released;                /* the program gave the object up          */
+    ac__sink *sink;              /* the continuous reader, if attached      */
+    int sink_reading;            /* uv_read_start is in effect for it       */
+    int shut;                    /* ac__stream_shutdown has been called     */
+    uv_shutdown_t shut_req;
     ac_stream *prev, *next;      /* every live stream                       */
 };
 
@@ -148,13 +155,19 @@ static void stream_close_cb(uv_handle_t *h)
         finish_int(closer, &((struct ac_close__frame *)closer)->ret, 0);
 }
 
-/* Close the handle (once).  A pending read cannot survive it. */
+/* Close the handle (once).  A pending read cannot survive it, and an
+ * attached sink is told (UV_ECANCELED) and detached. */
 static void stream_start_close(ac_stream *s)
 {
     struct ac_read__frame *r = s->reader;
+    ac__sink *k = s->sink;
     if (s->closing)
         return;
     s->closing = 1;
+    s->sink = NULL;
+    s->sink_reading = 0;
+    if (k != NULL)
+        k->data(k, UV_ECANCELED);
     if (r != NULL) {
         s->reader = NULL;
         r->ret = UV_ECANCELED;
@@ -259,7 +272,7 @@ static ssize_t read_precheck(struct ac_read__frame *f)
         return 0;
     if (s->err < 0)
         return s->err;
-    if (s->reader != NULL)
+    if (s->reader != NULL || s->sink != NULL)
         return UV_EALREADY; /* one reader per stream at a time */
     if (f->cap == 0)
         return UV_EINVAL;
@@ -302,6 +315,105 @@ void ac_read__init(struct ac_read__frame *f, ac_stream *s, void *buf,
     f->s = s;
     f->buf = buf;
     f->cap = cap;
+}
+
+/* ---- sinks (internal.h) ------------------------------------------------------ */
+
+static void sink_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    ac_stream *s = (ac_stream *)h;
+    (void)suggested;
+    if (s->sink == NULL)
+        *buf = uv_buf_init(NULL, 0); /* sink_read_cb gets UV_ENOBUFS */
+    else
+        s->sink->alloc(s->sink, buf);
+}
+
+static void sink_pause(ac_stream *s)
+{
+    if (s->sink_reading)
+        uv_read_stop((uv_stream_t *)&s->tcp);
+    s->sink_reading = 0;
+}
+
+static void sink_read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+    ac_stream *s = (ac_stream *)st;
+    ac__sink *k = s->sink;
+    (void)buf;
+    if (nread == 0)
+        return; /* EAGAIN */
+    if (nread == UV_ENOBUFS || k == NULL) {
+        sink_pause(s); /* the sink had no room; it restarts itself */
+        return;
+    }
+    if (nread < 0) {
+        s->err = (int)nread;
+        sink_pause(s);
+    }
+    k->data(k, nread); /* last: the sink may give the stream up */
+}
+
+int ac__stream_sink_start(ac_stream *s, ac__sink *k)
+{
+    int r;
+    if (s == NULL || s->closing)
+        return UV_EBADF;
+    if (s->reader != NULL || (s->sink != NULL && s->sink != k))
+        return UV_EALREADY;
+    if (s->err < 0)
+        return s->err;
+    s->sink = k;
+    if (s->sink_reading)
+        return 0;
+    r = uv_read_start((uv_stream_t *)&s->tcp, sink_alloc, sink_read_cb);
+    if (r < 0)
+        return r;
+    s->sink_reading = 1;
+    return 0;
+}
+
+void ac__stream_sink_pause(ac_stream *s)
+{
+    if (s != NULL)
+        sink_pause(s);
+}
+
+int ac__stream_try_write(ac_stream *s, const void *buf, size_t len)
+{
+    uv_buf_t b = uv_buf_init((char *)buf, len > 0x7fffffffu ? 0x7fffffffu
+                                                             : (unsigned)len);
+    if (s == NULL || s->closing)
+        return UV_EBADF;
+    return uv_try_write((uv_stream_t *)&s->tcp, &b, 1);
+}
+
+static void shutdown_cb(uv_shutdown_t *req, int status)
+{
+    (void)req;   /* the FIN went out, or the stream closed first */
+    (void)status;
+}
+
+int ac__stream_shutdown(ac_stream *s)
+{
+    int r;
+    if (s == NULL || s->closing)
+        return UV_EBADF;
+    if (s->shut)
+        return 0;
+    r = uv_shutdown(&s->shut_req, (uv_stream_t *)&s->tcp, shutdown_cb);
+    if (r == 0)
+        s->shut = 1;
+    return r;
+}
+
+void ac__stream_release(ac_stream *s)
+{
+    if (s == NULL || s->released)
+        return;
+    s->sink = NULL; /* the owner is not called back for its own release */
+    sink_pause(s);
+    stream_release(s);
 }
 
 /* ---- ac_write ---------------------------------------------------------------- */

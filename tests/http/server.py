@@ -80,8 +80,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             return None
         if head == "reset":
+            # Close here: socketserver's shutdown_request would first send
+            # a FIN (shutdown(SHUT_WR)), and a client reading it before the
+            # RST sees a clean close instead of a reset.
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                        struct.pack("ii", 1, 0))
+            self.connection.close()
             self.close_connection = True
             return None
         return self.send(404, b"no such endpoint")

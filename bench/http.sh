@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/http.sh [BUILD_DIR] - the HTTP server of <asyncc/http.h> against its
-# peers under wrk: requests/s of a "Hello, World!" server (keep-alive, one
-# process, pinned to one core) at several connection counts.
+# peers under wrk: a "Hello, World!" server (keep-alive, one process, pinned
+# to one core) at several connection counts.
 #
 #   Servers: build/bin/bench_http_hello (bench/http_hello.ac), Node's http
 #   module (bench/http_hello.js), and aiohttp on uvloop
@@ -10,9 +10,14 @@
 #   of CONNS ("10 100 1000") connections; SERVER_CPU (0) and WRK_CPU (1):
 #   the cores the server and wrk (one thread) are pinned to.
 #
-# Runs are interleaved (every server once, then again) so that load from
-# elsewhere on the machine spreads over all of them; the table shows the
-# median of the runs and the ratio asyncc / peer.  Run on demand; not a test.
+# Two numbers per cell, medians over the runs: requests/s as wrk saw them,
+# and requests per CPU-second of the server (its user + system time from
+# /proc during the run).  On a small machine wrk on one core cannot keep a
+# fast server busy, so requests/s measure the load generator as much as the
+# server; requests per CPU-second are what the server could do with a core
+# of its own, and they hold up better when the machine is shared.  Runs are
+# interleaved (every server once, then again) so that load from elsewhere
+# spreads over all of them.  Run on demand; not a test.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
@@ -44,13 +49,14 @@ free_port() {
 
 # start NAME COMMAND...: run a server on a free port (appended), pinned.
 names=()
-declare -A port
+declare -A port pid
 start() {
     local name=$1 p
     shift
     p=$(free_port)
     taskset -c "$SERVER_CPU" "$@" "$p" >"$tmp/$name.log" 2>&1 &
     pids+=($!)
+    pid[$name]=$!
     for _ in $(seq 100); do
         grep -q listening "$tmp/$name.log" 2>/dev/null && break
         sleep 0.1
@@ -66,16 +72,23 @@ if /usr/bin/python3 -c 'import aiohttp, uvloop' 2>/dev/null; then
     start aiohttp /usr/bin/python3 "$here/http_hello_aiohttp.py"
 fi
 
-# One wrk run: prints requests/s, or fails when wrk saw errors.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# One wrk run: prints "requests/s requests-per-CPU-second"; reports errors.
 run() {
-    local name=$1 c=$2 out
-    out=$(taskset -c "$WRK_CPU" wrk -t1 -c"$c" -d"${DURATION}s" --latency \
+    local name=$1 c=$2 out t0 t1
+    t0=$(cpu_ticks "${pid[$name]}")
+    out=$(taskset -c "$WRK_CPU" wrk -t1 -c"$c" -d"${DURATION}s" \
           "http://127.0.0.1:${port[$name]}/" 2>&1)
+    t1=$(cpu_ticks "${pid[$name]}")
     if grep -qE "Non-2xx|Socket errors" <<<"$out"; then
         echo "http.sh: $name at c=$c had errors:" >&2
         grep -E "Non-2xx|Socket errors" <<<"$out" >&2
     fi
-    awk '/^Requests\/sec:/ {print $2}' <<<"$out"
+    awk -v ticks=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '
+        / requests in / {n = $1}
+        /^Requests\/sec:/ {rps = $2}
+        END {printf "%s:%.0f\n", rps, (ticks > 0 ? n / (ticks / hz) : 0)}' <<<"$out"
 }
 
 median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
@@ -92,19 +105,26 @@ for c in $CONNS; do
 done
 echo "load after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 
-printf '\n%-8s' "conns"
-for name in "${names[@]}"; do printf '%14s' "$name req/s"; done
-for name in "${names[@]:1}"; do printf '%16s' "asyncc/$name"; done
-printf '\n'
-for c in $CONNS; do
-    printf '%-8s' "$c"
-    declare -A med
-    for name in "${names[@]}"; do
-        med[$name]=$(tr ' ' '\n' <<<"${results[$name,$c]}" | grep . | median)
-        printf '%14.0f' "${med[$name]}"
-    done
-    for name in "${names[@]:1}"; do
-        printf '%16s' "$(awk -v a="${med[asyncc]}" -v b="${med[$name]}" 'BEGIN {printf "%.2fx", a / b}')"
-    done
+table() { # table TITLE FIELD: one line per connection count
+    local field=$2
+    printf '\n%-8s' "$1"
+    for name in "${names[@]}"; do printf '%12s' "$name"; done
+    for name in "${names[@]:1}"; do printf '%16s' "asyncc/$name"; done
     printf '\n'
-done
+    for c in $CONNS; do
+        printf '%-8s' "c=$c"
+        declare -A med
+        for name in "${names[@]}"; do
+            med[$name]=$(tr ' ' '\n' <<<"${results[$name,$c]}" | grep . |
+                         cut -d: -f"$field" | median)
+            printf '%12.0f' "${med[$name]}"
+        done
+        for name in "${names[@]:1}"; do
+            printf '%16s' "$(awk -v a="${med[asyncc]}" -v b="${med[$name]}" \
+                'BEGIN {printf "%.2fx", (b > 0 ? a / b : 0)}')"
+        done
+        printf '\n'
+    done
+}
+table "req/s" 1
+table "req/cpu-s" 2

@@ -51,8 +51,7 @@ void buf_printf(Buf *b, const char *fmt, ...)
 
 void buf_mark(Buf *b, unsigned line)
 {
-    if (line)
-        buf_printf(b, "%c%u\n", BUF_MARK, line);
+    buf_printf(b, "%c%u\n", BUF_MARK, line);
 }
 
 void buf_free(Buf *b)

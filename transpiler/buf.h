@@ -1,9 +1,11 @@
 /*
  * buf.h - growable text buffers for the generated C.
  *
- * Generated lines that come from a line of the .ac file are preceded in the
- * buffer by a marker (buf_mark), which emit.c turns into a #line directive
- * when the compiler's idea of the current line would otherwise be wrong.
+ * A line of the buffer may be a marker that says where the lines after it
+ * come from: buf_mark(b, N) "line N of the .ac file, then N+1 ...", and
+ * buf_mark(b, 0) "the generated file itself".  emit.c turns markers into
+ * #line directives, written only where the compiler's idea of the current
+ * line would otherwise be wrong.
  */
 #ifndef ASYNCC_BUF_H
 #define ASYNCC_BUF_H
@@ -15,7 +17,8 @@ typedef struct Buf {
     size_t len, cap;
 } Buf;
 
-#define BUF_MARK '\x01' /* "\x01<line>\n": the next line maps to <line> */
+#define BUF_MARK '\x01' /* "\x01<line>\n": the next line maps to <line>,
+                           or to the generated file when <line> is 0 */
 
 void buf_put(Buf *b, const char *s, size_t n);
 void buf_puts(Buf *b, const char *s);

@@ -9,19 +9,162 @@
  *
  * A frame struct must be complete before any frame that embeds it, so
  * frames are written in dependency order, as early as their first use
- * needs them.  Lines that come from the .ac file carry a marker (buf.h);
- * here the markers become #line directives, written only where the
- * compiler's line count would otherwise be wrong.
+ * needs them.
+ *
+ * Lines.  Text from the .ac file carries the .ac file's line numbers, and
+ * so does the resume function's body, line by line (lower_text.h); what
+ * exists only in the generated file -- frame structs, init functions,
+ * helpers, exports -- carries the generated file's own line numbers, so a
+ * debugger never places it in the middle of some .ac function.  The
+ * writer puts a #line directive wherever the compiler's count would
+ * otherwise be wrong, and nowhere else.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "emit.h"
 
+/* ------------------------------------------------------------------ */
+/* The line-keeping writer                                             */
+/* ------------------------------------------------------------------ */
+
+enum { IN_OUT, IN_AC }; /* the generated file, the .ac file */
+
+typedef struct Writer {
+    FILE *f;
+    const char *ac_path, *out_path;
+    unsigned lines;      /* physical lines written so far                  */
+    int mid;             /* inside a physical line                         */
+    int cur_in;          /* what the compiler thinks the next line is ...  */
+    unsigned cur_line;
+    int want_in;         /* ... and what it should be                      */
+    unsigned want_line;
+} Writer;
+
+static void quoted(FILE *f, const char *path)
+{
+    fputc('"', f);
+    for (const char *p = path; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fputc('\\', f);
+        fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+/* Where the lines written next come from: .ac line `line` onwards, or (0)
+ * the generated file itself. */
+static void w_mark(Writer *w, unsigned line)
+{
+    w->want_in = line ? IN_AC : IN_OUT;
+    w->want_line = line;
+}
+
+static void line_start(Writer *w)
+{
+    if (w->want_in == IN_OUT) {
+        if (w->cur_in != IN_OUT || w->cur_line != w->lines + 1) {
+            fprintf(w->f, "#line %u ", w->lines + 2);
+            quoted(w->f, w->out_path);
+            fputc('\n', w->f);
+            w->lines++;
+        }
+        w->cur_in = IN_OUT;
+        w->cur_line = w->lines + 1;
+    } else {
+        if (w->cur_in != IN_AC || w->cur_line != w->want_line) {
+            fprintf(w->f, "#line %u ", w->want_line);
+            quoted(w->f, w->ac_path);
+            fputc('\n', w->f);
+            w->lines++;
+        }
+        w->cur_in = IN_AC;
+        w->cur_line = w->want_line;
+    }
+}
+
+static void w_put(Writer *w, const char *s, size_t n)
+{
+    while (n > 0) {
+        if (!w->mid)
+            line_start(w);
+        const char *nl = memchr(s, '\n', n);
+        size_t k = nl ? (size_t)(nl - s) + 1 : n;
+        fwrite(s, 1, k, w->f);
+        if (nl) {
+            w->lines++;
+            w->cur_line++;
+            if (w->want_in == IN_AC)
+                w->want_line++;
+            w->mid = 0;
+        } else {
+            w->mid = 1;
+        }
+        s += k;
+        n -= k;
+    }
+}
+
+static void w_puts(Writer *w, const char *s) { w_put(w, s, strlen(s)); }
+
+static void w_printf(Writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void w_printf(Writer *w, const char *fmt, ...)
+{
+    char small[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof small) {
+        w_put(w, small, (size_t)n);
+        return;
+    }
+    char *p = malloc((size_t)n + 1);
+    if (!p)
+        exit(1);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    w_put(w, p, (size_t)n);
+    free(p);
+}
+
+/* A lowered piece: its marker lines say where the lines after them come
+ * from (buf.h). */
+static void w_buf(Writer *w, const Buf *b)
+{
+    const char *s = b->s ? b->s : "";
+    size_t n = b->len, i = 0;
+    while (i < n) {
+        const char *nl = memchr(s + i, '\n', n - i);
+        size_t end = nl ? (size_t)(nl - s) + 1 : n;
+        if (s[i] == BUF_MARK)
+            w_mark(w, (unsigned)strtoul(s + i + 1, NULL, 10));
+        else
+            w_put(w, s + i, end - i);
+        i = end;
+    }
+}
+
+/* Generated code from here on: it starts a line of its own. */
+static void w_gen(Writer *w)
+{
+    if (w->mid)
+        w_puts(w, "\n");
+    w_mark(w, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* The pieces of an async function                                     */
+/* ------------------------------------------------------------------ */
+
 typedef struct Emit {
     const Front *fe;
     const Lowered *lo;
-    Buf o;
+    Writer w;
     unsigned char *ext_done;  /* per fn: its extern declarations are out   */
     unsigned char *frame_done;/* per fn: its frame struct and init are out */
     unsigned char *visiting;  /* per fn: being written (a cycle guard)     */
@@ -33,11 +176,6 @@ static const LowFn *lowfn(const Emit *e, const AsyncFn *fn)
     return lf->done ? lf : NULL;
 }
 
-static int mid_line(const Emit *e)
-{
-    return e->o.len && e->o.s[e->o.len - 1] != '\n';
-}
-
 /* Source text [from, to) as it is.  At the start of an output line it is
  * marked with its .ac line; in the middle of one (after an async_run
  * replacement) it just continues that line. */
@@ -45,12 +183,12 @@ static void src_chunk(Emit *e, size_t from, size_t to)
 {
     if (to <= from)
         return;
-    if (!mid_line(e)) {
+    if (!e->w.mid) {
         unsigned line, col;
         diag_linecol(&e->fe->src, from, &line, &col);
-        buf_mark(&e->o, line);
+        w_mark(&e->w, line);
     }
-    buf_put(&e->o, e->fe->src.text + from, to - from);
+    w_put(&e->w, e->fe->src.text + from, to - from);
 }
 
 /* "int a0, char *a1" from a function type (names a0, a1 ...). */
@@ -80,14 +218,15 @@ static void extern_decls(Emit *e, const AsyncFn *g)
         return;
     e->ext_done[g->index] = 1;
     const Front *fe = e->fe;
+    Writer *w = &e->w;
     const char *ps = params_of(fe, g->type, NULL, 1);
-    buf_printf(&e->o, "/* %s is defined in another file: its frame comes from there. */\n",
-               g->name);
-    buf_printf(&e->o, "ac_coro *%s__new(%s);\n", g->name, *ps ? ps : "void");
+    w_gen(w);
+    w_printf(w, "/* %s is defined in another file: its frame comes from there. */\n", g->name);
+    w_printf(w, "ac_coro *%s__new(%s);\n", g->name, *ps ? ps : "void");
     if (!g->is_void)
-        buf_printf(&e->o, "%s;\n",
-                   ret_text(fe, g, arena_printf(fe->arena, "%s__result(ac_coro *co)", g->name)));
-    buf_printf(&e->o, "void %s__free(ac_coro *co);\n\n", g->name);
+        w_printf(w, "%s;\n",
+                 ret_text(fe, g, arena_printf(fe->arena, "%s__result(ac_coro *co)", g->name)));
+    w_printf(w, "void %s__free(ac_coro *co);\n\n", g->name);
 }
 
 static void frame_part(Emit *e, const AsyncFn *g)
@@ -99,70 +238,70 @@ static void frame_part(Emit *e, const AsyncFn *g)
     for (int i = 0; i < lf->nembeds; i++)
         frame_part(e, lf->embeds[i]);
     const Front *fe = e->fe;
-    Buf *o = &e->o;
+    Writer *w = &e->w;
     char *sig = type_decl(fe->arena, g->type, g->name, 0, NULL);
-    buf_printf(o, "/* async %s: its coroutine frame */\n", sig ? sig : g->name);
-    if (lf->types.len)
-        buf_put(o, lf->types.s, lf->types.len);
-    buf_printf(o, "struct %s__frame {\n    ac_coro co;\n", g->name);
+    w_gen(w);
+    w_printf(w, "/* async %s: its coroutine frame */\n", sig ? sig : g->name);
+    w_buf(w, &lf->types);
+    w_gen(w);
+    w_printf(w, "struct %s__frame {\n    ac_coro co;\n", g->name);
     if (!g->is_void)
-        buf_printf(o, "    %s;\n", ret_text(fe, g, "ret"));
-    if (lf->members.len)
-        buf_put(o, lf->members.s, lf->members.len);
+        w_printf(w, "    %s;\n", ret_text(fe, g, "ret"));
+    w_buf(w, &lf->members);
     if (lf->subs.len) {
-        buf_puts(o, "    union {\n");
-        buf_put(o, lf->subs.s, lf->subs.len);
-        buf_puts(o, "    } sub;\n");
+        w_puts(w, "    union {\n");
+        w_buf(w, &lf->subs);
+        w_puts(w, "    } sub;\n");
     }
-    buf_puts(o, "};\n");
-    buf_printf(o, "static void %s__resume(ac_coro *ac_co);\n", g->name);
+    w_puts(w, "};\n");
+    w_printf(w, "static void %s__resume(ac_coro *__ac_co);\n", g->name);
     const char *const *names = lf->param_member;
     const char *ps = params_of(fe, g->type, names, 1);
-    buf_printf(o, "static inline void %s__init(struct %s__frame *ac_f%s%s)\n{\n", g->name,
-               g->name, *ps ? ", " : "", ps);
-    buf_printf(o, "    ac_f->co.resume = %s__resume;\n", g->name);
-    buf_puts(o, "    ac_f->co.state = 0;\n    ac_f->co.flags = 0;\n");
+    w_printf(w, "static inline void %s__init(struct %s__frame *__ac_f%s%s)\n{\n", g->name,
+             g->name, *ps ? ", " : "", ps);
+    w_printf(w, "    __ac_f->co.resume = %s__resume;\n", g->name);
+    w_puts(w, "    __ac_f->co.state = 0;\n    __ac_f->co.flags = 0;\n");
     for (int i = 0; i < g->nparams; i++)
-        buf_printf(o, "    ac_f->%s = %s;\n", names[i], names[i]);
-    buf_puts(o, "}\n\n");
+        w_printf(w, "    __ac_f->%s = %s;\n", names[i], names[i]);
+    w_puts(w, "}\n\n");
     e->visiting[g->index] = 0;
     e->frame_done[g->index] = 1;
 }
 
 static void resume_function(Emit *e, const AsyncFn *g, const LowFn *lf)
 {
-    Buf *o = &e->o;
-    buf_printf(o, "static void %s__resume(ac_coro *ac_co)\n{\n", g->name);
-    buf_printf(o, "    struct %s__frame *ac_f = (struct %s__frame *)ac_co;\n", g->name, g->name);
-    if (lf->npoints) {
-        buf_puts(o, "    switch (ac_f->co.state) {\n");
-        for (int k = 1; k <= lf->npoints; k++)
-            buf_printf(o, "    case %d: goto %s%d;\n", k, lf->label, k);
-        buf_puts(o, "    }\n");
-    }
-    buf_put(o, lf->body.s ? lf->body.s : "", lf->body.len);
-    buf_puts(o, "    ac_return(&ac_f->co);\n}\n");
+    Writer *w = &e->w;
+    w_gen(w);
+    for (int i = 0; i < lf->nnamed; i++)
+        w_printf(w, "#define %s __ac_f->%s\n", lf->named[i].name, lf->named[i].member);
+    w_printf(w, "static void %s__resume(ac_coro *__ac_co)\n{\n", g->name);
+    w_buf(w, &lf->body);
+    w_gen(w);
+    for (int i = 0; i < lf->nnamed; i++)
+        w_printf(w, "#undef %s\n", lf->named[i].name);
 }
 
 static void exports(Emit *e, const AsyncFn *g, const LowFn *lf)
 {
     const Front *fe = e->fe;
-    Buf *o = &e->o;
+    Writer *w = &e->w;
     const char *const *names = lf->param_member;
     const char *ps = params_of(fe, g->type, names, 1);
-    buf_printf(o, "\n/* For callers in other files, which can't see the frame. */\n");
-    buf_printf(o, "ac_coro *%s__new(%s)\n{\n", g->name, *ps ? ps : "void");
-    buf_printf(o, "    struct %s__frame *ac_f = ac_frame_alloc(sizeof *ac_f);\n", g->name);
-    buf_printf(o, "    %s__init(ac_f", g->name);
+    w_gen(w);
+    w_printf(w, "\n/* For callers in other files, which can't see the frame. */\n");
+    w_printf(w, "ac_coro *%s__new(%s)\n{\n", g->name, *ps ? ps : "void");
+    w_printf(w, "    struct %s__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);\n", g->name);
+    w_printf(w, "    %s__init(__ac_f", g->name);
     for (int i = 0; i < g->nparams; i++)
-        buf_printf(o, ", %s", names[i]);
-    buf_puts(o, ");\n    return &ac_f->co;\n}\n");
+        w_printf(w, ", %s", names[i]);
+    w_puts(w, ");\n    return &__ac_f->co;\n}\n");
     if (!g->is_void) {
-        buf_printf(o, "%s\n{\n", ret_text(fe, g, arena_printf(fe->arena, "%s__result(ac_coro *co)", g->name)));
-        buf_printf(o, "    return ((struct %s__frame *)co)->ret;\n}\n", g->name);
+        w_printf(w, "%s\n{\n",
+                 ret_text(fe, g, arena_printf(fe->arena, "%s__result(ac_coro *co)", g->name)));
+        w_printf(w, "    return ((struct %s__frame *)co)->ret;\n}\n", g->name);
     }
-    buf_printf(o, "void %s__free(ac_coro *co)\n{\n", g->name);
-    buf_printf(o, "    ac_frame_free(co, sizeof(struct %s__frame));\n}\n", g->name);
+    w_printf(w, "void %s__free(ac_coro *co)\n{\n", g->name);
+    w_printf(w, "    __ac_frame_free(co, sizeof(struct %s__frame));\n}\n", g->name);
 }
 
 static void definition(Emit *e, const AsyncFn *g)
@@ -170,63 +309,33 @@ static void definition(Emit *e, const AsyncFn *g)
     const LowFn *lf = lowfn(e, g);
     if (!lf)
         return;
-    if (mid_line(e))
-        buf_puts(&e->o, "\n");
     for (int i = 0; i < lf->nexterns; i++)
         extern_decls(e, lf->externs[i]);
     frame_part(e, g);
     for (int i = 0; i < lf->nuses; i++)
         frame_part(e, lf->uses[i]);
-    if (lf->helpers.len)
-        buf_put(&e->o, lf->helpers.s, lf->helpers.len);
+    if (lf->helpers.len) {
+        w_gen(&e->w);
+        w_buf(&e->w, &lf->helpers);
+    }
     resume_function(e, g, lf);
     if (!g->is_static)
         exports(e, g, lf);
 }
 
-/* Turn markers into #line directives and write the buffer out. */
-static int write_out(Emit *e, FILE *out)
-{
-    const char *s = e->o.s ? e->o.s : "";
-    size_t n = e->o.len;
-    unsigned presumed = 0, want = 0;
-    for (size_t i = 0; i < n;) {
-        const char *nl = memchr(s + i, '\n', n - i);
-        size_t end = nl ? (size_t)(nl - s) + 1 : n;
-        if (s[i] == BUF_MARK) {
-            want = (unsigned)strtoul(s + i + 1, NULL, 10);
-        } else {
-            if (want && want != presumed) {
-                fprintf(out, "#line %u \"", want);
-                for (const char *p = e->fe->src.path; *p; p++) {
-                    if (*p == '"' || *p == '\\')
-                        fputc('\\', out);
-                    fputc(*p, out);
-                }
-                fputs("\"\n", out);
-                presumed = want;
-            }
-            want = 0;
-            fwrite(s + i, 1, end - i, out);
-            if (presumed)
-                presumed++;
-        }
-        i = end;
-    }
-    return ferror(out) ? -1 : 0;
-}
-
-int emit_file(const Front *fe, const Lowered *lo, FILE *out)
+int emit_file(const Front *fe, const Lowered *lo, const char *out_path, FILE *out)
 {
     Emit e = {.fe = fe, .lo = lo};
+    e.w = (Writer){.f = out, .ac_path = fe->src.path, .out_path = out_path,
+                   .cur_in = IN_OUT, .cur_line = 1, .want_in = IN_OUT};
     e.ext_done = calloc((size_t)fe->nfns + 1, 1);
     e.frame_done = calloc((size_t)fe->nfns + 1, 1);
     e.visiting = calloc((size_t)fe->nfns + 1, 1);
     if (!e.ext_done || !e.frame_done || !e.visiting)
         exit(1);
-    buf_printf(&e.o, "/* Generated by asyncc %s from %s: edit that file, not this one. */\n",
-               ASYNCC_VERSION, fe->src.path);
-    buf_puts(&e.o, "#define __ASYNCC_OUTPUT__ 1\n");
+    w_printf(&e.w, "/* Generated by asyncc %s from %s: edit that file, not this one. */\n",
+             ASYNCC_VERSION, fe->src.path);
+    w_puts(&e.w, "#define __ASYNCC_OUTPUT__ 1\n");
     size_t pos = 0;
     for (int i = 0; i < fe->nrepls; i++) {
         const Repl *r = &fe->repls[i];
@@ -237,15 +346,13 @@ int emit_file(const Front *fe, const Lowered *lo, FILE *out)
             if (g && run->top_start >= pos) {
                 src_chunk(&e, pos, run->top_start);
                 pos = run->top_start;
-                if (mid_line(&e))
-                    buf_puts(&e.o, "\n");
                 if (lowfn(&e, g))
                     frame_part(&e, g);
                 else if (!g->frame_visible)
                     extern_decls(&e, g);
             }
             src_chunk(&e, pos, r->start);
-            buf_puts(&e.o, lr->text ? lr->text : "0");
+            w_puts(&e.w, lr->text ? lr->text : "0");
             pos = r->end;
             continue;
         }
@@ -255,10 +362,8 @@ int emit_file(const Front *fe, const Lowered *lo, FILE *out)
         pos = r->end;
     }
     src_chunk(&e, pos, fe->src.len);
-    int rc = write_out(&e, out);
-    buf_free(&e.o);
     free(e.ext_done);
     free(e.frame_done);
     free(e.visiting);
-    return rc;
+    return ferror(out) ? -1 : 0;
 }

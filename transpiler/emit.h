@@ -13,7 +13,8 @@
 #include "front.h"
 #include "lower.h"
 
-/* Write the translated file to out.  0 on success. */
-int emit_file(const Front *fe, const Lowered *lo, FILE *out);
+/* Write the translated file to out; out_path is its name for the #line
+ * directives of generated code.  0 on success. */
+int emit_file(const Front *fe, const Lowered *lo, const char *out_path, FILE *out);
 
 #endif

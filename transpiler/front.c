@@ -224,49 +224,44 @@ static int all_type_words(CXToken *t, unsigned n, CXTranslationUnit tu)
     return 1;
 }
 
-/* What an object-like macro's definition says about its expansions,
- * worked out once per definition. */
-typedef struct MacroDef {
-    CXCursor def;
-    const char *alias;
-    int is_type;
-} MacroDef;
-
-typedef struct MacroDefs {
-    OffMap by_hash;       /* clang_hashCursor -> index + 1 (first of a chain) */
-    MacroDef *v;
-    int n, cap;
-} MacroDefs;
-
-static const MacroDef *macro_def(Front *fe, MacroDefs *md, CXCursor def)
+/* A macro definition, worked out once: what an object-like macro's
+ * expansions are (one keyword, nothing, type words), and the identifiers
+ * its replacement list spells. */
+static int macro_def(Front *fe, FrontCtx *fc, CXCursor def)
 {
     unsigned h = clang_hashCursor(def);
-    long i = offmap_get(&md->by_hash, h);
-    if (i && clang_equalCursors(md->v[i - 1].def, def))
-        return &md->v[i - 1];
-    for (int k = 0; i && k < md->n; k++) /* a hash collision: rare */
-        if (clang_equalCursors(md->v[k].def, def))
-            return &md->v[k];
-    MacroDef m = {def, NULL, 0};
+    long i = offmap_get(&fc->def_by_hash, h);
+    if (i && clang_equalCursors(fc->defs[i - 1].def, def))
+        return (int)i - 1;
+    for (int k = 0; i && k < fc->ndefs; k++) /* a hash collision: rare */
+        if (clang_equalCursors(fc->defs[k].def, def))
+            return k;
+    MacroDef m = {.def = def};
     CXToken *toks;
     unsigned n;
     clang_tokenize(fe->tu, clang_getCursorExtent(def), &toks, &n);
-    /* toks[0] is the macro's name; the rest its replacement. */
+    /* toks[0] is the macro's name; the rest its parameters and replacement. */
     if (n == 1) /* expands to nothing (zlib's `local`, `z_const`) */
         m.alias = "";
     else if (n == 2 && clang_getTokenKind(toks[1]) == CXToken_Keyword)
         m.alias = cx_dup(fe->arena, clang_getTokenSpelling(fe->tu, toks[1]));
     else if (n > 1)
         m.is_type = all_type_words(toks + 1, n - 1, fe->tu);
+    m.idents = arena_alloc(fe->arena, sizeof *m.idents * (n + 1));
+    for (unsigned k = 1; k < n; k++) {
+        CXTokenKind kind = clang_getTokenKind(toks[k]);
+        if (kind == CXToken_Identifier || kind == CXToken_Keyword)
+            m.idents[m.nidents++] = cx_dup(fe->arena, clang_getTokenSpelling(fe->tu, toks[k]));
+    }
     clang_disposeTokens(fe->tu, toks, n);
-    GROW(md->v, md->n, md->cap);
-    md->v[md->n] = m;
+    GROW(fc->defs, fc->ndefs, fc->capdefs);
+    fc->defs[fc->ndefs] = m;
     if (!i)
-        offmap_put(&md->by_hash, h, md->n + 1);
-    return &md->v[md->n++];
+        offmap_put(&fc->def_by_hash, h, fc->ndefs + 1);
+    return fc->ndefs++;
 }
 
-static void note_macro(FrontCtx *fc, MacroDefs *md, CXCursor c)
+static void note_macro(FrontCtx *fc, CXCursor c)
 {
     Front *fe = fc->fe;
     /* most expansions are in headers: a cheap test first */
@@ -281,22 +276,100 @@ static void note_macro(FrontCtx *fc, MacroDefs *md, CXCursor c)
     m.start = (unsigned)s;
     m.end = (unsigned)e;
     m.name = cx_dup(fe->arena, clang_getCursorSpelling(c));
+    m.def = -1;
     CXCursor def = clang_getCursorReferenced(c);
     if (!clang_Cursor_isNull(def)) {
         m.fnlike = clang_Cursor_isMacroFunctionLike(def);
+        m.def = macro_def(fe, fc, def);
         if (!m.fnlike) {
-            const MacroDef *d = macro_def(fe, md, def);
-            m.alias = d->alias;
-            m.is_type = d->is_type;
+            m.alias = fc->defs[m.def].alias;
+            m.is_type = fc->defs[m.def].is_type;
         }
     }
     GROW(fc->macros, fc->nmacros, fc->capmacros);
     fc->macros[fc->nmacros++] = m;
 }
 
+/* Every macro name the file (and what it includes) defines, and for each
+ * the cursor of its last definition. */
+static void note_macro_definition(FrontCtx *fc, CXCursor c)
+{
+    Front *fe = fc->fe;
+    CXString s = clang_getCursorSpelling(c);
+    const char *name = clang_getCString(s);
+    size_t len = strlen(name);
+    long v = strmap_get(&fe->macro_names, name, len);
+    if (!v) {
+        GROW(fc->defnames, fc->ndefnames, fc->capdefnames);
+        fc->defnames[fc->ndefnames] = c;
+        strmap_put(&fe->macro_names, arena_strndup(fe->arena, name, len), len,
+                   ++fc->ndefnames);
+    } else {
+        fc->defnames[v - 1] = c; /* a redefinition: the later one counts */
+    }
+    clang_disposeString(s);
+}
+
+/*
+ * The identifiers that the macros used in fn's body spell, through the
+ * macros those use in turn.  Lowering gives a frame local a macro of its
+ * own name only when no other macro could expand to that name.
+ */
+static void macro_idents(FrontCtx *fc, AsyncFn *fn)
+{
+    Front *fe = fc->fe;
+    int *work = NULL, nwork = 0, capwork = 0;
+    int capseen = fc->ndefs + 16;
+    unsigned char *seen = calloc((size_t)capseen, 1);
+    if (!seen)
+        exit(1);
+    int lo = 0, hi = fc->nmacros;
+    while (lo < hi) { /* the first expansion in the body */
+        int mid = (lo + hi) / 2;
+        if (fc->macros[mid].start < fn->body_start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (int i = lo; i < fc->nmacros && fc->macros[i].start < fn->body_end; i++) {
+        int d = fc->macros[i].def;
+        if (d >= 0 && !seen[d]) {
+            seen[d] = 1;
+            GROW(work, nwork, capwork);
+            work[nwork++] = d;
+        }
+    }
+    while (nwork > 0) {
+        const MacroDef *m = &fc->defs[work[--nwork]];
+        for (int k = 0; k < m->nidents; k++) {
+            const char *id = m->idents[k];
+            size_t len = strlen(id);
+            strmap_put(&fn->macro_idents, id, len, 1);
+            long v = strmap_get(&fe->macro_names, id, len);
+            if (!v)
+                continue;
+            int d = macro_def(fe, fc, fc->defnames[v - 1]);
+            if (d >= capseen) { /* a definition seen for the first time */
+                int cap = capseen * 2 > d + 1 ? capseen * 2 : d + 1;
+                seen = realloc(seen, (size_t)cap);
+                if (!seen)
+                    exit(1);
+                memset(seen + capseen, 0, (size_t)(cap - capseen));
+                capseen = cap;
+            }
+            if (!seen[d]) {
+                seen[d] = 1;
+                GROW(work, nwork, capwork);
+                work[nwork++] = d;
+            }
+        }
+    }
+    free(work);
+    free(seen);
+}
+
 typedef struct TopWalk {
     Collect *cl;
-    MacroDefs md;
     int structs_only; /* second pass: frame structs declared before use */
 } TopWalk;
 
@@ -326,7 +399,11 @@ static enum CXChildVisitResult visit_top(CXCursor c, CXCursor parent, CXClientDa
         break;
     case CXCursor_MacroExpansion:
         if (!w->structs_only)
-            note_macro(w->cl->fc, &w->md, c);
+            note_macro(w->cl->fc, c);
+        break;
+    case CXCursor_MacroDefinition:
+        if (!w->structs_only)
+            note_macro_definition(w->cl->fc, c);
         break;
     case CXCursor_StructDecl:
         if (w->structs_only)
@@ -917,14 +994,17 @@ int front_parse(Front *fe, const char *path, const char *const *args, int nargs)
     w.structs_only = 1;
     clang_visitChildren(tu, visit_top, &w);
     OffMap fn_refs = {0};
-    for (int i = 0; i < cl.ndefs; i++)
+    for (int i = 0; i < cl.ndefs; i++) {
         collect_body(&fc, cl.defs[i].fn, cl.defs[i].cursor, &fn_refs);
+        macro_idents(&fc, cl.defs[i].fn);
+    }
     offmap_free(&fn_refs);
     sort_repls(fe);
     check_macros(&fc);
     sort_repls(fe);
-    offmap_free(&w.md.by_hash);
-    free(w.md.v);
+    offmap_free(&fc.def_by_hash);
+    free(fc.defs);
+    free(fc.defnames);
     free(cl.defs);
     free(fc.macros);
     free(fc.skipped);
@@ -939,10 +1019,12 @@ void front_dispose(Front *fe)
         offmap_free(&fn->decls);
         offmap_free(&fn->exprs);
         offmap_free(&fn->macro_refs);
+        strmap_free(&fn->macro_idents);
         free(fn->types);
         free(fn->locals);
     }
     strmap_free(&fe->fn_by_name);
+    strmap_free(&fe->macro_names);
     free(fe->fns);
     free(fe->runs);
     free(fe->repls);

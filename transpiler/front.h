@@ -87,6 +87,8 @@ struct AsyncFn {
     int ntypes, captypes;
     OffMap macro_refs;    /* offset of a macro name whose expansion refers
                              to a local -> local index + 1                */
+    StrMap macro_idents;  /* identifiers the macros used in the body spell,
+                             through the macros those use (value 1)       */
 };
 
 /* async_run(...) in ordinary code. */
@@ -121,6 +123,7 @@ typedef struct Front {
     AsyncFn **fns;        /* every async function known to the file        */
     int nfns, capfns;
     StrMap fn_by_name;    /* name -> index + 1                             */
+    StrMap macro_names;   /* every macro the file and its headers define   */
     Run *runs;
     int nruns, capruns;
     Repl *repls;          /* sorted by start                               */
@@ -161,6 +164,8 @@ int type_is_array(Type t);      /* complete or incomplete array          */
 int type_is_function(Type t);   /* a function type (not a pointer to one) */
 int type_is_pointer(Type t);
 int type_is_void(Type t);
+int type_is_scalar(Type t);     /* arithmetic, enum or pointer           */
+int type_is_cv(Type t);         /* the object itself is const or volatile */
 Type type_element(Type t);      /* of an array                           */
 Type type_pointee(Type t);      /* of a pointer                          */
 Type type_result(Type t);       /* of a function type                    */

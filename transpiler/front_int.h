@@ -7,10 +7,21 @@
 
 #include "front.h"
 
+/* A macro definition (front.c, macro_def). */
+typedef struct MacroDef {
+    CXCursor def;
+    const char *alias;   /* expansion is one keyword: that keyword; "" when
+                            it is empty                                   */
+    int is_type;         /* expansion is type words only                  */
+    const char **idents; /* identifiers its replacement list spells       */
+    int nidents;
+} MacroDef;
+
 /* A macro invocation in the file. */
 typedef struct MacroExp {
     unsigned start, end; /* range of name .. ')' (or the name alone) */
     const char *name;
+    int def;             /* index into FrontCtx.defs, or -1               */
     int fnlike;
     const char *alias;   /* expansion is one keyword: that keyword; "" when
                             it is empty                                   */
@@ -21,6 +32,11 @@ typedef struct FrontCtx {
     Front *fe;
     MacroExp *macros;    /* sorted by start                               */
     int nmacros, capmacros;
+    MacroDef *defs;      /* the definitions macros above use, and theirs  */
+    int ndefs, capdefs;
+    OffMap def_by_hash;  /* clang_hashCursor -> index into defs + 1       */
+    CXCursor *defnames;  /* Front.macro_names value - 1 -> its definition */
+    int ndefnames, capdefnames;
     unsigned (*skipped)[2]; /* ranges #if left out, sorted                */
     int nskipped;
     int errors;

@@ -36,6 +36,24 @@ int type_is_function(Type t)
 
 int type_is_pointer(Type t) { return t.kind == CXType_Pointer; }
 int type_is_void(Type t) { return t.kind == CXType_Void; }
+
+int type_is_scalar(Type t)
+{
+    if (made_up(t))
+        return 1;
+    CXType c = clang_getCanonicalType(t);
+    return (c.kind >= CXType_FirstBuiltin && c.kind <= CXType_LastBuiltin &&
+            c.kind != CXType_Void) ||
+           c.kind == CXType_Pointer || c.kind == CXType_Enum;
+}
+
+int type_is_cv(Type t)
+{
+    if (made_up(t))
+        return 0;
+    CXType c = clang_getCanonicalType(t);
+    return clang_isConstQualifiedType(c) || clang_isVolatileQualifiedType(c);
+}
 Type type_element(Type t) { return clang_getArrayElementType(t); }
 Type type_pointee(Type t) { return clang_getPointeeType(t); }
 Type type_result(Type t) { return clang_getResultType(t); }

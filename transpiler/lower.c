@@ -3,14 +3,16 @@
  * a state machine (lower.h), and each async_run form a statement
  * expression.
  *
- * The shape of the result: the locals sema put in the frame are accessed
- * as ac_f->name; the body keeps its structure and each await becomes
+ * The shape of the result: the locals sema put in the frame are members
+ * of the frame struct, and the resume function names them through macros
+ * of their own names (or as __ac_f->name, see sema_live.c); the body keeps
+ * its structure and each await becomes, on the await's line,
  *
- *         callee__init(&ac_f->sub.aN, args...);
- *         if (ac_await(&ac_f->co, &ac_f->sub.aN.co, N))
- *             return;
- *     resume_N:
+ *     callee__init(&__ac_f->sub.aN, args...);
+ *     if (__ac_await(&__ac_f->co, &__ac_f->sub.aN.co, N)) return; __ac_resume_N:;
  *
+ * Every name generated code introduces starts with __ac_, which C reserves
+ * for the implementation, so no user identifier can collide with one.
  * docs/TRANSPILER.md shows a whole function.
  */
 #include <stdio.h>
@@ -19,37 +21,69 @@
 
 #include "lower_stmt.h"
 
-/* A resume label prefix no user label starts with. */
-static const char *label_prefix(const AsyncFn *fn, const Source *src)
+/* The resume function's first code, on the line of the body's `{`: the
+ * frame pointer, and the jump to the point the coroutine resumes at.  A
+ * breakpoint on that line stops whenever the coroutine starts or resumes. */
+static void dispatch(Low *L)
 {
-    const char *p = "resume_";
-    for (int i = 0; i + 1 < fn->nraw; i++) {
-        const RawTok *t = &fn->raw[i];
-        if (t->ckind == RT_IDENT && t->len >= 7 && !memcmp(src->text + t->off, "resume_", 7))
-            p = "ac_resume_";
+    Buf d = {0};
+    const AsyncFn *fn = L->fn;
+    buf_printf(&d, "struct %s__frame *__ac_f = (struct %s__frame *)__ac_co;", fn->name,
+               fn->name);
+    for (int i = 0; i < fn->nparams; i++) { /* cached parameters, at every entry */
+        const Local *l = &fn->locals[i];
+        if (!L->sf->cached[i])
+            continue;
+        const char *t = l->decays ? type_decl(L->a, type_element(l->type),
+                                              arena_printf(L->a, "*%s", l->name), 0, NULL)
+                                  : type_decl(L->a, l->type, l->name, 1, NULL);
+        buf_printf(&d, " %s = __ac_f->%s;", t ? t : "int error", L->member[i]);
     }
-    return p;
+    if (L->lf->npoints) {
+        buf_puts(&d, " switch (__ac_f->co.state) {");
+        for (int k = 1; k <= L->lf->npoints; k++)
+            buf_printf(&d, " case %d: goto __ac_resume_%d;", k, k);
+        buf_puts(&d, " }");
+    }
+    Buf *b = &L->lf->body;
+    char *at = memchr(b->s, DISPATCH_HERE[0], b->len);
+    size_t pos = (size_t)(at - b->s);
+    Buf out = {0};
+    buf_put(&out, b->s, pos);
+    buf_put(&out, d.s, d.len);
+    buf_put(&out, at + 1, b->len - pos - 1);
+    buf_free(b);
+    buf_free(&d);
+    *b = out;
 }
 
 static void lower_one(const Front *fe, const Sema *s, const AsyncFn *fn, const Tree *t,
                       LowFn *lf, Arena *scratch)
 {
     Low L = {.fe = fe, .sema = s, .fn = fn, .sf = &s->fns[fn->index], .lf = lf,
-             .a = scratch, .keep = fe->arena, .out = &lf->body, .depth = 1};
+             .a = scratch, .keep = fe->arena, .out = &lf->body, .last_tok = -1};
     L.repl = calloc((size_t)t->nnodes + 1, sizeof *L.repl);
     L.member = calloc((size_t)fn->nlocals + 1, sizeof *L.member);
     if (!L.repl || !L.member)
         exit(1);
     lf->done = 1;
-    lf->label = label_prefix(fn, &fe->src);
     layout_frame(&L, t->root);
     frame_literals(&L, t->root, 0);
+    for (int i = 0; i < fn->nparams; i++)
+        if (L.sf->cached[i])
+            scope_push(&L, i);
     lower_body(&L, t->root);
+    dispatch(&L);
     lf->param_member = arena_alloc(fe->arena, sizeof *lf->param_member * (size_t)(fn->nparams + 1));
     for (int i = 0; i < fn->nparams; i++)
         lf->param_member[i] = L.member[i] ? L.member[i] : fn->locals[i].name;
+    lf->named = arena_alloc(fe->arena, sizeof *lf->named * (size_t)(fn->nlocals + 1));
+    for (int i = 0; i < fn->nlocals; i++)
+        if (L.sf->named[i])
+            lf->named[lf->nnamed++] = (NamedLocal){fn->locals[i].name, L.member[i]};
     free(L.repl);
     free(L.member);
+    free(L.scope);
     strmap_free(&L.used);
     arena_reset(scratch);
 }
@@ -71,18 +105,18 @@ static void lower_run(const Front *fe, const Run *run, const Node *call, AsyncFn
         args = arena_printf(a, ", %.*s", (int)(e - s), fe->src.text + s);
     }
     out->callee = g;
-    const char *res = g->is_void ? "(void)0" : "ac_main.ret";
+    const char *res = g->is_void ? "(void)0" : "__ac_main.ret";
     if (g->defined_here || g->frame_visible) {
         out->text = arena_printf(a,
-                                 "({ struct %s__frame ac_main; %s__init(&ac_main%s); "
-                                 "ac_run(&ac_main.co); %s; })",
+                                 "({ struct %s__frame __ac_main; %s__init(&__ac_main%s); "
+                                 "__ac_run(&__ac_main.co); %s; })",
                                  g->name, g->name, args, res);
         return;
     }
-    const char *take = g->is_void ? "(void)0" : arena_printf(a, "%s__result(ac_main)", g->name);
+    const char *take = g->is_void ? "(void)0" : arena_printf(a, "%s__result(__ac_main)", g->name);
     out->text = arena_printf(a,
-                             "({ ac_coro *ac_main = %s__new(%s); ac_run(ac_main); "
-                             "__typeof__(%s) ac_res = %s; %s__free(ac_main); ac_res; })",
+                             "({ ac_coro *__ac_main = %s__new(%s); __ac_run(__ac_main); "
+                             "__typeof__(%s) __ac_res = %s; %s__free(__ac_main); __ac_res; })",
                              g->name, *args ? args + 2 : "", take, take, g->name);
 }
 

@@ -24,16 +24,23 @@
 #include "parse.h"
 #include "sema.h"
 
+/* A frame local the resume function names by its own name: emit writes
+ * `#define name (__ac_f->member)` before the function, #undef after. */
+typedef struct NamedLocal {
+    const char *name, *member;
+} NamedLocal;
+
 typedef struct LowFn {
     int done;            /* this function was lowered                     */
     Buf types;           /* struct types of gather/to_thread/... sites     */
     Buf members;         /* frame members: params, locals, temporaries     */
     Buf subs;            /* members of the union of callee frames          */
     Buf helpers;         /* store functions, thread thunks, spawn structs  */
-    Buf body;            /* the resume function's body                     */
-    int npoints;         /* resume points                                  */
-    const char *label;   /* prefix of resume point labels                  */
+    Buf body;            /* the resume function's body, through its '}'    */
+    int npoints;         /* resume points (labels __ac_resume_1 ...)       */
     const char **param_member; /* frame member of each parameter           */
+    NamedLocal *named;
+    int nnamed;
     AsyncFn **embeds;    /* frames embedded in this one (complete first)   */
     int nembeds;
     AsyncFn **uses;      /* frames used through pointers (complete before

@@ -53,7 +53,7 @@ void sequence(Low *L, Node **kids, int n, int all)
         const char *v = lx(L, k);
         if (i < last || all) {
             const char *t = temp_for(L, k);
-            out_line(L, "%s = %s;", t, v);
+            put_gen(L, "%s = %s;", t, v);
             v = t;
         }
         L->repl[k->id] = v;
@@ -81,14 +81,11 @@ static const char *lower_logic(Low *L, const Node *e)
     }
     const char *m = member_name(L, arena_printf(L->keep, "tmp_%d", ++L->ntemps));
     buf_printf(&L->lf->members, "    int %s;\n", m);
-    const char *t = arena_printf(L->a, "ac_f->%s", m);
-    out_line(L, "%s = !!(%s);", t, a);
-    out_line(L, "if (%s%s) {", e->kind == N_LOGAND ? "" : "!", t);
-    L->depth++;
+    const char *t = arena_printf(L->a, "__ac_f->%s", m);
+    put_gen(L, "%s = !!(%s);", t, a);
+    put_gen(L, "if (%s%s) {", e->kind == N_LOGAND ? "" : "!", t);
     const char *b = lx(L, e->rhs);
-    out_line(L, "%s = !!(%s);", t, b);
-    L->depth--;
-    out_line(L, "}");
+    put_gen(L, "%s = !!(%s); }", t, b);
     return t;
 }
 
@@ -105,26 +102,21 @@ static const char *lower_cond(Low *L, const Node *e)
     const char *t = is_void ? NULL : temp_for(L, e);
     if (!then) { /* GNU a ?: c */
         const char *s = temp_for(L, e->cond);
-        out_line(L, "%s = %s;", s, c);
+        put_gen(L, "%s = %s;", s, c);
         c = s;
     }
-    out_line(L, "if (%s) {", c);
-    L->depth++;
+    put_gen(L, "if (%s) {", c);
     const char *b = then ? lx(L, then) : c;
     if (t)
-        out_line(L, "%s = %s;", t, b);
+        put_gen(L, "%s = %s;", t, b);
     else
-        out_line(L, "(void)(%s);", b);
-    L->depth--;
-    out_line(L, "} else {");
-    L->depth++;
+        put_gen(L, "(void)(%s);", b);
+    put_gen(L, "} else {");
     const char *d = lx(L, e->els);
     if (t)
-        out_line(L, "%s = %s;", t, d);
+        put_gen(L, "%s = %s; }", t, d);
     else
-        out_line(L, "(void)(%s);", d);
-    L->depth--;
-    out_line(L, "}");
+        put_gen(L, "(void)(%s); }", d);
     return t ? t : "(void)0";
 }
 
@@ -160,7 +152,7 @@ static const char *lower_assign(Low *L, const Node *e)
         const char *p = temp_pointer(L, e->lhs);
         if (!p)
             return "0";
-        out_line(L, "%s = &(%s);", p, place);
+        put_gen(L, "%s = &(%s);", p, place);
         L->repl[e->lhs->id] = arena_printf(L->a, "(*%s)", p);
     }
     L->repl[e->rhs->id] = lx(L, e->rhs);
@@ -176,7 +168,7 @@ const char *lx(Low *L, const Node *e)
         return lower_await(L, e, 1);
     case N_COMMA: {
         const char *a = lx(L, e->lhs);
-        out_line(L, "(void)(%s);", a);
+        put_gen(L, "(void)(%s);", a);
         return lx(L, e->rhs);
     }
     case N_LOGAND:
@@ -201,7 +193,7 @@ const char *lx(Low *L, const Node *e)
 
 typedef enum CallKind {
     CALL_EMBED,  /* callee frame inside ours                */
-    CALL_HEAP,   /* same file, on a cycle: ac_frame_alloc    */
+    CALL_HEAP,   /* same file, on a cycle: __ac_frame_alloc    */
     CALL_EXTERN, /* other file: NAME__new / __result / __free */
 } CallKind;
 
@@ -218,13 +210,19 @@ int new_point(Low *L)
     return ++L->lf->npoints;
 }
 
+/* The await itself and its resume point: on the await's line, so that a
+ * breakpoint on the next line is hit once the await is over.  The cached
+ * locals in scope go into the frame before it and come back after it. */
 static void await_point(Low *L, const char *co, int k)
 {
-    out_line(L, "if (ac_await(&ac_f->co, %s, %d))", co, k);
-    L->depth++;
-    out_line(L, "return;");
-    L->depth--;
-    buf_printf(L->out, "%s%d:;\n", L->lf->label, k);
+    for (int i = 0; i < L->nscope; i++)
+        put_gen(L, "__ac_f->%s = %s;", L->member[L->scope[i]], L->fn->locals[L->scope[i]].name);
+    put_gen(L, "if (__ac_await(&__ac_f->co, %s, %d)) return;", co, k);
+    put_gen(L, "__ac_resume_%d:;", k);
+    for (int i = 0; i < L->nscope; i++)
+        if (!L->fn->locals[L->scope[i]].is_param) /* loaded at every entry */
+            put_gen(L, "%s = __ac_f->%s;", L->fn->locals[L->scope[i]].name,
+                    L->member[L->scope[i]]);
 }
 
 /* Texts of a call's arguments, evaluated left to right. */
@@ -252,39 +250,39 @@ static const char *await_call(Low *L, const Node *call, int want)
     AsyncFn *g = sema_callee(L->fe, L->fn, call);
     const char *args = args_text(L, call, 0);
     int k = new_point(L);
-    const char *slot = arena_printf(L->a, "ac_f->sub.a%d", k);
+    const char *slot = arena_printf(L->a, "__ac_f->sub.a%d", k);
     switch (call_kind(L, g)) {
     case CALL_EMBED:
         add_fn(&L->lf->embeds, &L->lf->nembeds, g);
         buf_printf(&L->lf->subs, "        struct %s__frame a%d;\n", g->name, k);
-        out_line(L, "%s__init(&%s%s);", g->name, slot, args);
+        put_gen(L, "%s__init(&%s%s);", g->name, slot, args);
         await_point(L, arena_printf(L->a, "&%s.co", slot), k);
         return g->is_void || !want ? NULL : arena_printf(L->a, "%s.ret", slot);
     case CALL_HEAP: {
         add_fn(&L->lf->uses, &L->lf->nuses, g);
         buf_printf(&L->lf->subs, "        struct %s__frame *a%d;\n", g->name, k);
-        out_line(L, "%s = ac_frame_alloc(sizeof *%s);", slot, slot);
-        out_line(L, "%s__init(%s%s);", g->name, slot, args);
+        put_gen(L, "%s = __ac_frame_alloc(sizeof *%s);", slot, slot);
+        put_gen(L, "%s__init(%s%s);", g->name, slot, args);
         await_point(L, arena_printf(L->a, "&%s->co", slot), k);
         const char *t = NULL;
         if (!g->is_void && want) {
             t = temp_of_type(L, g->ret, call);
-            out_line(L, "%s = %s->ret;", t, slot);
+            put_gen(L, "%s = %s->ret;", t, slot);
         }
-        out_line(L, "ac_frame_free(%s, sizeof *%s);", slot, slot);
+        put_gen(L, "__ac_frame_free(%s, sizeof *%s);", slot, slot);
         return t;
     }
     case CALL_EXTERN: {
         add_fn(&L->lf->externs, &L->lf->nexterns, g);
         buf_printf(&L->lf->subs, "        ac_coro *a%d;\n", k);
-        out_line(L, "%s = %s__new(%s);", slot, g->name, args[0] ? args + 2 : "");
+        put_gen(L, "%s = %s__new(%s);", slot, g->name, args[0] ? args + 2 : "");
         await_point(L, slot, k);
         const char *t = NULL;
         if (!g->is_void && want) {
             t = temp_of_type(L, g->ret, call);
-            out_line(L, "%s = %s__result(%s);", t, g->name, slot);
+            put_gen(L, "%s = %s__result(%s);", t, g->name, slot);
         }
-        out_line(L, "%s__free(%s);", g->name, slot);
+        put_gen(L, "%s__free(%s);", g->name, slot);
         return t;
     }
     }
@@ -296,7 +294,7 @@ static const char *await_call(Low *L, const Node *call, int want)
  * kept in a struct that holds, for operand i, the callee's frame `c<i>`
  * and, for LVALUE = CALL, the lvalue's address `p<i>`.  The frame is
  * embedded when its type is complete here; for a callee on a recursion
- * cycle the struct holds a pointer to a frame from ac_frame_alloc, and for
+ * cycle the struct holds a pointer to a frame from __ac_frame_alloc, and for
  * one defined in another file the ac_coro from its NAME__new.
  */
 typedef struct Item {
@@ -333,7 +331,7 @@ static void items_evaluate(Low *L, Item *its, int n, const Node *pre)
             if (any) {
                 const char *p = temp_pointer(L, its[i].lv);
                 if (p)
-                    out_line(L, "%s = &(%s);", p, place);
+                    put_gen(L, "%s = &(%s);", p, place);
                 its[i].addr = p ? p : "0";
             } else {
                 its[i].addr = arena_printf(L->a, "&(%s)", place);
@@ -385,22 +383,22 @@ static void item_members(Low *L, Buf *ty, Item *it, int i)
     }
 }
 
-/* Set the operand up through `b` ("ac_f->sub.a3." or "ac_s->"): its
+/* Set the operand up through `b` ("__ac_f->sub.a3." or "__ac_s->"): its
  * lvalue's address and its frame.  Returns the frame's ac_coro. */
 static const char *item_start(Low *L, const char *b, Item *it, int i)
 {
     if (it->addr && !it->g->is_void)
-        out_line(L, "%sp%d = %s;", b, i, it->addr);
+        put_gen(L, "%sp%d = %s;", b, i, it->addr);
     switch (it->kind) {
     case CALL_EMBED:
-        out_line(L, "%s__init(&%sc%d%s);", it->g->name, b, i, it->args);
+        put_gen(L, "%s__init(&%sc%d%s);", it->g->name, b, i, it->args);
         return arena_printf(L->a, "&%sc%d.co", b, i);
     case CALL_HEAP:
-        out_line(L, "%sc%d = ac_frame_alloc(sizeof *%sc%d);", b, i, b, i);
-        out_line(L, "%s__init(%sc%d%s);", it->g->name, b, i, it->args);
+        put_gen(L, "%sc%d = __ac_frame_alloc(sizeof *%sc%d);", b, i, b, i);
+        put_gen(L, "%s__init(%sc%d%s);", it->g->name, b, i, it->args);
         return arena_printf(L->a, "&%sc%d->co", b, i);
     case CALL_EXTERN:
-        out_line(L, "%sc%d = %s__new(%s);", b, i, it->g->name, it->args[0] ? it->args + 2 : "");
+        put_gen(L, "%sc%d = %s__new(%s);", b, i, it->g->name, it->args[0] ? it->args + 2 : "");
         return arena_printf(L->a, "%sc%d", b, i);
     }
     return "NULL";
@@ -410,9 +408,9 @@ static const char *item_start(Low *L, const char *b, Item *it, int i)
 static void item_release(Low *L, const char *b, Item *it, int i)
 {
     if (it->kind == CALL_HEAP)
-        out_line(L, "ac_frame_free(%sc%d, sizeof *%sc%d);", b, i, b, i);
+        put_gen(L, "__ac_frame_free(%sc%d, sizeof *%sc%d);", b, i, b, i);
     else if (it->kind == CALL_EXTERN)
-        out_line(L, "%s__free(%sc%d);", it->g->name, b, i);
+        put_gen(L, "%s__free(%sc%d);", it->g->name, b, i);
 }
 
 /* The function that stores an operand's result through its lvalue. */
@@ -451,16 +449,16 @@ static const char *await_gather(Low *L, const Node *e, int want)
             item_members(L, ty, &its[i], i);
     buf_printf(ty, "};\n\n");
     buf_printf(&L->lf->subs, "        struct %s a%d;\n", stype, k);
-    const char *s = arena_printf(L->a, "ac_f->sub.a%d", k);
+    const char *s = arena_printf(L->a, "__ac_f->sub.a%d", k);
     const char *b = arena_printf(L->a, "%s.", s);
     for (i = 0; i < n; i++) {
         const char *store = item_store(L, stype, &its[i], i);
         const char *co = item_start(L, b, &its[i], i);
-        out_line(L, "%s.ch[%d].co = %s;", s, i, co);
-        out_line(L, "%s.ch[%d].store = %s;", s, i, store);
-        out_line(L, "%s.ch[%d].ctx = &%s;", s, i, s);
+        put_gen(L, "%s.ch[%d].co = %s;", s, i, co);
+        put_gen(L, "%s.ch[%d].store = %s;", s, i, store);
+        put_gen(L, "%s.ch[%d].ctx = &%s;", s, i, s);
     }
-    out_line(L, "ac_gather__init(&%s.g, %s.ch, %d);", s, s, n);
+    put_gen(L, "__ac_gather__init(&%s.g, %s.ch, %d);", s, s, n);
     await_point(L, arena_printf(L->a, "&%s.g.co", s), k);
     for (i = 0; i < n; i++)
         item_release(L, b, &its[i], i);
@@ -475,7 +473,7 @@ static const char *await_timeout(Low *L, const Node *e, int want)
     const char *ms = lx(L, e->arg);
     if (awaits(L, e->operand) && !is_stable(L, e->arg)) {
         const char *t = temp_for(L, e->arg);
-        out_line(L, "%s = %s;", t, ms);
+        put_gen(L, "%s = %s;", t, ms);
         ms = t;
     }
     items_evaluate(L, &it, 1, e->arg);
@@ -487,11 +485,11 @@ static const char *await_timeout(Low *L, const Node *e, int want)
         item_members(L, ty, &it, 0);
     buf_printf(ty, "};\n\n");
     buf_printf(&L->lf->subs, "        struct %s a%d;\n", stype, k);
-    const char *s = arena_printf(L->a, "ac_f->sub.a%d", k);
+    const char *s = arena_printf(L->a, "__ac_f->sub.a%d", k);
     const char *b = arena_printf(L->a, "%s.", s);
     const char *store = item_store(L, stype, &it, 0);
     const char *co = item_start(L, b, &it, 0);
-    out_line(L, "ac_with_timeout__init(&%s.w, %s, %s, %s, &%s);", s, ms, co, store, s);
+    put_gen(L, "__ac_with_timeout__init(&%s.w, %s, %s, %s, &%s);", s, ms, co, store, s);
     await_point(L, arena_printf(L->a, "&%s.w.co", s), k);
     item_release(L, b, &it, 0);
     return want ? arena_printf(L->a, "%s.w.ret", s) : NULL;
@@ -574,13 +572,13 @@ static const char *await_thread(Low *L, const Node *e, int want)
         buf_printf(h, "%st->a%d", i ? ", " : "", i);
     buf_puts(h, ");\n}\n\n");
 
-    const char *s = arena_printf(L->a, "ac_f->sub.a%d", site);
+    const char *s = arena_printf(L->a, "__ac_f->sub.a%d", site);
     if (!by_name)
-        out_line(L, "%s.fn = %s;", s, L->repl[k[0]->id] ? L->repl[k[0]->id] : src_text(L, k[0]));
+        put_gen(L, "%s.fn = %s;", s, L->repl[k[0]->id] ? L->repl[k[0]->id] : src_text(L, k[0]));
     for (i = 0; i < n; i++)
-        out_line(L, "%s.a%d = %s;", s, i,
+        put_gen(L, "%s.a%d = %s;", s, i,
                  L->repl[k[i + 1]->id] ? L->repl[k[i + 1]->id] : src_text(L, k[i + 1]));
-    out_line(L, "ac_to_thread__init(&%s.w, %s__run);", s, stype);
+    put_gen(L, "__ac_to_thread__init(&%s.w, %s__run);", s, stype);
     await_point(L, arena_printf(L->a, "&%s.w.co", s), site);
     return want && !is_void ? arena_printf(L->a, "%s.ret", s) : NULL;
 }
@@ -619,7 +617,7 @@ void lower_spawn(Low *L, const Node *e)
     const char *g = lx(L, e->arg);
     if (awaits(L, e->operand) && !is_stable(L, e->arg)) {
         const char *t = temp_for(L, e->arg);
-        out_line(L, "%s = %s;", t, g);
+        put_gen(L, "%s = %s;", t, g);
         g = t;
     }
     items_evaluate(L, &it, 1, e->arg);
@@ -633,16 +631,13 @@ void lower_spawn(Low *L, const Node *e)
     buf_put(&L->lf->helpers, ty.s, ty.len);
     buf_free(&ty);
     const char *store = item_store(L, stype, &it, 0);
-    out_line(L, "{");
-    L->depth++;
-    out_line(L, "struct %s *ac_s = ac_frame_alloc(sizeof *ac_s);", stype);
-    const char *co = item_start(L, "ac_s->", &it, 0);
-    out_line(L, "ac_s->hdr.co = %s;", co);
-    out_line(L, "ac_s->hdr.store = %s;", store);
-    out_line(L, "ac_s->hdr.ctx = ac_s;");
-    out_line(L, "ac_s->hdr.alloc_size = sizeof *ac_s;");
-    out_line(L, "ac_spawn(%s, &ac_s->hdr);", g);
-    L->depth--;
-    out_line(L, "}");
+    put_gen(L, "{");
+    put_gen(L, "struct %s *__ac_s = __ac_frame_alloc(sizeof *__ac_s);", stype);
+    const char *co = item_start(L, "__ac_s->", &it, 0);
+    put_gen(L, "__ac_s->hdr.co = %s;", co);
+    put_gen(L, "__ac_s->hdr.store = %s;", store);
+    put_gen(L, "__ac_s->hdr.ctx = __ac_s;");
+    put_gen(L, "__ac_s->hdr.alloc_size = sizeof *__ac_s;");
+    put_gen(L, "__ac_spawn(%s, &__ac_s->hdr); }", g);
 }
 

@@ -52,10 +52,10 @@ const char *temp_of_type(Low *L, Type t, const Node *at)
         diag_error(&L->fe->src, rt(L, at->tok0)->off,
                    "this expression's type (%s) cannot be saved across an await",
                    why ? why : "unknown");
-        return "ac_f->tmp_error";
+        return "__ac_f->tmp_error";
     }
     buf_printf(&L->lf->members, "    %s;\n", decl);
-    return arena_printf(L->a, "ac_f->%s", m);
+    return arena_printf(L->a, "__ac_f->%s", m);
 }
 
 const char *temp_for(Low *L, const Node *e)
@@ -64,7 +64,7 @@ const char *temp_for(Low *L, const Node *e)
     if (type_of(L, e, &t) < 0) {
         diag_error(&L->fe->src, rt(L, e->tok0)->off,
                    "internal: no type known for this expression");
-        return "ac_f->tmp_error";
+        return "__ac_f->tmp_error";
     }
     return temp_of_type(L, t, e);
 }
@@ -85,7 +85,7 @@ const char *temp_pointer(Low *L, const Node *e)
         return NULL;
     }
     buf_printf(&L->lf->members, "    %s;\n", decl);
-    return arena_printf(L->a, "ac_f->%s", m);
+    return arena_printf(L->a, "__ac_f->%s", m);
 }
 
 /* The hoisted type declarations, in source order. */
@@ -94,6 +94,7 @@ static void hoisted_types(Low *L, const Node *n)
     if (L->sf->hoisted[n->id]) {
         buf_mark(&L->lf->types, line_of_tok(L, n->tok0));
         buf_printf(&L->lf->types, "%s\n", src_text(L, n));
+        buf_mark(&L->lf->types, 0);
         return;
     }
     KidIter it;
@@ -135,12 +136,12 @@ void frame_literals(Low *L, const Node *n, int under_amp)
         if (type_of(L, n, &t) == 0 && (under_amp || type_is_array(t))) {
             const char *m = member_name(L, arena_printf(L->keep, "literal_%d", ++L->ntemps));
             const char *d = type_decl(L->a, t, m, 1, NULL);
-            const char *init = type_decl(L->a, t, "ac_init", 1, NULL);
+            const char *init = type_decl(L->a, t, "__ac_init", 1, NULL);
             if (d && init && n->init) {
                 buf_printf(&L->lf->members, "    %s;\n", d);
                 L->repl[n->id] = arena_printf(L->a,
-                                              "(*({ %s = %s; (__typeof__(ac_f->%s) *)__builtin_memcpy("
-                                              "&ac_f->%s, &ac_init, sizeof ac_f->%s); }))",
+                                              "(*({ %s = %s; (__typeof__(__ac_f->%s) *)__builtin_memcpy("
+                                              "&__ac_f->%s, &__ac_init, sizeof __ac_f->%s); }))",
                                               init, src_text(L, n->init), m, m, m);
                 return;
             }

@@ -17,11 +17,11 @@ const char *member_name(Low *L, const char *want);
 int type_of(const Low *L, const Node *e, Type *t);
 
 /* Declare a frame temporary of type t (arrays and functions decay to
- * pointers, as their values do) or of e's type; returns "ac_f->tmp_N". */
+ * pointers, as their values do) or of e's type; returns "__ac_f->tmp_N". */
 const char *temp_of_type(Low *L, Type t, const Node *at);
 const char *temp_for(Low *L, const Node *e);
 
-/* A pointer temporary for the address of lvalue e: "ac_f->tmp_N", or NULL
+/* A pointer temporary for the address of lvalue e: "__ac_f->tmp_N", or NULL
  * after reporting that its type cannot be written. */
 const char *temp_pointer(Low *L, const Node *e);
 

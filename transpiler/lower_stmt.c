@@ -10,6 +10,10 @@
  * rewriting, and goto works unchanged.  Loop conditions with awaits become
  * `for (;;)` with an explicit test, and a continue of such a loop jumps to
  * a label before the test or step.
+ *
+ * Statements without awaits are written from their source tokens where
+ * they stand (lower_text.h); a declaration of frame locals keeps its place
+ * too, its type blanked out: `int n = 1, m;` becomes `    n = 1   ;`.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,18 +22,18 @@
 
 static void stmt(Low *L, const Node *s);
 
-/* A statement in the position of an if/loop body: always a block. */
+/* A statement in the position of an if/loop body.  One that becomes more
+ * than one statement (it awaits) gets braces; one without awaits stays as
+ * written, so its columns do not move. */
 static void child(Low *L, const Node *s)
 {
-    if (s->kind == N_BLOCK) {
+    if (s->kind == N_BLOCK || !awaits(L, s)) {
         stmt(L, s);
         return;
     }
-    out_line(L, "{");
-    L->depth++;
+    put_gen(L, "{");
     stmt(L, s);
-    L->depth--;
-    out_line(L, "}");
+    put_gen(L, "}");
 }
 
 /* The local a declarator declares (-1 when none of ours). */
@@ -38,68 +42,170 @@ static int declared(const Low *L, const Node *x)
     return x->name >= 0 ? front_local_declared_at(L->fn, rt(L, x->name)->off) : -1;
 }
 
-/* `int x = init` for a frame local: an assignment (or a copy for arrays). */
-static const char *init_text(Low *L, int li, const Node *init)
+/* The last token of init-declarator x of declaration d: the one before
+ * the next comma or the `;` (the initializer's own range leaves out the
+ * parentheses around it). */
+static int declarator_end(const Node *d, const Node *x)
 {
-    const Local *l = &L->fn->locals[li];
-    const char *m = L->member[li];
-    const char *v;
-    if (init->kind == N_INIT_LIST || l->is_array) {
-        int n = 1;
-        Node *one = (Node *)init;
-        Node **k = init->kind == N_INIT_LIST ? kids_of(L, init, &n) : &one;
-        sequence(L, k, n, 0);
-        v = src_text(L, init);
-        /* Arrays can't be assigned: initialise a named array with the
-         * initializer as written and copy it (a compound literal would do,
-         * but gcc then warns that its address may dangle across the
-         * resume labels). */
-        if (l->is_array)
-            return arena_printf(L->a,
-                                "({ %s = %s; __builtin_memcpy(&ac_f->%s, &ac_init, sizeof ac_f->%s); })",
-                                type_decl(L->a, l->type, "ac_init", 1, NULL), v, m, m);
-        const char *ty = type_decl(L->a, l->type, "", 1, NULL);
-        return arena_printf(L->a, "ac_f->%s = (%s)%s", m, ty, v);
-    }
-    v = lx(L, init);
-    return arena_printf(L->a, "ac_f->%s = %s", m, v);
+    return (x->next ? x->next->tok0 - 1 : d->tok1) - 1;
 }
 
-/* A declaration: frame locals become assignments, the rest stays. */
-static void decl(Low *L, const Node *d, int as_expr, Buf *expr_out)
+/* An initializer that can't simply be assigned: an initializer list, or
+ * anything for an array. */
+static int needs_copy(const Low *L, const Node *x)
 {
-    int frame = 0;
+    int li = declared(L, x);
+    return x->init && (x->init->kind == N_INIT_LIST || (li >= 0 && L->fn->locals[li].is_array));
+}
+
+/* `T x = {...}` or an array for a frame local: an assignment of a compound
+ * literal, or a copy.  Arrays can't be assigned: a named array is
+ * initialised as written and copied (a compound literal would do, but gcc
+ * then warns that its address may dangle across the resume labels). */
+static const char *copy_text(Low *L, int li, const Node *init)
+{
+    const Local *l = &L->fn->locals[li];
+    const char *x = local_ref(L, li);
+    int n = 1;
+    Node *one = (Node *)init;
+    Node **k = init->kind == N_INIT_LIST ? kids_of(L, init, &n) : &one;
+    sequence(L, k, n, 0);
+    const char *v = src_text(L, init);
+    if (l->is_array)
+        return arena_printf(L->a, "({ %s = %s; __builtin_memcpy(&%s, &__ac_init, sizeof %s); })",
+                            type_decl(L->a, l->type, "__ac_init", 1, NULL), v, x, x);
+    const char *ty = type_decl(L->a, l->type, "", 1, NULL);
+    return arena_printf(L->a, "%s = (%s)%s", x, ty, v);
+}
+
+/* The declaration of frame locals as assignments, in place: the
+ * specifiers, declarator decorations and uninitialised declarators become
+ * blanks, so every initializer stays where it was on its line.  NULL when
+ * no declarator has an initializer. */
+static const char *frame_decl_text(Low *L, const Node *d)
+{
+    int n = d->tok1 - d->tok0 + 1, any = 0;
+    unsigned char *blank = arena_alloc(L->a, (size_t)n);
+    memset(blank, 1, (size_t)n);
     for (const Node *x = d->list; x; x = x->next) {
-        int li = declared(L, x);
-        if (li >= 0 && L->sf->in_frame[li])
-            frame = 1;
+        if (!x->init)
+            continue;
+        if (awaits(L, x->init))
+            L->repl[x->init->id] = lx(L, x->init);
+        int comma = x->tok0 - 1; /* the comma before it, when one is kept */
+        if (any && comma > d->tok0)
+            blank[comma - d->tok0] = 0;
+        blank[x->name - d->tok0] = 0;
+        for (int t = x->tok1 + 1; t <= declarator_end(d, x); t++)
+            blank[t - d->tok0] = 0; /* = initializer */
+        any = 1;
     }
-    if (!frame || (d->storage & (DECL_TYPEDEF | DECL_STATIC | DECL_EXTERN))) {
-        if (awaits(L, d)) /* plain locals initialised from awaits */
-            for (const Node *x = d->list; x; x = x->next)
-                if (x->init && awaits(L, x->init))
-                    L->repl[x->init->id] = lx(L, x->init);
-        if (as_expr) /* for (int i = 0; ...): the ';' is the for's */
-            buf_puts(expr_out, range_text(L, d->tok0, d->tok1 - 1, d));
-        else
-            src_line(L, d->tok0, src_text(L, d));
-        return;
-    }
-    int first = 1;
+    blank[n - 1] = 0; /* ; */
+    return any ? blanked_text(L, d->tok0, d->tok1, d, blank) : NULL;
+}
+
+/* Can the declaration become assignments in place?  Not when an
+ * initializer after the first awaits: its await would run before the
+ * declarators before it are assigned. */
+static int in_place(const Low *L, const Node *d)
+{
+    for (const Node *x = d->list; x; x = x->next)
+        if (x != d->list && x->init && awaits(L, x->init))
+            return 0;
+    return 1;
+}
+
+/* The initializers of frame locals, one statement each, in order. */
+static void frame_copies(Low *L, const Node *d)
+{
     for (const Node *x = d->list; x; x = x->next) {
         int li = declared(L, x);
         if (li < 0 || !x->init)
             continue;
-        if (!as_expr)
-            buf_mark(L->out, line_of_tok(L, x->tok0));
-        const char *s = init_text(L, li, x->init);
-        if (as_expr) {
-            buf_printf(expr_out, "%s%s", first ? "" : ", ", s);
+        if (needs_copy(L, x)) {
+            put_gen(L, "%s;", copy_text(L, li, x->init));
         } else {
-            indent(L);
-            buf_printf(L->out, "%s;\n", s);
+            const char *v = lx(L, x->init);
+            put_gen(L, "%s = %s;", local_ref(L, li), v);
         }
-        first = 0;
+    }
+}
+
+/* Is d a declaration of frame locals?  *copy: must its initializers be
+ * statements of their own (frame_copies)? */
+static int frame_decl(const Low *L, const Node *d, int *copy)
+{
+    int frame = 0;
+    *copy = !in_place(L, d);
+    for (const Node *x = d->list; x; x = x->next) {
+        int li = declared(L, x);
+        frame |= li >= 0 && L->sf->in_frame[li];
+        *copy |= needs_copy(L, x);
+    }
+    return frame && !(d->storage & (DECL_TYPEDEF | DECL_STATIC | DECL_EXTERN));
+}
+
+/* Are the frame locals of declaration d all cached (sema.h)? */
+static int cached_decl(const Low *L, const Node *d)
+{
+    for (const Node *x = d->list; x; x = x->next) {
+        int li = declared(L, x);
+        if (li >= 0 && L->sf->in_frame[li] && !L->sf->cached[li])
+            return 0;
+    }
+    return 1;
+}
+
+/* A cached local comes into scope after its declarator; one declared
+ * without an initializer starts from its frame member, so that storing it
+ * at an await never reads an uninitialised variable. */
+static void cache_init(Low *L, const Node *x)
+{
+    int li = declared(L, x);
+    if (li >= 0 && L->sf->cached[li] && !x->init)
+        L->repl[x->id] = arena_printf(L->a, "%s = __ac_f->%s",
+                                      range_text(L, x->tok0, x->tok1, NULL), L->member[li]);
+}
+
+static void cache_push(Low *L, const Node *x)
+{
+    int li = declared(L, x);
+    if (li >= 0 && L->sf->cached[li])
+        scope_push(L, li);
+}
+
+/* A declaration: frame locals become assignments, cached and plain ones
+ * stay as written. */
+static void decl(Low *L, const Node *d)
+{
+    int copy;
+    if (!frame_decl(L, d, &copy) || cached_decl(L, d)) {
+        for (const Node *x = d->list; x; x = x->next)
+            cache_init(L, x);
+        if (!in_place(L, d)) { /* one declaration per declarator, in order */
+            const char *specs = range_text(L, d->ty0, d->ty1, NULL);
+            for (const Node *x = d->list; x; x = x->next) {
+                if (x->init && awaits(L, x->init))
+                    L->repl[x->init->id] = lx(L, x->init);
+                const char *t = range_text(L, x->tok0, declarator_end(d, x), x);
+                put_gen(L, "%s %s;", specs, t);
+                cache_push(L, x);
+            }
+            return;
+        }
+        if (awaits(L, d)) /* plain locals initialised from an await */
+            for (const Node *x = d->list; x; x = x->next)
+                if (x->init && awaits(L, x->init))
+                    L->repl[x->init->id] = lx(L, x->init);
+        put_src(L, d->tok0, d->tok1, d);
+        for (const Node *x = d->list; x; x = x->next)
+            cache_push(L, x);
+    } else if (copy) {
+        frame_copies(L, d);
+    } else {
+        const char *t = frame_decl_text(L, d);
+        if (t)
+            put_at(L, d->tok0, t);
     }
 }
 
@@ -116,60 +222,142 @@ static void push_loop(Low *L, Loop *lp, const char *cont, int is_switch)
 static void cont_label(Low *L, const Loop *lp)
 {
     if (lp->cont_used)
-        buf_printf(L->out, "%s:;\n", lp->cont);
+        put_gen(L, "%s:;", lp->cont);
 }
 
 static const char *new_label(Low *L, const char *what)
 {
-    return arena_printf(L->a, "%s_%d", what, ++L->nlabels);
+    return arena_printf(L->a, "__ac_%s_%d", what, ++L->nlabels);
+}
+
+/* `for (init; cond; step)` without awaits in cond and step: as written,
+ * a declaration of frame locals turned into assignments; awaits in the
+ * init run before the loop. */
+static void for_as_written(Low *L, const Node *s)
+{
+    const Node *init = s->init;
+    int copy;
+    if (init && init->kind == N_DECL) {
+        int frame = frame_decl(L, init, &copy);
+        if ((!frame || cached_decl(L, init)) && in_place(L, init)) {
+            for (const Node *x = init->list; x; x = x->next) {
+                if (x->init && awaits(L, x->init))
+                    L->repl[x->init->id] = lx(L, x->init);
+                cache_init(L, x);
+            }
+            put_src(L, s->tok0, s->body->tok0 - 1, init);
+            for (const Node *x = init->list; x; x = x->next)
+                cache_push(L, x);
+            return;
+        }
+        if (frame && !cached_decl(L, init) && !copy) {
+            const char *t = frame_decl_text(L, init);
+            L->repl[init->id] = t ? t : ";";
+        } else { /* the declaration before the loop */
+            decl(L, init);
+            L->repl[init->id] = ";";
+        }
+    } else if (init && awaits(L, init)) {
+        put_gen(L, "(void)(%s);", lx(L, init));
+        L->repl[init->id] = "";
+    }
+    put_src(L, s->tok0, s->body->tok0 - 1, init);
 }
 
 static void stmt_for(Low *L, const Node *s)
 {
     Loop lp;
+    int nscope = L->nscope; /* a declaration in the header ends with the loop */
     int header_awaits = (s->cond && awaits(L, s->cond)) || (s->step && awaits(L, s->step));
-    int init_awaits = s->init && awaits(L, s->init);
-    Buf init = {0};
-    if (s->init && s->init->kind == N_DECL) {
-        if (init_awaits || header_awaits)
-            decl(L, s->init, 0, NULL);
-        else
-            decl(L, s->init, 1, &init);
-    } else if (s->init) {
-        if (init_awaits || header_awaits)
-            out_line(L, "(void)(%s);", lx(L, s->init));
-        else
-            buf_puts(&init, src_text(L, s->init));
-    }
     if (!header_awaits) {
-        buf_mark(L->out, line_of_tok(L, s->tok0));
-        indent(L);
-        buf_printf(L->out, "for (%s; %s; %s)\n", init.s ? init.s : "",
-                   s->cond ? src_text(L, s->cond) : "", s->step ? src_text(L, s->step) : "");
-        buf_free(&init);
+        for_as_written(L, s);
         push_loop(L, &lp, NULL, 0);
         child(L, s->body);
         L->loop = lp.up;
+        L->nscope = nscope;
         return;
     }
-    buf_free(&init);
+    if (s->init && s->init->kind == N_DECL)
+        decl(L, s->init);
+    else if (s->init)
+        put_gen(L, "(void)(%s);", lx(L, s->init));
     const char *cont = new_label(L, "continue");
-    buf_mark(L->out, line_of_tok(L, s->tok0));
-    out_line(L, "for (;;) {");
-    L->depth++;
-    if (s->cond) {
-        const char *c = lx(L, s->cond);
-        out_line(L, "if (!(%s))", c);
-        out_line(L, "    break;");
-    }
+    put_gen(L, "for (;;) {");
+    if (s->cond)
+        put_gen(L, "if (!(%s)) break;", lx(L, s->cond));
     push_loop(L, &lp, cont, 0);
     child(L, s->body);
     L->loop = lp.up;
     cont_label(L, &lp);
     if (s->step)
-        out_line(L, "(void)(%s);", lx(L, s->step));
-    L->depth--;
-    out_line(L, "}");
+        put_gen(L, "(void)(%s);", lx(L, s->step));
+    put_gen(L, "}");
+    L->nscope = nscope;
+}
+
+/* if/while/switch (cond): the header as written, or after its awaits. */
+static void header(Low *L, const Node *s, const char *kw, const Node *next)
+{
+    if (!awaits(L, s->cond)) {
+        put_src(L, s->tok0, next->tok0 - 1, s->cond);
+        return;
+    }
+    const char *c = lx(L, s->cond);
+    put_at(L, s->tok0, arena_printf(L->a, "%s (%s)", kw, c));
+}
+
+static void stmt_while(Low *L, const Node *s)
+{
+    Loop lp;
+    if (!awaits(L, s->cond)) {
+        header(L, s, "while", s->body);
+        push_loop(L, &lp, NULL, 0);
+        child(L, s->body);
+    } else {
+        put_gen(L, "for (;;) {");
+        put_gen(L, "if (!(%s)) break;", lx(L, s->cond));
+        push_loop(L, &lp, NULL, 0);
+        child(L, s->body);
+        put_gen(L, "}");
+    }
+    L->loop = lp.up;
+}
+
+static void stmt_do(Low *L, const Node *s)
+{
+    Loop lp;
+    int w = s->body->tok1 + 1; /* `while` */
+    if (!awaits(L, s->cond)) {
+        put_src(L, s->tok0, s->tok0, NULL);
+        push_loop(L, &lp, NULL, 0);
+        child(L, s->body);
+        L->loop = lp.up;
+        put_src(L, w, s->tok1, s->cond);
+        return;
+    }
+    const char *cont = new_label(L, "continue");
+    put_gen(L, "for (;;) {");
+    push_loop(L, &lp, cont, 0);
+    child(L, s->body);
+    L->loop = lp.up;
+    L->stmt_tok = w; /* the test is the `while` line's code */
+    put_at(L, w, "");
+    cont_label(L, &lp);
+    put_gen(L, "if (!(%s)) break;", lx(L, s->cond));
+    put_gen(L, "}");
+}
+
+/* return E; -> the result, then completion: one line. */
+static void stmt_return(Low *L, const Node *s)
+{
+    const char *v = s->operand ? lx(L, s->operand) : NULL;
+    const char *set = "";
+    if (v && L->fn->is_void)
+        set = arena_printf(L->a, "(void)(%s); ", v);
+    else if (v)
+        set = arena_printf(L->a, "__ac_f->ret = %s; ", v);
+    put_at(L, s->tok0,
+           arena_printf(L->a, "{ %s__ac_return(&__ac_f->co); return; }", set));
 }
 
 static void stmt(Low *L, const Node *s)
@@ -178,156 +366,100 @@ static void stmt(Low *L, const Node *s)
     if (L->sf->hoisted[s->id]) /* written before the frame */
         return;
     leading_trivia(L, s->tok0, s->kind == N_CASE || s->kind == N_DEFAULT);
+    L->stmt_tok = s->tok0;
     switch (s->kind) {
-    case N_BLOCK:
-        buf_mark(L->out, line_of_tok(L, s->tok0));
-        out_line(L, "{");
-        L->depth++;
+    case N_BLOCK: {
+        int nscope = L->nscope;
+        put_src(L, s->tok0, s->tok0, NULL);
         for (const Node *x = s->list; x; x = x->next)
             stmt(L, x);
-        L->depth--;
-        out_line(L, "}");
+        L->stmt_tok = s->tok1;
+        leading_trivia(L, s->tok1, 0);
+        put_src(L, s->tok1, s->tok1, NULL);
+        L->nscope = nscope;
         break;
+    }
     case N_DECL:
-        decl(L, s, 0, NULL);
+        decl(L, s);
         break;
     case N_EXPR_STMT:
         if (!awaits(L, s) && s->operand && s->operand->kind != N_SPAWN) {
-            src_line(L, s->tok0, src_text(L, s));
+            put_src(L, s->tok0, s->tok1, s);
         } else if (s->operand->kind == N_SPAWN) {
-            buf_mark(L->out, line_of_tok(L, s->tok0));
             lower_spawn(L, s->operand);
         } else if (s->operand->kind == N_AWAIT) {
-            buf_mark(L->out, line_of_tok(L, s->tok0));
             lower_await(L, s->operand, 0);
         } else {
-            buf_mark(L->out, line_of_tok(L, s->tok0));
             const char *v = lx(L, s->operand);
-            out_line(L, "%s;", v);
+            put_gen(L, "%s;", v);
         }
         break;
-    case N_IF: {
-        buf_mark(L->out, line_of_tok(L, s->tok0));
-        const char *c = lx(L, s->cond);
-        out_line(L, "if (%s)", c);
+    case N_IF:
+        header(L, s, "if", s->then);
         child(L, s->then);
         if (s->els) {
-            out_line(L, "else");
+            put_src(L, s->then->tok1 + 1, s->then->tok1 + 1, NULL); /* else */
             child(L, s->els);
         }
         break;
-    }
     case N_WHILE:
-        buf_mark(L->out, line_of_tok(L, s->tok0));
-        if (!awaits(L, s->cond)) {
-            out_line(L, "while (%s)", src_text(L, s->cond));
-            push_loop(L, &lp, NULL, 0);
-            child(L, s->body);
-        } else {
-            out_line(L, "for (;;) {");
-            L->depth++;
-            out_line(L, "if (!(%s))", lx(L, s->cond));
-            out_line(L, "    break;");
-            push_loop(L, &lp, NULL, 0);
-            child(L, s->body);
-            L->depth--;
-            out_line(L, "}");
-        }
-        L->loop = lp.up;
+        stmt_while(L, s);
         break;
     case N_DO:
-        buf_mark(L->out, line_of_tok(L, s->tok0));
-        if (!awaits(L, s->cond)) {
-            out_line(L, "do");
-            push_loop(L, &lp, NULL, 0);
-            child(L, s->body);
-            L->loop = lp.up;
-            out_line(L, "while (%s);", src_text(L, s->cond));
-        } else {
-            const char *cont = new_label(L, "continue");
-            out_line(L, "for (;;) {");
-            L->depth++;
-            push_loop(L, &lp, cont, 0);
-            child(L, s->body);
-            L->loop = lp.up;
-            cont_label(L, &lp);
-            out_line(L, "if (!(%s))", lx(L, s->cond));
-            out_line(L, "    break;");
-            L->depth--;
-            out_line(L, "}");
-        }
+        stmt_do(L, s);
         break;
     case N_FOR:
         stmt_for(L, s);
         break;
-    case N_SWITCH: {
-        buf_mark(L->out, line_of_tok(L, s->tok0));
-        const char *c = lx(L, s->cond);
-        out_line(L, "switch (%s)", c);
+    case N_SWITCH:
+        header(L, s, "switch", s->body);
         push_loop(L, &lp, L->loop ? L->loop->cont : NULL, 1);
         child(L, s->body);
         L->loop = lp.up;
         break;
-    }
     case N_CASE:
-        buf_mark(L->out, line_of_tok(L, s->tok0));
-        if (s->rhs)
-            out_line(L, "case %s ... %s:", src_text(L, s->lhs), src_text(L, s->rhs));
-        else
-            out_line(L, "case %s:", src_text(L, s->lhs));
-        if (s->body)
-            stmt(L, s->body);
-        break;
     case N_DEFAULT:
-        buf_mark(L->out, line_of_tok(L, s->tok0));
-        out_line(L, "default:");
-        if (s->body)
-            stmt(L, s->body);
+        put_src(L, s->tok0, s->body->tok0 - 1, NULL);
+        stmt(L, s->body);
         break;
     case N_LABEL:
-        buf_mark(L->out, line_of_tok(L, s->tok0));
-        buf_printf(L->out, "%.*s:;\n", (int)rt(L, s->name)->len,
-                   L->fe->src.text + rt(L, s->name)->off);
-        if (s->body)
-            stmt(L, s->body);
+        put_src(L, s->tok0, s->body->tok0 - 1, NULL);
+        put_gen(L, ";"); /* a declaration may follow */
+        stmt(L, s->body);
         break;
     case N_CONTINUE:
         if (L->loop && L->loop->cont) {
-            out_line(L, "goto %s;", L->loop->cont);
+            put_at(L, s->tok0, arena_printf(L->a, "goto %s;", L->loop->cont));
             L->loop->owner->cont_used = 1;
+        } else {
+            put_src(L, s->tok0, s->tok1, s);
         }
-        else
-            src_line(L, s->tok0, src_text(L, s));
         break;
     case N_RETURN:
-        buf_mark(L->out, line_of_tok(L, s->tok0));
-        out_line(L, "{");
-        L->depth++;
-        if (s->operand) {
-            const char *v = lx(L, s->operand);
-            if (L->fn->is_void)
-                out_line(L, "(void)(%s);", v);
-            else
-                out_line(L, "ac_f->ret = %s;", v);
-        }
-        out_line(L, "ac_return(&ac_f->co);");
-        out_line(L, "return;");
-        L->depth--;
-        out_line(L, "}");
+        stmt_return(L, s);
         break;
     case N_MACRO_STMT:
-        src_line(L, s->callee->tok0, src_text(L, s->callee));
+        put_src(L, s->callee->tok0, s->callee->tok1, s->callee);
         child(L, s->body);
         break;
     default: /* break, goto, null statement, asm, _Static_assert */
-        src_line(L, s->tok0, src_text(L, s));
+        put_src(L, s->tok0, s->tok1, s);
         break;
     }
 }
 
-
 void lower_body(Low *L, const Node *body)
 {
+    /* where the body's `{` stands, the dispatch to the resume points
+     * (lower.c fills it in once their number is known) */
+    L->stmt_tok = body->tok0;
+    put_at(L, body->tok0, DISPATCH_HERE);
     for (const Node *x = body->list; x; x = x->next)
         stmt(L, x);
+    /* falling off the end completes the coroutine: the closing brace's line */
+    L->stmt_tok = body->tok1;
+    leading_trivia(L, body->tok1, 0);
+    put_at(L, body->tok1, "__ac_return(&__ac_f->co);");
+    put_gen(L, "}");
+    end_line(L);
 }

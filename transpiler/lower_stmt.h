@@ -7,7 +7,11 @@
 
 #include "lower_expr.h"
 
-/* Write the statements of body (an async function's N_BLOCK) into L->out. */
+/* Write the resume function's body from body (an async function's
+ * N_BLOCK) into L->out: from the dispatch, which is DISPATCH_HERE for now,
+ * through the closing brace. */
 void lower_body(Low *L, const Node *body);
+
+#define DISPATCH_HERE "\x02"
 
 #endif

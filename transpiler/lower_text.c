@@ -33,30 +33,111 @@ unsigned line_of_tok(const Low *L, int t)
     return line;
 }
 
-void indent(Low *L)
+/* ------------------------------------------------------------------ */
+/* Output lines                                                        */
+/* ------------------------------------------------------------------ */
+
+/* Start an output line for .ac line `line`, padded to the column of byte
+ * `off` of that line: its indentation is copied (tabs stay tabs, so the
+ * column is the same whatever a compiler counts a tab as). */
+static void start_line(Low *L, unsigned line, unsigned off)
 {
-    for (int i = 0; i < L->depth; i++)
-        buf_puts(L->out, "    ");
+    if (L->mid)
+        buf_puts(L->out, "\n");
+    buf_mark(L->out, line);
+    const char *text = L->fe->src.text;
+    size_t bol = source_line_start(&L->fe->src, line);
+    for (size_t i = bol; i < off; i++)
+        buf_put(L->out, text[i] == '\t' ? "\t" : " ", 1);
+    L->line = line;
+    L->mid = 1;
 }
 
-void out_line(Low *L, const char *fmt, ...)
+/* Append text; its newlines (from source gaps) move to the next lines. */
+static void append(Low *L, const char *s)
+{
+    buf_puts(L->out, s);
+    for (; *s; s++)
+        L->line += *s == '\n';
+}
+
+void put_at(Low *L, int tok, const char *text)
+{
+    const RawTok *t = rt(L, tok);
+    unsigned line = line_of_tok(L, tok);
+    if (L->mid && L->line == line) {
+        /* the same .ac line: keep the original gap after source text */
+        if (L->last_tok >= 0 && L->last_tok < tok) {
+            const RawTok *p = rt(L, L->last_tok);
+            buf_put(L->out, L->fe->src.text + p->off + p->len, t->off - (p->off + p->len));
+        } else {
+            buf_puts(L->out, " ");
+            while (*text == ' ' || *text == '\t') /* blanks stand in for removed text */
+                text++;
+        }
+    } else {
+        start_line(L, line, t->off);
+    }
+    append(L, text);
+    L->last_tok = -1;
+}
+
+void put_src(Low *L, int t0, int t1, const Node *n)
+{
+    put_at(L, t0, range_text(L, t0, t1, n));
+    L->last_tok = t1;
+}
+
+void put_gen(Low *L, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char tmp[512];
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    char small[512];
+    int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
-    indent(L);
-    if (n >= 0 && (size_t)n < sizeof tmp) {
-        buf_puts(L->out, tmp);
-    } else {
-        va_start(ap, fmt);
+    const char *s = small;
+    if (n >= (int)sizeof small) {
         char *p = arena_alloc(L->a, (size_t)n + 1);
+        va_start(ap, fmt);
         vsnprintf(p, (size_t)n + 1, fmt, ap);
         va_end(ap);
-        buf_puts(L->out, p);
+        s = p;
     }
-    buf_puts(L->out, "\n");
+    /* join the output line when it already holds this statement's code
+     * (or an earlier statement's, on the same .ac line) */
+    unsigned line = line_of_tok(L, L->stmt_tok);
+    if (L->mid && L->line >= line)
+        buf_puts(L->out, " ");
+    else
+        start_line(L, line, rt(L, L->stmt_tok)->off);
+    append(L, s);
+    L->last_tok = -1;
+}
+
+void end_line(Low *L)
+{
+    if (L->mid)
+        buf_puts(L->out, "\n");
+    L->mid = 0;
+    L->last_tok = -1;
+}
+
+const char *local_ref(const Low *L, int li)
+{
+    if (L->sf->named[li] || L->sf->cached[li])
+        return L->fn->locals[li].name;
+    return arena_printf(L->a, "__ac_f->%s", L->member[li]);
+}
+
+void scope_push(Low *L, int li)
+{
+    if (L->nscope == L->capscope) {
+        L->capscope = L->capscope ? L->capscope * 2 : 16;
+        L->scope = realloc(L->scope, sizeof *L->scope * (size_t)L->capscope);
+        if (!L->scope)
+            exit(1);
+    }
+    L->scope[L->nscope++] = li;
 }
 
 /* ------------------------------------------------------------------ */
@@ -98,24 +179,31 @@ static int cmp_hole(const void *a, const void *b)
     return x->t0 - y->t0;
 }
 
-/* The text of one raw token, renamed when it names a frame local. */
+/* The text of one raw token, renamed when it names a frame local that
+ * keeps no name of its own in the resume function. */
 static void put_token(const Low *L, Buf *b, int i)
 {
     const RawTok *t = rt(L, i);
     if (t->ckind == RT_IDENT) {
         int li = front_local_at(L->fn, t->off);
-        if (li >= 0 && L->sf->in_frame[li] && L->member[li]) {
-            buf_printf(b, "ac_f->%s", L->member[li]);
+        if (li < 0) /* the name in a declaration of it */
+            li = front_local_declared_at(L->fn, t->off);
+        if (li >= 0 && L->sf->in_frame[li] && !L->sf->named[li] && !L->sf->cached[li] &&
+            L->member[li]) {
+            buf_printf(b, "__ac_f->%s", L->member[li]);
             return;
         }
     }
     buf_put(b, L->fe->src.text + t->off, t->len);
 }
 
-char *range_text(Low *L, int t0, int t1, const Node *n)
+/* Source text of t0..t1 with n's holes; tokens with blank[t - t0] set
+ * become spaces as wide as they are. */
+static char *text_of(Low *L, int t0, int t1, const Node *n, const unsigned char *blank)
 {
     Holes hs = {0};
-    collect_holes(L, n, &hs);
+    if (n)
+        collect_holes(L, n, &hs);
     /* a declarator's initializer follows it: sort to be safe */
     if (hs.n > 1)
         qsort(hs.h, (size_t)hs.n, sizeof *hs.h, cmp_hole);
@@ -134,7 +222,11 @@ char *range_text(Low *L, int t0, int t1, const Node *n)
             k++;
             continue;
         }
-        put_token(L, &b, i);
+        if (blank && blank[i - t0])
+            for (unsigned c = 0; c < rt(L, i)->len; c++)
+                buf_put(&b, " ", 1);
+        else
+            put_token(L, &b, i);
         i++;
     }
     free(hs.h);
@@ -143,17 +235,19 @@ char *range_text(Low *L, int t0, int t1, const Node *n)
     return s;
 }
 
+char *range_text(Low *L, int t0, int t1, const Node *n)
+{
+    return text_of(L, t0, t1, n, NULL);
+}
+
+char *blanked_text(Low *L, int t0, int t1, const Node *n, const unsigned char *blank)
+{
+    return text_of(L, t0, t1, n, blank);
+}
+
 char *src_text(Low *L, const Node *n)
 {
     return range_text(L, n->tok0, n->tok1, n);
-}
-
-void src_line(Low *L, int tok, const char *s)
-{
-    buf_mark(L->out, line_of_tok(L, tok));
-    indent(L);
-    buf_puts(L->out, s);
-    buf_puts(L->out, "\n");
 }
 
 /* ------------------------------------------------------------------ */
@@ -169,16 +263,29 @@ void leading_trivia(Low *L, int t, int next_is_label)
         const Trivia *tv = &L->fn->trivia[i];
         unsigned line, col;
         diag_linecol(&L->fe->src, tv->off, &line, &col);
-        buf_mark(L->out, line);
-        if (tv->kind == TRIVIA_COMMENT)
-            indent(L);
-        buf_put(L->out, L->fe->src.text + tv->off, tv->len);
-        buf_puts(L->out, "\n");
+        const char *text = arena_strndup(L->a, L->fe->src.text + tv->off, tv->len);
+        if (tv->kind == TRIVIA_DIRECTIVE) { /* a line of its own */
+            end_line(L);
+            start_line(L, line, tv->off);
+            append(L, text);
+            end_line(L);
+            continue;
+        }
+        if (L->mid && L->line == line) {
+            buf_puts(L->out, " ");
+            append(L, text);
+        } else {
+            start_line(L, line, tv->off);
+            append(L, text);
+        }
+        L->last_tok = -1;
+        if (text[1] == '/') /* nothing may follow a // comment on its line */
+            end_line(L);
         fallthrough |= tv->fallthrough;
     }
     /* A fall-through comment no longer sits right after the statement
      * that falls through (resume labels come between), so say it in a
      * way both compilers understand wherever it stands. */
     if (next_is_label && fallthrough)
-        out_line(L, "__attribute__((fallthrough));");
+        put_gen(L, "__attribute__((fallthrough));");
 }

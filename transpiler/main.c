@@ -219,7 +219,7 @@ static int write_output(const Front *fe, const Lowered *lo, const char *out)
         free(tmp);
         return -1;
     }
-    int rc = emit_file(fe, lo, f);
+    int rc = emit_file(fe, lo, out, f);
     if (fclose(f) != 0)
         rc = -1;
     if (rc == 0 && rename(tmp, out) != 0) {

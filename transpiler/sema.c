@@ -296,17 +296,6 @@ static void check_locals(Walk *w)
             diag_error(src_of(w), fn->locals[i].off,
                        "variable-length array '%s' in an async function: its size "
                        "must be known to lay out the frame", fn->locals[i].name);
-    const OffMap *m = &fn->macro_refs;
-    for (size_t i = 0; i < m->cap; i++) {
-        if (!m->vals[i])
-            continue;
-        const Local *l = &fn->locals[m->vals[i] - 1];
-        if (l->is_static)
-            continue;
-        diag_error(src_of(w), (size_t)m->keys[i],
-                   "this macro's body refers to local '%s', which lives in the "
-                   "coroutine frame; pass it to the macro as an argument", l->name);
-    }
 }
 
 /*
@@ -386,6 +375,8 @@ static void check_function(const Front *fe, const AsyncFn *fn, Node *body, SemaF
     sf->awaits = xcalloc((size_t)nnodes, sizeof *sf->awaits);
     sf->hoisted = xcalloc((size_t)nnodes, 1);
     sf->in_frame = xcalloc((size_t)fn->nlocals, 1);
+    sf->named = xcalloc((size_t)fn->nlocals, 1);
+    sf->cached = xcalloc((size_t)fn->nlocals, 1);
     if (fn->variadic) {
         diag_error(&fe->src, fn->name_off,
                    "async function '%s' is variadic: its frame cannot hold the "
@@ -520,6 +511,8 @@ void sema_free(const Front *fe, Sema *s)
         free(s->fns[i].awaits);
         free(s->fns[i].hoisted);
         free(s->fns[i].in_frame);
+        free(s->fns[i].named);
+        free(s->fns[i].cached);
     }
     free(s->fns);
     free(s->scc);

@@ -24,6 +24,12 @@ typedef struct SemaFn {
     unsigned char *hoisted;   /* per node id: a type declaration that moves
                                  to file scope                           */
     unsigned char *in_frame;  /* per local: it lives in the frame        */
+    unsigned char *cached;    /* per frame local: a C variable of its own
+                                 name in the resume function, stored into
+                                 the frame at each await (sema_live.c)   */
+    unsigned char *named;     /* per other frame local: spelled by its own
+                                 name in the resume function (a macro makes
+                                 it the frame member); else __ac_f->member */
 } SemaFn;
 
 typedef struct Sema {
@@ -45,8 +51,9 @@ AsyncFn *sema_callee(const Front *fe, const AsyncFn *fn, const Node *call);
  * (so the callee's frame cannot be embedded in the caller's)? */
 int sema_recursive(const Sema *s, const AsyncFn *caller, const AsyncFn *callee);
 
-/* sema_live.c: fill sf->in_frame for fn.  Reports a local that a macro
- * declares and that an await separates from a use. */
+/* sema_live.c: fill sf->in_frame and sf->named for fn.  Reports a local
+ * that a macro declares and that an await separates from a use, and one
+ * that a macro's body names but that cannot keep its name. */
 void sema_live(const Front *fe, const AsyncFn *fn, Node *body, SemaFn *sf);
 
 #endif

@@ -40,9 +40,12 @@ typedef struct Live {
     int *nuses;
     unsigned *decl_end;    /* per local: end of its declarator           */
     unsigned (*scope)[2];  /* per local: its scope                        */
-    unsigned char *pinned; /* per local: must be in the frame             */
+    unsigned char *pinned; /* per local: must be in the frame, at a fixed
+                              address (its address is taken, a macro
+                              names it, or it is an argument of one)      */
     unsigned char *plain;  /* per local: must not be (declared inside a
                               statement expression, printed as written)   */
+    unsigned char *via_macro; /* per local: a macro's body refers to it  */
     int has_goto;
 } Live;
 
@@ -300,6 +303,162 @@ static void unify_decls(const Live *lv, const Node *n, unsigned char *in_frame)
         unify_decls(lv, x, in_frame);
 }
 
+/*
+ * How lowering spells a frame local inside the resume function.  Best is
+ * its own name, through a macro `#define x (__ac_f->x)` around the resume
+ * function: the user's lines then come out as written, so compilers report
+ * the same columns as for the erased build, and the user's macros that name
+ * the local work.  That is safe only when nothing else in the resume
+ * function spells the name: no other token of the body (a member `.x`, a
+ * label, a shadowing local, a directive), no macro the body uses (their
+ * replacement lists are expanded there too), no macro of that name, and no
+ * name that generated code spells (frame members, the runtime's fields).
+ * Otherwise the local is written `__ac_f->member`.
+ */
+static int reserved_name(const char *n)
+{
+    static const char *const fixed[] = {
+        "co", "ret", "sub", "state", "g", "ch", "store", "ctx", "w", "fn", "hdr",
+        "alloc_size", NULL};
+    for (int i = 0; fixed[i]; i++)
+        if (!strcmp(n, fixed[i]))
+            return 1;
+    if ((n[0] == 'a' || n[0] == 'c' || n[0] == 'p') && n[1] >= '0' && n[1] <= '9') {
+        const char *d = n + 1;
+        while (*d >= '0' && *d <= '9')
+            d++;
+        if (!*d)
+            return 1; /* a1, c0, p0: members of await site structs */
+    }
+    return n[0] == '_' || !strncmp(n, "ac_", 3) || !strncmp(n, "tmp_", 4) ||
+           !strncmp(n, "literal_", 8) || strstr(n, "__") != NULL;
+}
+
+static void decide_names(const Live *lv, SemaFn *sf)
+{
+    const AsyncFn *fn = lv->fn;
+    const Source *src = &lv->fe->src;
+    StrMap owner = {0}; /* identifier -> frame local index + 1, or -1 */
+    for (int i = 0; i < fn->nraw; i++) {
+        const RawTok *t = &fn->raw[i];
+        if (t->ckind != RT_IDENT && t->ckind != RT_KEYWORD)
+            continue;
+        const char *id = src->text + t->off;
+        int li = front_local_at(fn, t->off);
+        if (li < 0)
+            li = front_local_declared_at(fn, t->off);
+        long cur = strmap_get(&owner, id, t->len);
+        long want = li >= 0 && sf->in_frame[li] ? li + 1 : -1;
+        if (cur == 0)
+            strmap_put(&owner, id, t->len, want);
+        else if (cur != want)
+            strmap_put(&owner, id, t->len, -1);
+    }
+    /* a name a directive in the body defines or undefines */
+    for (int i = 0; i < fn->ntrivia; i++) {
+        const Trivia *tv = &fn->trivia[i];
+        if (tv->kind != TRIVIA_DIRECTIVE)
+            continue;
+        const char *p = src->text + tv->off + 1, *e = src->text + tv->off + tv->len;
+        while (p < e && (*p == ' ' || *p == '\t'))
+            p++;
+        while (p < e && *p >= 'a' && *p <= 'z') /* define, undef, pragma */
+            p++;
+        while (p < e && (*p == ' ' || *p == '\t'))
+            p++;
+        const char *w = p;
+        while (p < e && (*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                         (*p >= '0' && *p <= '9')))
+            p++;
+        if (p > w)
+            strmap_put(&owner, w, (size_t)(p - w), -1);
+    }
+    for (int i = 0; i < fn->nlocals; i++) {
+        const Local *l = &fn->locals[i];
+        size_t len = strlen(l->name);
+        sf->named[i] = sf->in_frame[i] && !sf->cached[i] && len &&
+                       strmap_get(&owner, l->name, len) == i + 1 &&
+                       !reserved_name(l->name) &&
+                       !strmap_get(&lv->fe->macro_names, l->name, len) &&
+                       (!strmap_get(&fn->macro_idents, l->name, len) || lv->via_macro[i]);
+    }
+    strmap_free(&owner);
+}
+
+/*
+ * Which frame locals the resume function keeps in C variables of their own
+ * name: the user's declarations and lines then stay exactly as written,
+ * compilers warn about them as about the erased build, and a debugger
+ * prints them by name.  Each await stores them into the frame before it
+ * may suspend and loads them back at its resume point.  That takes a
+ * local whose address is never taken (pointers to it would see the C
+ * variable, which dies at the suspension), of scalar type (cheap to copy,
+ * never const), whose name no other local of the function has (so it is
+ * never hidden where it must be stored), and with no double underscore
+ * (generated code calls NAME__init ...).  One declaration is all cached or
+ * none.
+ */
+static void decide_cached(const Live *lv, const Node *n, SemaFn *sf)
+{
+    const AsyncFn *fn = lv->fn;
+    if (!n) {
+        StrMap count = {0};
+        for (int i = 0; i < fn->nlocals; i++) {
+            const char *nm = fn->locals[i].name;
+            strmap_put(&count, nm, strlen(nm), strmap_get(&count, nm, strlen(nm)) + 1);
+        }
+        for (int i = 0; i < fn->nlocals; i++) {
+            const Local *l = &fn->locals[i];
+            sf->cached[i] = sf->in_frame[i] && !lv->pinned[i] && !l->is_array &&
+                            type_is_scalar(l->decays ? type_element(l->type) : l->type) &&
+                            (l->decays || !type_is_cv(l->type)) &&
+                            strmap_get(&count, l->name, strlen(l->name)) == 1 &&
+                            !strstr(l->name, "__") && *l->name;
+            if (l->decays) /* an array parameter is a pointer: always fine */
+                sf->cached[i] = sf->in_frame[i] && !lv->pinned[i] &&
+                                strmap_get(&count, l->name, strlen(l->name)) == 1 &&
+                                !strstr(l->name, "__");
+        }
+        strmap_free(&count);
+        return;
+    }
+    if (n->kind == N_DECL) {
+        int all = 1;
+        for (const Node *x = n->list; x; x = x->next) {
+            int li = x->name >= 0 ? front_local_declared_at(fn, tok_off(lv, x->name)) : -1;
+            if (li >= 0 && sf->in_frame[li] && !sf->cached[li])
+                all = 0;
+        }
+        if (!all)
+            for (const Node *x = n->list; x; x = x->next) {
+                int li = x->name >= 0 ? front_local_declared_at(fn, tok_off(lv, x->name)) : -1;
+                if (li >= 0)
+                    sf->cached[li] = 0;
+            }
+    }
+    KidIter it;
+    for (const Node *x = ast_first_kid(n, &it); x; x = ast_next_kid(&it))
+        decide_cached(lv, x, sf);
+}
+
+/* A macro's body that names a frame local needs the local's own name. */
+static void check_macro_refs(const Live *lv, const SemaFn *sf)
+{
+    const OffMap *m = &lv->fn->macro_refs;
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->vals[i])
+            continue;
+        int li = (int)m->vals[i] - 1;
+        const Local *l = &lv->fn->locals[li];
+        if (l->is_static || !sf->in_frame[li] || sf->named[li] || sf->cached[li])
+            continue;
+        diag_error(&lv->fe->src, (size_t)m->keys[i],
+                   "this macro's body refers to local '%s', which lives in the "
+                   "coroutine frame and whose name the function also uses for "
+                   "something else; pass it to the macro as an argument", l->name);
+    }
+}
+
 void sema_live(const Front *fe, const AsyncFn *fn, Node *body, SemaFn *sf)
 {
     int n = fn->nlocals;
@@ -308,9 +467,10 @@ void sema_live(const Front *fe, const AsyncFn *fn, Node *body, SemaFn *sf)
     lv.scope = xcalloc((size_t)n, sizeof *lv.scope);
     lv.pinned = xcalloc((size_t)n, 1);
     lv.plain = xcalloc((size_t)n, 1);
+    lv.via_macro = xcalloc((size_t)n, 1);
     for (size_t k = 0; k < fn->macro_refs.cap; k++)
         if (fn->macro_refs.vals[k])
-            lv.pinned[fn->macro_refs.vals[k] - 1] = 1;
+            lv.pinned[fn->macro_refs.vals[k] - 1] = lv.via_macro[fn->macro_refs.vals[k] - 1] = 1;
     scan(&lv, body, 0, 0);
     lv.loop_awaits = xcalloc((size_t)lv.nloops, 1);
     for (int p = 0; p < lv.nloops; p++) {
@@ -328,6 +488,10 @@ void sema_live(const Front *fe, const AsyncFn *fn, Node *body, SemaFn *sf)
             sf->in_frame[i] = (unsigned char)needs_frame(&lv, i);
     }
     unify_decls(&lv, body, sf->in_frame);
+    decide_cached(&lv, NULL, sf);
+    decide_cached(&lv, body, sf);
+    decide_names(&lv, sf);
+    check_macro_refs(&lv, sf);
     for (int i = 0; i < n; i++)
         free(lv.uses[i]);
     free(lv.uses);
@@ -339,4 +503,5 @@ void sema_live(const Front *fe, const AsyncFn *fn, Node *body, SemaFn *sf)
     free(lv.scope);
     free(lv.pinned);
     free(lv.plain);
+    free(lv.via_macro);
 }

@@ -159,8 +159,29 @@ int ac_signal(int signum);
 #if defined(__ASYNCC_OUTPUT__)
 #define async
 #else
-/* The transpiler's (and an IDE's) reading of the keywords and forms. */
+/*
+ * The transpiler's (and an IDE's) reading of the keywords and forms.
+ *
+ * `async` is an attribute that libclang reports on the declaration, and
+ * for pointers to async functions (DESIGN.md section 7) a mark on the
+ * function type itself: clang's preserve_most calling convention, which
+ * nothing ever calls with (generated C reads `async` as nothing).  Being
+ * part of the type, the mark follows the pointer through typedefs, struct
+ * members, tables, parameters and casts, and clang itself reports an async
+ * function where a plain function pointer is expected, or the reverse.
+ * The convention exists on x86-64 and AArch64; elsewhere pointers to async
+ * functions are not recognised (awaiting one is an error).  gcc reads a
+ * plain C file that includes this header (through a header with async
+ * prototypes) with `async` as nothing: the prototypes declare functions
+ * that plain C never calls.
+ */
+#if defined(__clang__) && (defined(__x86_64__) || defined(__aarch64__))
+#define async __attribute__((annotate("asyncc_async"), preserve_most))
+#elif defined(__clang__)
 #define async __attribute__((annotate("asyncc_async")))
+#else
+#define async
+#endif
 #define await
 #define gather(...) ((__VA_ARGS__), 0)
 #define to_thread(fn, ...) (fn)(__VA_ARGS__)

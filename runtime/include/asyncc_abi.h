@@ -553,6 +553,38 @@ void ac_event_wait__init(struct ac_event_wait__frame *f, ac_event *e);
 void ac_group_init(ac_group *g);
 void ac_group_cancel(ac_group *g);
 
+/* ---- the names generated code calls ------------------------------------------
+ *
+ * Code that asyncc generates calls the runtime by these names.  C reserves
+ * identifiers that begin with two underscores for the implementation, so no
+ * identifier of the user's program can hide them (a local variable named
+ * ac_await or ac_return would hide the functions above).
+ */
+static inline int __ac_await(ac_coro *caller, ac_coro *callee, int state)
+{
+    return ac_await(caller, callee, state);
+}
+static inline void __ac_return(ac_coro *co) { ac_return(co); }
+static inline void *__ac_frame_alloc(size_t size) { return ac_frame_alloc(size); }
+static inline void __ac_frame_free(void *p, size_t size) { ac_frame_free(p, size); }
+static inline int __ac_run(ac_coro *root) { return ac_run(root); }
+static inline void __ac_gather__init(struct ac_gather__frame *f, ac_gather_child *children,
+                                     size_t n)
+{
+    ac_gather__init(f, children, n);
+}
+static inline void __ac_with_timeout__init(struct ac_with_timeout__frame *f, uint64_t ms,
+                                           ac_coro *operand, void (*store)(void *ctx),
+                                           void *ctx)
+{
+    ac_with_timeout__init(f, ms, operand, store, ctx);
+}
+static inline void __ac_to_thread__init(struct ac_to_thread__frame *f, ac_thread_fn run)
+{
+    ac_to_thread__init(f, run);
+}
+static inline void __ac_spawn(ac_group *g, ac_spawn_child *c) { ac_spawn(g, c); }
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,6 +14,7 @@ struct pt {
 
 static long g;
 
+#line 18 "await_assign.c"
 /* async int val(int): its coroutine frame */
 struct val__frame {
     ac_coro co;
@@ -23,41 +24,30 @@ struct val__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void val__resume(ac_coro *ac_co);
-static inline void val__init(struct val__frame *ac_f, int v)
+static void val__resume(ac_coro *__ac_co);
+static inline void val__init(struct val__frame *__ac_f, int v)
 {
-    ac_f->co.resume = val__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = val__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void val__resume(ac_coro *ac_co)
+static void val__resume(ac_coro *__ac_co)
 {
-    struct val__frame *ac_f = (struct val__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 16 "await_assign.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 17 "await_assign.ac"
-    {
-        ac_f->ret = ac_f->v;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 15 "await_assign.ac"
+struct val__frame *__ac_f = (struct val__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = v; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 44 "await_assign.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *val__new(int v)
 {
-    struct val__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    val__init(ac_f, v);
-    return &ac_f->co;
+    struct val__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    val__init(__ac_f, v);
+    return &__ac_f->co;
 }
 int val__result(ac_coro *co)
 {
@@ -65,11 +55,12 @@ int val__result(ac_coro *co)
 }
 void val__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct val__frame));
+    __ac_frame_free(co, sizeof(struct val__frame));
 }
 #line 18 "await_assign.ac"
 
 
+#line 64 "await_assign.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -94,104 +85,51 @@ struct amain__frame {
         struct val__frame a8;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+#define arr __ac_f->arr
+#define p __ac_f->p
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    case 5: goto resume_5;
-    case 6: goto resume_6;
-    case 7: goto resume_7;
-    case 8: goto resume_8;
-    }
-#line 23 "await_assign.ac"
-    ({ int ac_init[4] = { 0 }; __builtin_memcpy(&ac_f->arr, &ac_init, sizeof ac_f->arr); });
-    ac_f->p = (struct pt){ 0, 0 };
-    ac_f->pp = &ac_f->p;
-#line 27 "await_assign.ac"
-    ac_f->i = 2;
+#line 21 "await_assign.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; case 6: goto __ac_resume_6; case 7: goto __ac_resume_7; case 8: goto __ac_resume_8; }
+    int x = __ac_f->x;
+    ({ int __ac_init[4] = { 0 }; __builtin_memcpy(&arr, &__ac_init, sizeof arr); });
+    p = (struct pt){ 0, 0 };
+    struct pt *pp = &p;
+    int *ip = __ac_f->ip;
+    int i = 2;
 #line 29 "await_assign.ac"
-    val__init(&ac_f->sub.a1, 7);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    ac_f->x = ac_f->sub.a1.ret;
-#line 30 "await_assign.ac"
-    ac_f->tmp_1 = &(ac_f->arr[ac_f->i]);
-    val__init(&ac_f->sub.a2, 11);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-    (*ac_f->tmp_1) = ac_f->sub.a2.ret;
-#line 31 "await_assign.ac"
-    val__init(&ac_f->sub.a3, ac_f->x + 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
-    ac_f->arr[0] = ac_f->sub.a3.ret;
-#line 32 "await_assign.ac"
-    val__init(&ac_f->sub.a4, 3);
-    if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-        return;
-resume_4:;
-    ac_f->p.x = ac_f->sub.a4.ret;
-#line 33 "await_assign.ac"
-    ac_f->tmp_2 = &(ac_f->pp->y);
-    val__init(&ac_f->sub.a5, 4);
-    if (ac_await(&ac_f->co, &ac_f->sub.a5.co, 5))
-        return;
-resume_5:;
-    (*ac_f->tmp_2) = ac_f->sub.a5.ret;
-#line 34 "await_assign.ac"
-    ac_f->ip = &ac_f->arr[3];
-    ac_f->tmp_3 = &(*ac_f->ip);
-    val__init(&ac_f->sub.a6, 99);
-    if (ac_await(&ac_f->co, &ac_f->sub.a6.co, 6))
-        return;
-resume_6:;
-    (*ac_f->tmp_3) = ac_f->sub.a6.ret;
-#line 36 "await_assign.ac"
-    val__init(&ac_f->sub.a7, ac_f->x * 2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a7.co, 7))
-        return;
-resume_7:;
-    ac_f->x = ac_f->sub.a7.ret;
-#line 36 "await_assign.ac"
-    /* x is read before the await, written after */
-    val__init(&ac_f->sub.a8, 5);
-    if (ac_await(&ac_f->co, &ac_f->sub.a8.co, 8))
-        return;
-resume_8:;
-    g = ac_f->sub.a8.ret;
-#line 38 "await_assign.ac"
-    printf("x=%d g=%ld\n", ac_f->x, g);
-    printf("arr=%d %d %d %d\n", ac_f->arr[0], ac_f->arr[1], ac_f->arr[2], ac_f->arr[3]);
-    printf("p=%d,%d\n", ac_f->p.x, ac_f->p.y);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    val__init(&__ac_f->sub.a1, 7); __ac_f->x = x; __ac_f->pp = pp; __ac_f->ip = ip; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; x = __ac_f->x; pp = __ac_f->pp; ip = __ac_f->ip; i = __ac_f->i; x = __ac_f->sub.a1.ret;
+    __ac_f->tmp_1 = &(arr[i]); val__init(&__ac_f->sub.a2, 11); __ac_f->x = x; __ac_f->pp = pp; __ac_f->ip = ip; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; x = __ac_f->x; pp = __ac_f->pp; ip = __ac_f->ip; i = __ac_f->i; (*__ac_f->tmp_1) = __ac_f->sub.a2.ret;
+    val__init(&__ac_f->sub.a3, x + 1); __ac_f->x = x; __ac_f->pp = pp; __ac_f->ip = ip; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; x = __ac_f->x; pp = __ac_f->pp; ip = __ac_f->ip; i = __ac_f->i; arr[0] = __ac_f->sub.a3.ret;
+    val__init(&__ac_f->sub.a4, 3); __ac_f->x = x; __ac_f->pp = pp; __ac_f->ip = ip; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; x = __ac_f->x; pp = __ac_f->pp; ip = __ac_f->ip; i = __ac_f->i; p.x = __ac_f->sub.a4.ret;
+    __ac_f->tmp_2 = &(pp->y); val__init(&__ac_f->sub.a5, 4); __ac_f->x = x; __ac_f->pp = pp; __ac_f->ip = ip; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:; x = __ac_f->x; pp = __ac_f->pp; ip = __ac_f->ip; i = __ac_f->i; (*__ac_f->tmp_2) = __ac_f->sub.a5.ret;
+    ip = &arr[3];
+    __ac_f->tmp_3 = &(*ip); val__init(&__ac_f->sub.a6, 99); __ac_f->x = x; __ac_f->pp = pp; __ac_f->ip = ip; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a6.co, 6)) return; __ac_resume_6:; x = __ac_f->x; pp = __ac_f->pp; ip = __ac_f->ip; i = __ac_f->i; (*__ac_f->tmp_3) = __ac_f->sub.a6.ret;
+    val__init(&__ac_f->sub.a7, x * 2); __ac_f->x = x; __ac_f->pp = pp; __ac_f->ip = ip; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a7.co, 7)) return; __ac_resume_7:; x = __ac_f->x; pp = __ac_f->pp; ip = __ac_f->ip; i = __ac_f->i; x = __ac_f->sub.a7.ret; /* x is read before the await, written after */
+    val__init(&__ac_f->sub.a8, 5); __ac_f->x = x; __ac_f->pp = pp; __ac_f->ip = ip; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a8.co, 8)) return; __ac_resume_8:; x = __ac_f->x; pp = __ac_f->pp; ip = __ac_f->ip; i = __ac_f->i; g = __ac_f->sub.a8.ret;
+    printf("x=%d g=%ld\n", x, g);
+    printf("arr=%d %d %d %d\n", arr[0], arr[1], arr[2], arr[3]);
+    printf("p=%d,%d\n", p.x, p.y);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 124 "await_assign.c"
+#undef arr
+#undef p
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -199,12 +137,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 42 "await_assign.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

@@ -6,6 +6,7 @@
 
 /* await f() as the right operand of every compound assignment operator. */
 
+#line 10 "await_compound_assign.c"
 /* async int val(int): its coroutine frame */
 struct val__frame {
     ac_coro co;
@@ -15,41 +16,30 @@ struct val__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void val__resume(ac_coro *ac_co);
-static inline void val__init(struct val__frame *ac_f, int v)
+static void val__resume(ac_coro *__ac_co);
+static inline void val__init(struct val__frame *__ac_f, int v)
 {
-    ac_f->co.resume = val__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = val__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void val__resume(ac_coro *ac_co)
+static void val__resume(ac_coro *__ac_co)
 {
-    struct val__frame *ac_f = (struct val__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 8 "await_compound_assign.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 9 "await_compound_assign.ac"
-    {
-        ac_f->ret = ac_f->v;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 7 "await_compound_assign.ac"
+struct val__frame *__ac_f = (struct val__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = v; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 36 "await_compound_assign.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *val__new(int v)
 {
-    struct val__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    val__init(ac_f, v);
-    return &ac_f->co;
+    struct val__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    val__init(__ac_f, v);
+    return &__ac_f->co;
 }
 int val__result(ac_coro *co)
 {
@@ -57,44 +47,41 @@ int val__result(ac_coro *co)
 }
 void val__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct val__frame));
+    __ac_frame_free(co, sizeof(struct val__frame));
 }
 #line 10 "await_compound_assign.ac"
 
 
+#line 56 "await_compound_assign.c"
 /* async unsigned int uval(unsigned int): its coroutine frame */
 struct uval__frame {
     ac_coro co;
     unsigned int ret;
     unsigned int v;
 };
-static void uval__resume(ac_coro *ac_co);
-static inline void uval__init(struct uval__frame *ac_f, unsigned int v)
+static void uval__resume(ac_coro *__ac_co);
+static inline void uval__init(struct uval__frame *__ac_f, unsigned int v)
 {
-    ac_f->co.resume = uval__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = uval__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void uval__resume(ac_coro *ac_co)
+static void uval__resume(ac_coro *__ac_co)
 {
-    struct uval__frame *ac_f = (struct uval__frame *)ac_co;
-#line 14 "await_compound_assign.ac"
-    {
-        ac_f->ret = ac_f->v;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 13 "await_compound_assign.ac"
+struct uval__frame *__ac_f = (struct uval__frame *)__ac_co; unsigned int v = __ac_f->v;
+    { __ac_f->ret = v; __ac_return(&__ac_f->co); return; } /* completes without suspending */
+__ac_return(&__ac_f->co); }
+#line 78 "await_compound_assign.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *uval__new(unsigned int v)
 {
-    struct uval__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    uval__init(ac_f, v);
-    return &ac_f->co;
+    struct uval__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    uval__init(__ac_f, v);
+    return &__ac_f->co;
 }
 unsigned int uval__result(ac_coro *co)
 {
@@ -102,11 +89,12 @@ unsigned int uval__result(ac_coro *co)
 }
 void uval__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct uval__frame));
+    __ac_frame_free(co, sizeof(struct uval__frame));
 }
 #line 15 "await_compound_assign.ac"
 
 
+#line 98 "await_compound_assign.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -130,135 +118,59 @@ struct amain__frame {
         struct val__frame a12;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+#define arr __ac_f->arr
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    case 5: goto resume_5;
-    case 6: goto resume_6;
-    case 7: goto resume_7;
-    case 8: goto resume_8;
-    case 9: goto resume_9;
-    case 10: goto resume_10;
-    case 11: goto resume_11;
-    case 12: goto resume_12;
-    }
-#line 19 "await_compound_assign.ac"
-    ac_f->a = 100;
-    ac_f->u = 0xF0u;
-    ac_f->d = 1.5;
-    ({ int ac_init[3] = { 1, 2, 3 }; __builtin_memcpy(&ac_f->arr, &ac_init, sizeof ac_f->arr); });
+#line 18 "await_compound_assign.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; case 6: goto __ac_resume_6; case 7: goto __ac_resume_7; case 8: goto __ac_resume_8; case 9: goto __ac_resume_9; case 10: goto __ac_resume_10; case 11: goto __ac_resume_11; case 12: goto __ac_resume_12; }
+    int a = 100;
+    unsigned u = 0xF0u;
+    double d = 1.5;
+    ({ int __ac_init[3] = { 1, 2, 3 }; __builtin_memcpy(&arr, &__ac_init, sizeof arr); });
 #line 24 "await_compound_assign.ac"
-    val__init(&ac_f->sub.a1, 5);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    ac_f->a += ac_f->sub.a1.ret;
-#line 25 "await_compound_assign.ac"
-    printf("+= %d\n", ac_f->a);
-    val__init(&ac_f->sub.a2, 10);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-    ac_f->a -= ac_f->sub.a2.ret;
-#line 27 "await_compound_assign.ac"
-    printf("-= %d\n", ac_f->a);
-    val__init(&ac_f->sub.a3, 3);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
-    ac_f->a *= ac_f->sub.a3.ret;
-#line 29 "await_compound_assign.ac"
-    printf("*= %d\n", ac_f->a);
-    val__init(&ac_f->sub.a4, 4);
-    if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-        return;
-resume_4:;
-    ac_f->a /= ac_f->sub.a4.ret;
-#line 31 "await_compound_assign.ac"
-    printf("/= %d\n", ac_f->a);
-    val__init(&ac_f->sub.a5, 10);
-    if (ac_await(&ac_f->co, &ac_f->sub.a5.co, 5))
-        return;
-resume_5:;
-    ac_f->a %= ac_f->sub.a5.ret;
-#line 33 "await_compound_assign.ac"
-    printf("%%= %d\n", ac_f->a);
-    val__init(&ac_f->sub.a6, 4);
-    if (ac_await(&ac_f->co, &ac_f->sub.a6.co, 6))
-        return;
-resume_6:;
-    ac_f->a <<= ac_f->sub.a6.ret;
-#line 35 "await_compound_assign.ac"
-    printf("<<= %d\n", ac_f->a);
-    val__init(&ac_f->sub.a7, 2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a7.co, 7))
-        return;
-resume_7:;
-    ac_f->a >>= ac_f->sub.a7.ret;
-#line 37 "await_compound_assign.ac"
-    printf(">>= %d\n", ac_f->a);
-    uval__init(&ac_f->sub.a8, 0x0Fu);
-    if (ac_await(&ac_f->co, &ac_f->sub.a8.co, 8))
-        return;
-resume_8:;
-    ac_f->u |= ac_f->sub.a8.ret;
-#line 39 "await_compound_assign.ac"
-    printf("|= 0x%X\n", ac_f->u);
-    uval__init(&ac_f->sub.a9, 0x3Cu);
-    if (ac_await(&ac_f->co, &ac_f->sub.a9.co, 9))
-        return;
-resume_9:;
-    ac_f->u &= ac_f->sub.a9.ret;
-#line 41 "await_compound_assign.ac"
-    printf("&= 0x%X\n", ac_f->u);
-    uval__init(&ac_f->sub.a10, 0xFFu);
-    if (ac_await(&ac_f->co, &ac_f->sub.a10.co, 10))
-        return;
-resume_10:;
-    ac_f->u ^= ac_f->sub.a10.ret;
-#line 43 "await_compound_assign.ac"
-    printf("^= 0x%X\n", ac_f->u);
-    val__init(&ac_f->sub.a11, 4);
-    if (ac_await(&ac_f->co, &ac_f->sub.a11.co, 11))
-        return;
-resume_11:;
-    ac_f->d *= ac_f->sub.a11.ret;
-#line 45 "await_compound_assign.ac"
-    printf("d*= %.1f\n", ac_f->d);
-    val__init(&ac_f->sub.a12, 40);
-    if (ac_await(&ac_f->co, &ac_f->sub.a12.co, 12))
-        return;
-resume_12:;
-    ac_f->arr[1] += ac_f->sub.a12.ret;
-#line 47 "await_compound_assign.ac"
-    printf("arr[1]+= %d\n", ac_f->arr[1]);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    val__init(&__ac_f->sub.a1, 5); __ac_f->a = a; __ac_f->u = u; __ac_f->d = d; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; a = __ac_f->a; u = __ac_f->u; d = __ac_f->d; a += __ac_f->sub.a1.ret;
+    printf("+= %d\n", a);
+    val__init(&__ac_f->sub.a2, 10); __ac_f->a = a; __ac_f->u = u; __ac_f->d = d; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; a = __ac_f->a; u = __ac_f->u; d = __ac_f->d; a -= __ac_f->sub.a2.ret;
+    printf("-= %d\n", a);
+    val__init(&__ac_f->sub.a3, 3); __ac_f->a = a; __ac_f->u = u; __ac_f->d = d; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; a = __ac_f->a; u = __ac_f->u; d = __ac_f->d; a *= __ac_f->sub.a3.ret;
+    printf("*= %d\n", a);
+    val__init(&__ac_f->sub.a4, 4); __ac_f->a = a; __ac_f->u = u; __ac_f->d = d; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; a = __ac_f->a; u = __ac_f->u; d = __ac_f->d; a /= __ac_f->sub.a4.ret;
+    printf("/= %d\n", a);
+    val__init(&__ac_f->sub.a5, 10); __ac_f->a = a; __ac_f->u = u; __ac_f->d = d; if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:; a = __ac_f->a; u = __ac_f->u; d = __ac_f->d; a %= __ac_f->sub.a5.ret;
+    printf("%%= %d\n", a);
+    val__init(&__ac_f->sub.a6, 4); __ac_f->a = a; __ac_f->u = u; __ac_f->d = d; if (__ac_await(&__ac_f->co, &__ac_f->sub.a6.co, 6)) return; __ac_resume_6:; a = __ac_f->a; u = __ac_f->u; d = __ac_f->d; a <<= __ac_f->sub.a6.ret;
+    printf("<<= %d\n", a);
+    val__init(&__ac_f->sub.a7, 2); __ac_f->a = a; __ac_f->u = u; __ac_f->d = d; if (__ac_await(&__ac_f->co, &__ac_f->sub.a7.co, 7)) return; __ac_resume_7:; a = __ac_f->a; u = __ac_f->u; d = __ac_f->d; a >>= __ac_f->sub.a7.ret;
+    printf(">>= %d\n", a);
+    uval__init(&__ac_f->sub.a8, 0x0Fu); __ac_f->a = a; __ac_f->u = u; __ac_f->d = d; if (__ac_await(&__ac_f->co, &__ac_f->sub.a8.co, 8)) return; __ac_resume_8:; a = __ac_f->a; u = __ac_f->u; d = __ac_f->d; u |= __ac_f->sub.a8.ret;
+    printf("|= 0x%X\n", u);
+    uval__init(&__ac_f->sub.a9, 0x3Cu); __ac_f->a = a; __ac_f->u = u; __ac_f->d = d; if (__ac_await(&__ac_f->co, &__ac_f->sub.a9.co, 9)) return; __ac_resume_9:; a = __ac_f->a; u = __ac_f->u; d = __ac_f->d; u &= __ac_f->sub.a9.ret;
+    printf("&= 0x%X\n", u);
+    uval__init(&__ac_f->sub.a10, 0xFFu); __ac_f->a = a; __ac_f->u = u; __ac_f->d = d; if (__ac_await(&__ac_f->co, &__ac_f->sub.a10.co, 10)) return; __ac_resume_10:; a = __ac_f->a; u = __ac_f->u; d = __ac_f->d; u ^= __ac_f->sub.a10.ret;
+    printf("^= 0x%X\n", u);
+    val__init(&__ac_f->sub.a11, 4); __ac_f->a = a; __ac_f->u = u; __ac_f->d = d; if (__ac_await(&__ac_f->co, &__ac_f->sub.a11.co, 11)) return; __ac_resume_11:; a = __ac_f->a; u = __ac_f->u; d = __ac_f->d; d *= __ac_f->sub.a11.ret;
+    printf("d*= %.1f\n", d);
+    val__init(&__ac_f->sub.a12, 40); __ac_f->a = a; __ac_f->u = u; __ac_f->d = d; if (__ac_await(&__ac_f->co, &__ac_f->sub.a12.co, 12)) return; __ac_resume_12:; a = __ac_f->a; u = __ac_f->u; d = __ac_f->d; arr[1] += __ac_f->sub.a12.ret;
+    printf("arr[1]+= %d\n", arr[1]);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 166 "await_compound_assign.c"
+#undef arr
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -266,12 +178,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 49 "await_compound_assign.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

@@ -6,6 +6,7 @@
 
 /* await f() as the initializer of a declaration, for several types. */
 
+#line 10 "await_decl_init.c"
 /* async int twice(int): its coroutine frame */
 struct twice__frame {
     ac_coro co;
@@ -15,41 +16,30 @@ struct twice__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void twice__resume(ac_coro *ac_co);
-static inline void twice__init(struct twice__frame *ac_f, int x)
+static void twice__resume(ac_coro *__ac_co);
+static inline void twice__init(struct twice__frame *__ac_f, int x)
 {
-    ac_f->co.resume = twice__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = twice__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void twice__resume(ac_coro *ac_co)
+static void twice__resume(ac_coro *__ac_co)
 {
-    struct twice__frame *ac_f = (struct twice__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 8 "await_decl_init.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 9 "await_decl_init.ac"
-    {
-        ac_f->ret = 2 * ac_f->x;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 7 "await_decl_init.ac"
+struct twice__frame *__ac_f = (struct twice__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = 2 * x; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 36 "await_decl_init.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *twice__new(int x)
 {
-    struct twice__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    twice__init(ac_f, x);
-    return &ac_f->co;
+    struct twice__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    twice__init(__ac_f, x);
+    return &__ac_f->co;
 }
 int twice__result(ac_coro *co)
 {
@@ -57,11 +47,12 @@ int twice__result(ac_coro *co)
 }
 void twice__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct twice__frame));
+    __ac_frame_free(co, sizeof(struct twice__frame));
 }
 #line 10 "await_decl_init.ac"
 
 
+#line 56 "await_decl_init.c"
 /* async double half(double): its coroutine frame */
 struct half__frame {
     ac_coro co;
@@ -71,41 +62,30 @@ struct half__frame {
         struct ac_sleep__frame a1;
     } sub;
 };
-static void half__resume(ac_coro *ac_co);
-static inline void half__init(struct half__frame *ac_f, double d)
+static void half__resume(ac_coro *__ac_co);
+static inline void half__init(struct half__frame *__ac_f, double d)
 {
-    ac_f->co.resume = half__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->d = d;
+    __ac_f->co.resume = half__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->d = d;
 }
 
-static void half__resume(ac_coro *ac_co)
+static void half__resume(ac_coro *__ac_co)
 {
-    struct half__frame *ac_f = (struct half__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 14 "await_decl_init.ac"
-    ac_sleep__init(&ac_f->sub.a1, 0);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 15 "await_decl_init.ac"
-    {
-        ac_f->ret = ac_f->d / 2;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 13 "await_decl_init.ac"
+struct half__frame *__ac_f = (struct half__frame *)__ac_co; double d = __ac_f->d; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_sleep__init(&__ac_f->sub.a1, 0); __ac_f->d = d; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = d / 2; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 82 "await_decl_init.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *half__new(double d)
 {
-    struct half__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    half__init(ac_f, d);
-    return &ac_f->co;
+    struct half__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    half__init(__ac_f, d);
+    return &__ac_f->co;
 }
 double half__result(ac_coro *co)
 {
@@ -113,44 +93,41 @@ double half__result(ac_coro *co)
 }
 void half__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct half__frame));
+    __ac_frame_free(co, sizeof(struct half__frame));
 }
 #line 16 "await_decl_init.ac"
 
 
+#line 102 "await_decl_init.c"
 /* async char upper(char): its coroutine frame */
 struct upper__frame {
     ac_coro co;
     char ret;
     char c;
 };
-static void upper__resume(ac_coro *ac_co);
-static inline void upper__init(struct upper__frame *ac_f, char c)
+static void upper__resume(ac_coro *__ac_co);
+static inline void upper__init(struct upper__frame *__ac_f, char c)
 {
-    ac_f->co.resume = upper__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->c = c;
+    __ac_f->co.resume = upper__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->c = c;
 }
 
-static void upper__resume(ac_coro *ac_co)
+static void upper__resume(ac_coro *__ac_co)
 {
-    struct upper__frame *ac_f = (struct upper__frame *)ac_co;
-#line 20 "await_decl_init.ac"
-    {
-        ac_f->ret = (char)(ac_f->c - 'a' + 'A');
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 19 "await_decl_init.ac"
+struct upper__frame *__ac_f = (struct upper__frame *)__ac_co; char c = __ac_f->c;
+    { __ac_f->ret = (char)(c - 'a' + 'A'); __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 124 "await_decl_init.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *upper__new(char c)
 {
-    struct upper__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    upper__init(ac_f, c);
-    return &ac_f->co;
+    struct upper__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    upper__init(__ac_f, c);
+    return &__ac_f->co;
 }
 char upper__result(ac_coro *co)
 {
@@ -158,11 +135,12 @@ char upper__result(ac_coro *co)
 }
 void upper__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct upper__frame));
+    __ac_frame_free(co, sizeof(struct upper__frame));
 }
 #line 21 "await_decl_init.ac"
 
 
+#line 144 "await_decl_init.c"
 /* async unsigned long big(void): its coroutine frame */
 struct big__frame {
     ac_coro co;
@@ -171,40 +149,29 @@ struct big__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void big__resume(ac_coro *ac_co);
-static inline void big__init(struct big__frame *ac_f)
+static void big__resume(ac_coro *__ac_co);
+static inline void big__init(struct big__frame *__ac_f)
 {
-    ac_f->co.resume = big__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = big__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void big__resume(ac_coro *ac_co)
+static void big__resume(ac_coro *__ac_co)
 {
-    struct big__frame *ac_f = (struct big__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 25 "await_decl_init.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 26 "await_decl_init.ac"
-    {
-        ac_f->ret = 4000000000UL;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 24 "await_decl_init.ac"
+struct big__frame *__ac_f = (struct big__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = 4000000000UL; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 168 "await_decl_init.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *big__new(void)
 {
-    struct big__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    big__init(ac_f);
-    return &ac_f->co;
+    struct big__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    big__init(__ac_f);
+    return &__ac_f->co;
 }
 unsigned long big__result(ac_coro *co)
 {
@@ -212,11 +179,12 @@ unsigned long big__result(ac_coro *co)
 }
 void big__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct big__frame));
+    __ac_frame_free(co, sizeof(struct big__frame));
 }
 #line 27 "await_decl_init.ac"
 
 
+#line 188 "await_decl_init.c"
 /* async const char *name(int): its coroutine frame */
 struct name__frame {
     ac_coro co;
@@ -226,42 +194,31 @@ struct name__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void name__resume(ac_coro *ac_co);
-static inline void name__init(struct name__frame *ac_f, int i)
+static void name__resume(ac_coro *__ac_co);
+static inline void name__init(struct name__frame *__ac_f, int i)
 {
-    ac_f->co.resume = name__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->i = i;
+    __ac_f->co.resume = name__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->i = i;
 }
 
-static void name__resume(ac_coro *ac_co)
+static void name__resume(ac_coro *__ac_co)
 {
-    struct name__frame *ac_f = (struct name__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 31 "await_decl_init.ac"
+#line 30 "await_decl_init.ac"
+struct name__frame *__ac_f = (struct name__frame *)__ac_co; int i = __ac_f->i; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
     static const char *names[] = { "zero", "one", "two" };
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 33 "await_decl_init.ac"
-    {
-        ac_f->ret = names[ac_f->i];
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = names[i]; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 215 "await_decl_init.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *name__new(int i)
 {
-    struct name__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    name__init(ac_f, i);
-    return &ac_f->co;
+    struct name__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    name__init(__ac_f, i);
+    return &__ac_f->co;
 }
 const char *name__result(ac_coro *co)
 {
@@ -269,11 +226,12 @@ const char *name__result(ac_coro *co)
 }
 void name__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct name__frame));
+    __ac_frame_free(co, sizeof(struct name__frame));
 }
 #line 34 "await_decl_init.ac"
 
 
+#line 235 "await_decl_init.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -295,86 +253,37 @@ struct amain__frame {
         struct twice__frame a7;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    case 5: goto resume_5;
-    case 6: goto resume_6;
-    case 7: goto resume_7;
-    }
-#line 38 "await_decl_init.ac"
-    twice__init(&ac_f->sub.a1, 21);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    ac_f->a = ac_f->sub.a1.ret;
-#line 39 "await_decl_init.ac"
-    half__init(&ac_f->sub.a2, 5.0);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-    ac_f->d = ac_f->sub.a2.ret;
-#line 40 "await_decl_init.ac"
-    upper__init(&ac_f->sub.a3, 'q');
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
-    ac_f->c = ac_f->sub.a3.ret;
-#line 41 "await_decl_init.ac"
-    big__init(&ac_f->sub.a4);
-    if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-        return;
-resume_4:;
-    ac_f->b = ac_f->sub.a4.ret;
-#line 42 "await_decl_init.ac"
-    name__init(&ac_f->sub.a5, 2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a5.co, 5))
-        return;
-resume_5:;
-    ac_f->n = ac_f->sub.a5.ret;
-#line 43 "await_decl_init.ac"
-    twice__init(&ac_f->sub.a6, ac_f->a);
-    if (ac_await(&ac_f->co, &ac_f->sub.a6.co, 6))
-        return;
-resume_6:;
-    ac_f->e = ac_f->sub.a6.ret;
-#line 43 "await_decl_init.ac"
-    twice__init(&ac_f->sub.a7, ac_f->e);
-    if (ac_await(&ac_f->co, &ac_f->sub.a7.co, 7))
-        return;
-resume_7:;
-    ac_f->f = ac_f->sub.a7.ret;
-#line 44 "await_decl_init.ac"
-    printf("a=%d d=%.2f c=%c\n", ac_f->a, ac_f->d, ac_f->c);
-    printf("b=%lu n=%s\n", ac_f->b, ac_f->n);
-    printf("e=%d f=%d\n", ac_f->e, ac_f->f);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 37 "await_decl_init.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; case 6: goto __ac_resume_6; case 7: goto __ac_resume_7; }
+    twice__init(&__ac_f->sub.a1, 21); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int a = __ac_f->sub.a1.ret;
+    half__init(&__ac_f->sub.a2, 5.0); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; a = __ac_f->a; double d = __ac_f->sub.a2.ret;
+    upper__init(&__ac_f->sub.a3, 'q'); __ac_f->a = a; __ac_f->d = d; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; a = __ac_f->a; d = __ac_f->d; char c = __ac_f->sub.a3.ret;
+    big__init(&__ac_f->sub.a4); __ac_f->a = a; __ac_f->d = d; __ac_f->c = c; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; a = __ac_f->a; d = __ac_f->d; c = __ac_f->c; unsigned long b = __ac_f->sub.a4.ret;
+    name__init(&__ac_f->sub.a5, 2); __ac_f->a = a; __ac_f->d = d; __ac_f->c = c; __ac_f->b = b; if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:; a = __ac_f->a; d = __ac_f->d; c = __ac_f->c; b = __ac_f->b; const char *n = __ac_f->sub.a5.ret;
+    twice__init(&__ac_f->sub.a6, a); __ac_f->a = a; __ac_f->d = d; __ac_f->c = c; __ac_f->b = b; __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a6.co, 6)) return; __ac_resume_6:; a = __ac_f->a; d = __ac_f->d; c = __ac_f->c; b = __ac_f->b; n = __ac_f->n; int e = __ac_f->sub.a6.ret; twice__init(&__ac_f->sub.a7, e); __ac_f->a = a; __ac_f->d = d; __ac_f->c = c; __ac_f->b = b; __ac_f->n = n; __ac_f->e = e; if (__ac_await(&__ac_f->co, &__ac_f->sub.a7.co, 7)) return; __ac_resume_7:; a = __ac_f->a; d = __ac_f->d; c = __ac_f->c; b = __ac_f->b; n = __ac_f->n; e = __ac_f->e; int f = __ac_f->sub.a7.ret;
+    printf("a=%d d=%.2f c=%c\n", a, d, c);
+    printf("b=%lu n=%s\n", b, n);
+    printf("e=%d f=%d\n", e, f);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 280 "await_decl_init.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -382,12 +291,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 48 "await_decl_init.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

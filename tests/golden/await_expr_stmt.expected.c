@@ -9,43 +9,45 @@
 
 static int counter;
 
+#line 13 "await_expr_stmt.c"
 /* async void bump(int): its coroutine frame */
 struct bump__frame {
     ac_coro co;
     int by;
 };
-static void bump__resume(ac_coro *ac_co);
-static inline void bump__init(struct bump__frame *ac_f, int by)
+static void bump__resume(ac_coro *__ac_co);
+static inline void bump__init(struct bump__frame *__ac_f, int by)
 {
-    ac_f->co.resume = bump__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->by = by;
+    __ac_f->co.resume = bump__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->by = by;
 }
 
-static void bump__resume(ac_coro *ac_co)
+static void bump__resume(ac_coro *__ac_co)
 {
-    struct bump__frame *ac_f = (struct bump__frame *)ac_co;
-#line 11 "await_expr_stmt.ac"
-    counter += ac_f->by;
-    printf("bump %d -> %d\n", ac_f->by, counter);
-    ac_return(&ac_f->co);
-}
+#line 10 "await_expr_stmt.ac"
+struct bump__frame *__ac_f = (struct bump__frame *)__ac_co; int by = __ac_f->by;
+    counter += by;
+    printf("bump %d -> %d\n", by, counter);
+__ac_return(&__ac_f->co); }
+#line 35 "await_expr_stmt.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *bump__new(int by)
 {
-    struct bump__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    bump__init(ac_f, by);
-    return &ac_f->co;
+    struct bump__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    bump__init(__ac_f, by);
+    return &__ac_f->co;
 }
 void bump__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct bump__frame));
+    __ac_frame_free(co, sizeof(struct bump__frame));
 }
 #line 13 "await_expr_stmt.ac"
 
 
+#line 51 "await_expr_stmt.c"
 /* async int bump_ret(int): its coroutine frame */
 struct bump_ret__frame {
     ac_coro co;
@@ -55,42 +57,31 @@ struct bump_ret__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void bump_ret__resume(ac_coro *ac_co);
-static inline void bump_ret__init(struct bump_ret__frame *ac_f, int by)
+static void bump_ret__resume(ac_coro *__ac_co);
+static inline void bump_ret__init(struct bump_ret__frame *__ac_f, int by)
 {
-    ac_f->co.resume = bump_ret__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->by = by;
+    __ac_f->co.resume = bump_ret__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->by = by;
 }
 
-static void bump_ret__resume(ac_coro *ac_co)
+static void bump_ret__resume(ac_coro *__ac_co)
 {
-    struct bump_ret__frame *ac_f = (struct bump_ret__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 17 "await_expr_stmt.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 18 "await_expr_stmt.ac"
-    counter += ac_f->by;
-    {
-        ac_f->ret = counter;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 16 "await_expr_stmt.ac"
+struct bump_ret__frame *__ac_f = (struct bump_ret__frame *)__ac_co; int by = __ac_f->by; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->by = by; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    counter += by;
+    { __ac_f->ret = counter; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 78 "await_expr_stmt.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *bump_ret__new(int by)
 {
-    struct bump_ret__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    bump_ret__init(ac_f, by);
-    return &ac_f->co;
+    struct bump_ret__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    bump_ret__init(__ac_f, by);
+    return &__ac_f->co;
 }
 int bump_ret__result(ac_coro *co)
 {
@@ -98,11 +89,12 @@ int bump_ret__result(ac_coro *co)
 }
 void bump_ret__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct bump_ret__frame));
+    __ac_frame_free(co, sizeof(struct bump_ret__frame));
 }
 #line 20 "await_expr_stmt.ac"
 
 
+#line 98 "await_expr_stmt.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -115,67 +107,35 @@ struct amain__frame {
         struct bump__frame a5;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    case 5: goto resume_5;
-    }
-#line 24 "await_expr_stmt.ac"
-    bump__init(&ac_f->sub.a1, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 25 "await_expr_stmt.ac"
-    bump_ret__init(&ac_f->sub.a2, 10);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-#line 25 "await_expr_stmt.ac"
-    /* int result discarded */
-    ac_yield__init(&ac_f->sub.a3);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
-#line 27 "await_expr_stmt.ac"
-    ac_sleep__init(&ac_f->sub.a4, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-        return;
-resume_4:;
-#line 28 "await_expr_stmt.ac"
+#line 23 "await_expr_stmt.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; }
+    bump__init(&__ac_f->sub.a1, 1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    bump_ret__init(&__ac_f->sub.a2, 10); if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; /* int result discarded */
+    ac_yield__init(&__ac_f->sub.a3); if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:;
+    ac_sleep__init(&__ac_f->sub.a4, 1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:;
     printf("after discard %d\n", counter);
-    bump__init(&ac_f->sub.a5, 100);
-    if (ac_await(&ac_f->co, &ac_f->sub.a5.co, 5))
-        return;
-resume_5:;
-#line 30 "await_expr_stmt.ac"
+    bump__init(&__ac_f->sub.a5, 100); if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:;
     printf("counter %d\n", counter);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 132 "await_expr_stmt.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -183,12 +143,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 32 "await_expr_stmt.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

@@ -6,6 +6,7 @@
 
 /* return await f(x); at the end of a function and in an early return. */
 
+#line 10 "await_return.c"
 /* async int inc(int): its coroutine frame */
 struct inc__frame {
     ac_coro co;
@@ -15,41 +16,30 @@ struct inc__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void inc__resume(ac_coro *ac_co);
-static inline void inc__init(struct inc__frame *ac_f, int x)
+static void inc__resume(ac_coro *__ac_co);
+static inline void inc__init(struct inc__frame *__ac_f, int x)
 {
-    ac_f->co.resume = inc__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = inc__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void inc__resume(ac_coro *ac_co)
+static void inc__resume(ac_coro *__ac_co)
 {
-    struct inc__frame *ac_f = (struct inc__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 8 "await_return.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 9 "await_return.ac"
-    {
-        ac_f->ret = ac_f->x + 1;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 7 "await_return.ac"
+struct inc__frame *__ac_f = (struct inc__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = x + 1; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 36 "await_return.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *inc__new(int x)
 {
-    struct inc__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    inc__init(ac_f, x);
-    return &ac_f->co;
+    struct inc__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    inc__init(__ac_f, x);
+    return &__ac_f->co;
 }
 int inc__result(ac_coro *co)
 {
@@ -57,11 +47,12 @@ int inc__result(ac_coro *co)
 }
 void inc__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct inc__frame));
+    __ac_frame_free(co, sizeof(struct inc__frame));
 }
 #line 10 "await_return.ac"
 
 
+#line 56 "await_return.c"
 /* async int add3(int): its coroutine frame */
 struct add3__frame {
     ac_coro co;
@@ -71,40 +62,29 @@ struct add3__frame {
         struct inc__frame a1;
     } sub;
 };
-static void add3__resume(ac_coro *ac_co);
-static inline void add3__init(struct add3__frame *ac_f, int x)
+static void add3__resume(ac_coro *__ac_co);
+static inline void add3__init(struct add3__frame *__ac_f, int x)
 {
-    ac_f->co.resume = add3__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = add3__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void add3__resume(ac_coro *ac_co)
+static void add3__resume(ac_coro *__ac_co)
 {
-    struct add3__frame *ac_f = (struct add3__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 14 "await_return.ac"
-    {
-        inc__init(&ac_f->sub.a1, ac_f->x + 2);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-        ac_f->ret = ac_f->sub.a1.ret;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 13 "await_return.ac"
+struct add3__frame *__ac_f = (struct add3__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    inc__init(&__ac_f->sub.a1, x + 2); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = __ac_f->sub.a1.ret; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 81 "await_return.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *add3__new(int x)
 {
-    struct add3__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    add3__init(ac_f, x);
-    return &ac_f->co;
+    struct add3__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    add3__init(__ac_f, x);
+    return &__ac_f->co;
 }
 int add3__result(ac_coro *co)
 {
@@ -112,11 +92,12 @@ int add3__result(ac_coro *co)
 }
 void add3__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct add3__frame));
+    __ac_frame_free(co, sizeof(struct add3__frame));
 }
 #line 15 "await_return.ac"
 
 
+#line 101 "await_return.c"
 /* async int add4(int): its coroutine frame */
 struct add4__frame {
     ac_coro co;
@@ -128,47 +109,30 @@ struct add4__frame {
         struct add3__frame a2;
     } sub;
 };
-static void add4__resume(ac_coro *ac_co);
-static inline void add4__init(struct add4__frame *ac_f, int x)
+static void add4__resume(ac_coro *__ac_co);
+static inline void add4__init(struct add4__frame *__ac_f, int x)
 {
-    ac_f->co.resume = add4__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = add4__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void add4__resume(ac_coro *ac_co)
+static void add4__resume(ac_coro *__ac_co)
 {
-    struct add4__frame *ac_f = (struct add4__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    }
-#line 19 "await_return.ac"
-    inc__init(&ac_f->sub.a1, ac_f->x);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    ac_f->y = ac_f->sub.a1.ret;
-#line 20 "await_return.ac"
-    {
-        add3__init(&ac_f->sub.a2, ac_f->y);
-        if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-            return;
-resume_2:;
-        ac_f->ret = ac_f->sub.a2.ret;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 18 "await_return.ac"
+struct add4__frame *__ac_f = (struct add4__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; }
+    inc__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int y = __ac_f->sub.a1.ret;
+    add3__init(&__ac_f->sub.a2, y); __ac_f->x = x; __ac_f->y = y; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; y = __ac_f->y; { __ac_f->ret = __ac_f->sub.a2.ret; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 129 "await_return.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *add4__new(int x)
 {
-    struct add4__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    add4__init(ac_f, x);
-    return &ac_f->co;
+    struct add4__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    add4__init(__ac_f, x);
+    return &__ac_f->co;
 }
 int add4__result(ac_coro *co)
 {
@@ -176,11 +140,12 @@ int add4__result(ac_coro *co)
 }
 void add4__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct add4__frame));
+    __ac_frame_free(co, sizeof(struct add4__frame));
 }
 #line 21 "await_return.ac"
 
 
+#line 149 "await_return.c"
 /* async int early(int): its coroutine frame */
 struct early__frame {
     ac_coro co;
@@ -190,50 +155,31 @@ struct early__frame {
         struct inc__frame a1;
     } sub;
 };
-static void early__resume(ac_coro *ac_co);
-static inline void early__init(struct early__frame *ac_f, int x)
+static void early__resume(ac_coro *__ac_co);
+static inline void early__init(struct early__frame *__ac_f, int x)
 {
-    ac_f->co.resume = early__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = early__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void early__resume(ac_coro *ac_co)
+static void early__resume(ac_coro *__ac_co)
 {
-    struct early__frame *ac_f = (struct early__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 25 "await_return.ac"
-    if (ac_f->x < 0)
-    {
-#line 26 "await_return.ac"
-        {
-            inc__init(&ac_f->sub.a1, -ac_f->x);
-            if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-                return;
-resume_1:;
-            ac_f->ret = ac_f->sub.a1.ret;
-            ac_return(&ac_f->co);
-            return;
-        }
-    }
-#line 27 "await_return.ac"
-    {
-        ac_f->ret = ac_f->x;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 24 "await_return.ac"
+struct early__frame *__ac_f = (struct early__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    if (x < 0) {
+        inc__init(&__ac_f->sub.a1, -x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = __ac_f->sub.a1.ret; __ac_return(&__ac_f->co); return; } }
+    { __ac_f->ret = x; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 176 "await_return.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *early__new(int x)
 {
-    struct early__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    early__init(ac_f, x);
-    return &ac_f->co;
+    struct early__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    early__init(__ac_f, x);
+    return &__ac_f->co;
 }
 int early__result(ac_coro *co)
 {
@@ -241,11 +187,12 @@ int early__result(ac_coro *co)
 }
 void early__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct early__frame));
+    __ac_frame_free(co, sizeof(struct early__frame));
 }
 #line 28 "await_return.ac"
 
 
+#line 196 "await_return.c"
 /* async double as_double(int): its coroutine frame */
 struct as_double__frame {
     ac_coro co;
@@ -255,40 +202,29 @@ struct as_double__frame {
         struct add4__frame a1;
     } sub;
 };
-static void as_double__resume(ac_coro *ac_co);
-static inline void as_double__init(struct as_double__frame *ac_f, int x)
+static void as_double__resume(ac_coro *__ac_co);
+static inline void as_double__init(struct as_double__frame *__ac_f, int x)
 {
-    ac_f->co.resume = as_double__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = as_double__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void as_double__resume(ac_coro *ac_co)
+static void as_double__resume(ac_coro *__ac_co)
 {
-    struct as_double__frame *ac_f = (struct as_double__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 32 "await_return.ac"
-    {
-        add4__init(&ac_f->sub.a1, ac_f->x);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-        ac_f->ret = ac_f->sub.a1.ret;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 31 "await_return.ac"
+struct as_double__frame *__ac_f = (struct as_double__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    add4__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = __ac_f->sub.a1.ret; __ac_return(&__ac_f->co); return; } /* int result converted to the return type */
+__ac_return(&__ac_f->co); }
+#line 221 "await_return.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *as_double__new(int x)
 {
-    struct as_double__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    as_double__init(ac_f, x);
-    return &ac_f->co;
+    struct as_double__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    as_double__init(__ac_f, x);
+    return &__ac_f->co;
 }
 double as_double__result(ac_coro *co)
 {
@@ -296,11 +232,12 @@ double as_double__result(ac_coro *co)
 }
 void as_double__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct as_double__frame));
+    __ac_frame_free(co, sizeof(struct as_double__frame));
 }
 #line 33 "await_return.ac"
 
 
+#line 241 "await_return.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -315,64 +252,35 @@ struct amain__frame {
         struct as_double__frame a4;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    }
-#line 37 "await_return.ac"
-    add4__init(&ac_f->sub.a1, 10);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    ac_f->a = ac_f->sub.a1.ret;
-#line 38 "await_return.ac"
-    early__init(&ac_f->sub.a2, -5);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-    ac_f->b = ac_f->sub.a2.ret;
-#line 39 "await_return.ac"
-    early__init(&ac_f->sub.a3, 3);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
-    ac_f->c = ac_f->sub.a3.ret;
-    as_double__init(&ac_f->sub.a4, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-        return;
-resume_4:;
-#line 40 "await_return.ac"
-    double d = ac_f->sub.a4.ret;
-    printf("add4(10)=%d\n", ac_f->a);
-    printf("early(-5)=%d early(3)=%d\n", ac_f->b, ac_f->c);
+#line 36 "await_return.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; }
+    add4__init(&__ac_f->sub.a1, 10); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int a = __ac_f->sub.a1.ret;
+    early__init(&__ac_f->sub.a2, -5); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; a = __ac_f->a; int b = __ac_f->sub.a2.ret;
+    early__init(&__ac_f->sub.a3, 3); __ac_f->a = a; __ac_f->b = b; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; a = __ac_f->a; b = __ac_f->b; int c = __ac_f->sub.a3.ret;
+    as_double__init(&__ac_f->sub.a4, 1); __ac_f->a = a; __ac_f->b = b; __ac_f->c = c; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; a = __ac_f->a; b = __ac_f->b; c = __ac_f->c; double d = __ac_f->sub.a4.ret;
+    printf("add4(10)=%d\n", a);
+    printf("early(-5)=%d early(3)=%d\n", b, c);
     printf("as_double(1)=%.1f\n", d);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 277 "await_return.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -380,12 +288,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 45 "await_return.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

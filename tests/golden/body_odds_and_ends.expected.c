@@ -17,63 +17,51 @@ struct bits { unsigned a : 3, b : 5; };
 typedef int (*binop)(int, int);
 static int add(int a, int b) { return a + b; }
 
+#line 21 "body_odds_and_ends.c"
 /* async int none(void): its coroutine frame */
 struct none__frame {
     ac_coro co;
     int ret;
 };
-static void none__resume(ac_coro *ac_co);
-static inline void none__init(struct none__frame *ac_f)
+static void none__resume(ac_coro *__ac_co);
+static inline void none__init(struct none__frame *__ac_f)
 {
-    ac_f->co.resume = none__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = none__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void none__resume(ac_coro *ac_co)
+static void none__resume(ac_coro *__ac_co)
 {
-    struct none__frame *ac_f = (struct none__frame *)ac_co;
 #line 17 "body_odds_and_ends.ac"
-    {
-        ac_f->ret = 7;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+                            struct none__frame *__ac_f = (struct none__frame *)__ac_co; { __ac_f->ret = 7; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
 #line 17 "body_odds_and_ends.ac"
 
+#line 41 "body_odds_and_ends.c"
 /* async void nothing(int, int): its coroutine frame */
 struct nothing__frame {
     ac_coro co;
     int used;
     int unnamed;
 };
-static void nothing__resume(ac_coro *ac_co);
-static inline void nothing__init(struct nothing__frame *ac_f, int used, int unnamed)
+static void nothing__resume(ac_coro *__ac_co);
+static inline void nothing__init(struct nothing__frame *__ac_f, int used, int unnamed)
 {
-    ac_f->co.resume = nothing__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->used = used;
-    ac_f->unnamed = unnamed;
+    __ac_f->co.resume = nothing__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->used = used;
+    __ac_f->unnamed = unnamed;
 }
 
-static void nothing__resume(ac_coro *ac_co)
+static void nothing__resume(ac_coro *__ac_co)
 {
-    struct nothing__frame *ac_f = (struct nothing__frame *)ac_co;
 #line 18 "body_odds_and_ends.ac"
-    (void)ac_f->used;
-#line 18 "body_odds_and_ends.ac"
-    {
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+                                         struct nothing__frame *__ac_f = (struct nothing__frame *)__ac_co; int used = __ac_f->used; (void)used; { __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
 #line 18 "body_odds_and_ends.ac"
 
 
+#line 65 "body_odds_and_ends.c"
 /* async int edge(const int, binop, _Bool): its coroutine frame */
 struct edge__frame {
     ac_coro co;
@@ -91,80 +79,60 @@ struct edge__frame {
         struct ac_yield__frame a3;
     } sub;
 };
-static void edge__resume(ac_coro *ac_co);
-static inline void edge__init(struct edge__frame *ac_f, const int k, binop op, _Bool flag)
+static void edge__resume(ac_coro *__ac_co);
+static inline void edge__init(struct edge__frame *__ac_f, const int k, binop op, _Bool flag)
 {
-    ac_f->co.resume = edge__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->k = k;
-    ac_f->op = op;
-    ac_f->flag = flag;
+    __ac_f->co.resume = edge__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->k = k;
+    __ac_f->op = op;
+    __ac_f->flag = flag;
 }
 
-static void edge__resume(ac_coro *ac_co)
+#define k __ac_f->k
+#define flag __ac_f->flag
+#define bf __ac_f->bf
+static void edge__resume(ac_coro *__ac_co)
 {
-    struct edge__frame *ac_f = (struct edge__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    }
-#line 22 "body_odds_and_ends.ac"
+#line 21 "body_odds_and_ends.ac"
+struct edge__frame *__ac_f = (struct edge__frame *)__ac_co; binop op = __ac_f->op; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; }
     static int calls = 0;
     extern int printf(const char *, ...);
-    ac_f->r = 1;
-    ac_f->bf = (struct bits){5, 17};
+    register int r = 1;
+    bf = (struct bits){5, 17};
     calls++;
 #line 28 "body_odds_and_ends.ac"
 #define SHOWN "debug"
-    printf(SHOWN " k=%d\n", ac_f->k);
+    printf(SHOWN " k=%d\n", k);
 #line 33 "body_odds_and_ends.ac"
 #undef SHOWN
-    nothing__init(&ac_f->sub.a1, 1, 2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 35 "body_odds_and_ends.ac"
-    CHECK(ac_f->k > 0);
-    assert(ac_f->flag);
-    none__init(&ac_f->sub.a2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-    ac_f->v = ac_f->sub.a2.ret;
-#line 38 "body_odds_and_ends.ac"
-    ac_f->bf.b += (unsigned)ac_f->v;
-    ac_f->r += ac_f->op(ac_f->k, ac_f->v);
+    nothing__init(&__ac_f->sub.a1, 1, 2); __ac_f->op = op; __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; r = __ac_f->r;
+    CHECK(k > 0);
+    assert(flag);
+    none__init(&__ac_f->sub.a2); __ac_f->op = op; __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; r = __ac_f->r; int v = __ac_f->sub.a2.ret;
+    bf.b += (unsigned)v;
+    r += op(k, v);
     {
-        ac_f->inner = ac_f->r;
-        ac_yield__init(&ac_f->sub.a3);
-        if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-            return;
-resume_3:;
-#line 43 "body_odds_and_ends.ac"
-        printf("inner %d bits %u %u calls %d\n", ac_f->inner, ac_f->bf.a, ac_f->bf.b, calls);
+        int inner = r;
+        ac_yield__init(&__ac_f->sub.a3); __ac_f->op = op; __ac_f->r = r; __ac_f->v = v; __ac_f->inner = inner; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; r = __ac_f->r; v = __ac_f->v; inner = __ac_f->inner;
+        printf("inner %d bits %u %u calls %d\n", inner, bf.a, bf.b, calls);
     }
-    if (ac_f->k > 100)
-    {
-#line 46 "body_odds_and_ends.ac"
+    if (k > 100)
         goto end;
-    }
-#line 47 "body_odds_and_ends.ac"
-    ac_f->r++;
-end:;
-    {
-        ac_f->ret = ac_f->r;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    r++;
+end: ;
+    { __ac_f->ret = r; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 128 "body_odds_and_ends.c"
+#undef k
+#undef flag
+#undef bf
 #line 50 "body_odds_and_ends.ac"
 
 
 int main(void)
 {
-    printf("%d\n", ({ struct edge__frame ac_main; edge__init(&ac_main, 3, add, true); ac_run(&ac_main.co); ac_main.ret; }));
+    printf("%d\n", ({ struct edge__frame __ac_main; edge__init(&__ac_main, 3, add, true); __ac_run(&__ac_main.co); __ac_main.ret; }));
     return 0;
 }

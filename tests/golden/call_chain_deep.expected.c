@@ -8,6 +8,7 @@
    bottom, one that never suspends, and one function awaited from several
    sites. */
 
+#line 12 "call_chain_deep.c"
 /* async int l5(int): its coroutine frame */
 struct l5__frame {
     ac_coro co;
@@ -17,41 +18,30 @@ struct l5__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void l5__resume(ac_coro *ac_co);
-static inline void l5__init(struct l5__frame *ac_f, int x)
+static void l5__resume(ac_coro *__ac_co);
+static inline void l5__init(struct l5__frame *__ac_f, int x)
 {
-    ac_f->co.resume = l5__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = l5__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void l5__resume(ac_coro *ac_co)
+static void l5__resume(ac_coro *__ac_co)
 {
-    struct l5__frame *ac_f = (struct l5__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 10 "call_chain_deep.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 11 "call_chain_deep.ac"
-    {
-        ac_f->ret = ac_f->x + 5;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 9 "call_chain_deep.ac"
+struct l5__frame *__ac_f = (struct l5__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = x + 5; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 38 "call_chain_deep.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *l5__new(int x)
 {
-    struct l5__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    l5__init(ac_f, x);
-    return &ac_f->co;
+    struct l5__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    l5__init(__ac_f, x);
+    return &__ac_f->co;
 }
 int l5__result(ac_coro *co)
 {
@@ -59,11 +49,12 @@ int l5__result(ac_coro *co)
 }
 void l5__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct l5__frame));
+    __ac_frame_free(co, sizeof(struct l5__frame));
 }
 #line 12 "call_chain_deep.ac"
 
 
+#line 58 "call_chain_deep.c"
 /* async int l4(int): its coroutine frame */
 struct l4__frame {
     ac_coro co;
@@ -73,41 +64,30 @@ struct l4__frame {
         struct l5__frame a1;
     } sub;
 };
-static void l4__resume(ac_coro *ac_co);
-static inline void l4__init(struct l4__frame *ac_f, int x)
+static void l4__resume(ac_coro *__ac_co);
+static inline void l4__init(struct l4__frame *__ac_f, int x)
 {
-    ac_f->co.resume = l4__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = l4__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void l4__resume(ac_coro *ac_co)
+static void l4__resume(ac_coro *__ac_co)
 {
-    struct l4__frame *ac_f = (struct l4__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-    l5__init(&ac_f->sub.a1, ac_f->x);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 16 "call_chain_deep.ac"
-    int r = ac_f->sub.a1.ret;
-    {
-        ac_f->ret = r * 2;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 15 "call_chain_deep.ac"
+struct l4__frame *__ac_f = (struct l4__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    l5__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int r = __ac_f->sub.a1.ret;
+    { __ac_f->ret = r * 2; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 84 "call_chain_deep.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *l4__new(int x)
 {
-    struct l4__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    l4__init(ac_f, x);
-    return &ac_f->co;
+    struct l4__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    l4__init(__ac_f, x);
+    return &__ac_f->co;
 }
 int l4__result(ac_coro *co)
 {
@@ -115,11 +95,12 @@ int l4__result(ac_coro *co)
 }
 void l4__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct l4__frame));
+    __ac_frame_free(co, sizeof(struct l4__frame));
 }
 #line 18 "call_chain_deep.ac"
 
 
+#line 104 "call_chain_deep.c"
 /* async int l3(int): its coroutine frame */
 struct l3__frame {
     ac_coro co;
@@ -129,40 +110,29 @@ struct l3__frame {
         struct l4__frame a1;
     } sub;
 };
-static void l3__resume(ac_coro *ac_co);
-static inline void l3__init(struct l3__frame *ac_f, int x)
+static void l3__resume(ac_coro *__ac_co);
+static inline void l3__init(struct l3__frame *__ac_f, int x)
 {
-    ac_f->co.resume = l3__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = l3__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void l3__resume(ac_coro *ac_co)
+static void l3__resume(ac_coro *__ac_co)
 {
-    struct l3__frame *ac_f = (struct l3__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 22 "call_chain_deep.ac"
-    {
-        l4__init(&ac_f->sub.a1, ac_f->x + 1);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-        ac_f->ret = ac_f->sub.a1.ret;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 21 "call_chain_deep.ac"
+struct l3__frame *__ac_f = (struct l3__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    l4__init(&__ac_f->sub.a1, x + 1); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = __ac_f->sub.a1.ret; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 129 "call_chain_deep.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *l3__new(int x)
 {
-    struct l3__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    l3__init(ac_f, x);
-    return &ac_f->co;
+    struct l3__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    l3__init(__ac_f, x);
+    return &__ac_f->co;
 }
 int l3__result(ac_coro *co)
 {
@@ -170,11 +140,12 @@ int l3__result(ac_coro *co)
 }
 void l3__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct l3__frame));
+    __ac_frame_free(co, sizeof(struct l3__frame));
 }
 #line 23 "call_chain_deep.ac"
 
 
+#line 149 "call_chain_deep.c"
 /* async int l2(int): its coroutine frame */
 struct l2__frame {
     ac_coro co;
@@ -186,48 +157,31 @@ struct l2__frame {
         struct l3__frame a2;
     } sub;
 };
-static void l2__resume(ac_coro *ac_co);
-static inline void l2__init(struct l2__frame *ac_f, int x)
+static void l2__resume(ac_coro *__ac_co);
+static inline void l2__init(struct l2__frame *__ac_f, int x)
 {
-    ac_f->co.resume = l2__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = l2__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void l2__resume(ac_coro *ac_co)
+static void l2__resume(ac_coro *__ac_co)
 {
-    struct l2__frame *ac_f = (struct l2__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    }
-#line 27 "call_chain_deep.ac"
-    l3__init(&ac_f->sub.a1, ac_f->x);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    ac_f->a = ac_f->sub.a1.ret;
-    l3__init(&ac_f->sub.a2, ac_f->a);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-#line 28 "call_chain_deep.ac"
-    int b = ac_f->sub.a2.ret;
-    {
-        ac_f->ret = ac_f->a + b;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 26 "call_chain_deep.ac"
+struct l2__frame *__ac_f = (struct l2__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; }
+    l3__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int a = __ac_f->sub.a1.ret;
+    l3__init(&__ac_f->sub.a2, a); __ac_f->x = x; __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; a = __ac_f->a; int b = __ac_f->sub.a2.ret;
+    { __ac_f->ret = a + b; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 178 "call_chain_deep.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *l2__new(int x)
 {
-    struct l2__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    l2__init(ac_f, x);
-    return &ac_f->co;
+    struct l2__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    l2__init(__ac_f, x);
+    return &__ac_f->co;
 }
 int l2__result(ac_coro *co)
 {
@@ -235,11 +189,12 @@ int l2__result(ac_coro *co)
 }
 void l2__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct l2__frame));
+    __ac_frame_free(co, sizeof(struct l2__frame));
 }
 #line 30 "call_chain_deep.ac"
 
 
+#line 198 "call_chain_deep.c"
 /* async int l1(int): its coroutine frame */
 struct l1__frame {
     ac_coro co;
@@ -250,46 +205,30 @@ struct l1__frame {
         struct l2__frame a2;
     } sub;
 };
-static void l1__resume(ac_coro *ac_co);
-static inline void l1__init(struct l1__frame *ac_f, int x)
+static void l1__resume(ac_coro *__ac_co);
+static inline void l1__init(struct l1__frame *__ac_f, int x)
 {
-    ac_f->co.resume = l1__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = l1__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void l1__resume(ac_coro *ac_co)
+static void l1__resume(ac_coro *__ac_co)
 {
-    struct l1__frame *ac_f = (struct l1__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    }
-#line 34 "call_chain_deep.ac"
-    ac_sleep__init(&ac_f->sub.a1, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 35 "call_chain_deep.ac"
-    {
-        l2__init(&ac_f->sub.a2, ac_f->x);
-        if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-            return;
-resume_2:;
-        ac_f->ret = ac_f->sub.a2.ret;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 33 "call_chain_deep.ac"
+struct l1__frame *__ac_f = (struct l1__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; }
+    ac_sleep__init(&__ac_f->sub.a1, 1); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    l2__init(&__ac_f->sub.a2, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; { __ac_f->ret = __ac_f->sub.a2.ret; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 225 "call_chain_deep.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *l1__new(int x)
 {
-    struct l1__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    l1__init(ac_f, x);
-    return &ac_f->co;
+    struct l1__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    l1__init(__ac_f, x);
+    return &__ac_f->co;
 }
 int l1__result(ac_coro *co)
 {
@@ -297,45 +236,42 @@ int l1__result(ac_coro *co)
 }
 void l1__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct l1__frame));
+    __ac_frame_free(co, sizeof(struct l1__frame));
 }
 #line 36 "call_chain_deep.ac"
 
 
 /* The same shape without any suspension. */
+#line 246 "call_chain_deep.c"
 /* async int s4(int): its coroutine frame */
 struct s4__frame {
     ac_coro co;
     int ret;
     int x;
 };
-static void s4__resume(ac_coro *ac_co);
-static inline void s4__init(struct s4__frame *ac_f, int x)
+static void s4__resume(ac_coro *__ac_co);
+static inline void s4__init(struct s4__frame *__ac_f, int x)
 {
-    ac_f->co.resume = s4__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = s4__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void s4__resume(ac_coro *ac_co)
+static void s4__resume(ac_coro *__ac_co)
 {
-    struct s4__frame *ac_f = (struct s4__frame *)ac_co;
-#line 41 "call_chain_deep.ac"
-    {
-        ac_f->ret = ac_f->x * 3;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 40 "call_chain_deep.ac"
+struct s4__frame *__ac_f = (struct s4__frame *)__ac_co; int x = __ac_f->x;
+    { __ac_f->ret = x * 3; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 268 "call_chain_deep.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *s4__new(int x)
 {
-    struct s4__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    s4__init(ac_f, x);
-    return &ac_f->co;
+    struct s4__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    s4__init(__ac_f, x);
+    return &__ac_f->co;
 }
 int s4__result(ac_coro *co)
 {
@@ -343,11 +279,12 @@ int s4__result(ac_coro *co)
 }
 void s4__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct s4__frame));
+    __ac_frame_free(co, sizeof(struct s4__frame));
 }
 #line 42 "call_chain_deep.ac"
 
 
+#line 288 "call_chain_deep.c"
 /* async int s3(int): its coroutine frame */
 struct s3__frame {
     ac_coro co;
@@ -357,41 +294,30 @@ struct s3__frame {
         struct s4__frame a1;
     } sub;
 };
-static void s3__resume(ac_coro *ac_co);
-static inline void s3__init(struct s3__frame *ac_f, int x)
+static void s3__resume(ac_coro *__ac_co);
+static inline void s3__init(struct s3__frame *__ac_f, int x)
 {
-    ac_f->co.resume = s3__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = s3__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void s3__resume(ac_coro *ac_co)
+static void s3__resume(ac_coro *__ac_co)
 {
-    struct s3__frame *ac_f = (struct s3__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-    s4__init(&ac_f->sub.a1, ac_f->x);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 46 "call_chain_deep.ac"
-    int y = ac_f->sub.a1.ret;
-    {
-        ac_f->ret = y + 1;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 45 "call_chain_deep.ac"
+struct s3__frame *__ac_f = (struct s3__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    s4__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int y = __ac_f->sub.a1.ret;
+    { __ac_f->ret = y + 1; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 314 "call_chain_deep.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *s3__new(int x)
 {
-    struct s3__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    s3__init(ac_f, x);
-    return &ac_f->co;
+    struct s3__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    s3__init(__ac_f, x);
+    return &__ac_f->co;
 }
 int s3__result(ac_coro *co)
 {
@@ -399,11 +325,12 @@ int s3__result(ac_coro *co)
 }
 void s3__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct s3__frame));
+    __ac_frame_free(co, sizeof(struct s3__frame));
 }
 #line 48 "call_chain_deep.ac"
 
 
+#line 334 "call_chain_deep.c"
 /* async int s2(int): its coroutine frame */
 struct s2__frame {
     ac_coro co;
@@ -413,40 +340,29 @@ struct s2__frame {
         struct s3__frame a1;
     } sub;
 };
-static void s2__resume(ac_coro *ac_co);
-static inline void s2__init(struct s2__frame *ac_f, int x)
+static void s2__resume(ac_coro *__ac_co);
+static inline void s2__init(struct s2__frame *__ac_f, int x)
 {
-    ac_f->co.resume = s2__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = s2__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void s2__resume(ac_coro *ac_co)
+static void s2__resume(ac_coro *__ac_co)
 {
-    struct s2__frame *ac_f = (struct s2__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 52 "call_chain_deep.ac"
-    {
-        s3__init(&ac_f->sub.a1, ac_f->x);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-        ac_f->ret = ac_f->sub.a1.ret;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 51 "call_chain_deep.ac"
+struct s2__frame *__ac_f = (struct s2__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    s3__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = __ac_f->sub.a1.ret; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 359 "call_chain_deep.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *s2__new(int x)
 {
-    struct s2__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    s2__init(ac_f, x);
-    return &ac_f->co;
+    struct s2__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    s2__init(__ac_f, x);
+    return &__ac_f->co;
 }
 int s2__result(ac_coro *co)
 {
@@ -454,11 +370,12 @@ int s2__result(ac_coro *co)
 }
 void s2__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct s2__frame));
+    __ac_frame_free(co, sizeof(struct s2__frame));
 }
 #line 53 "call_chain_deep.ac"
 
 
+#line 379 "call_chain_deep.c"
 /* async int s1(int): its coroutine frame */
 struct s1__frame {
     ac_coro co;
@@ -470,49 +387,31 @@ struct s1__frame {
         struct s2__frame a2;
     } sub;
 };
-static void s1__resume(ac_coro *ac_co);
-static inline void s1__init(struct s1__frame *ac_f, int x)
+static void s1__resume(ac_coro *__ac_co);
+static inline void s1__init(struct s1__frame *__ac_f, int x)
 {
-    ac_f->co.resume = s1__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = s1__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void s1__resume(ac_coro *ac_co)
+static void s1__resume(ac_coro *__ac_co)
 {
-    struct s1__frame *ac_f = (struct s1__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    }
-#line 57 "call_chain_deep.ac"
-    s2__init(&ac_f->sub.a1, ac_f->x);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    ac_f->t = ac_f->sub.a1.ret;
-#line 58 "call_chain_deep.ac"
-    s2__init(&ac_f->sub.a2, ac_f->t);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-    ac_f->t += ac_f->sub.a2.ret;
-#line 59 "call_chain_deep.ac"
-    {
-        ac_f->ret = ac_f->t;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 56 "call_chain_deep.ac"
+struct s1__frame *__ac_f = (struct s1__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; }
+    s2__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int t = __ac_f->sub.a1.ret;
+    s2__init(&__ac_f->sub.a2, t); __ac_f->x = x; __ac_f->t = t; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; t = __ac_f->t; t += __ac_f->sub.a2.ret;
+    { __ac_f->ret = t; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 408 "call_chain_deep.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *s1__new(int x)
 {
-    struct s1__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    s1__init(ac_f, x);
-    return &ac_f->co;
+    struct s1__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    s1__init(__ac_f, x);
+    return &__ac_f->co;
 }
 int s1__result(ac_coro *co)
 {
@@ -520,11 +419,12 @@ int s1__result(ac_coro *co)
 }
 void s1__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct s1__frame));
+    __ac_frame_free(co, sizeof(struct s1__frame));
 }
 #line 60 "call_chain_deep.ac"
 
 
+#line 428 "call_chain_deep.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -537,55 +437,32 @@ struct amain__frame {
         struct s1__frame a3;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    }
-#line 64 "call_chain_deep.ac"
-    l1__init(&ac_f->sub.a1, 0);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    ac_f->a = ac_f->sub.a1.ret;
-#line 65 "call_chain_deep.ac"
-    l1__init(&ac_f->sub.a2, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-    ac_f->b = ac_f->sub.a2.ret;
-    s1__init(&ac_f->sub.a3, 2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
-#line 66 "call_chain_deep.ac"
-    int c = ac_f->sub.a3.ret;
-    printf("l1(0)=%d l1(1)=%d s1(2)=%d\n", ac_f->a, ac_f->b, c);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 63 "call_chain_deep.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; }
+    l1__init(&__ac_f->sub.a1, 0); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int a = __ac_f->sub.a1.ret;
+    l1__init(&__ac_f->sub.a2, 1); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; a = __ac_f->a; int b = __ac_f->sub.a2.ret;
+    s1__init(&__ac_f->sub.a3, 2); __ac_f->a = a; __ac_f->b = b; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; a = __ac_f->a; b = __ac_f->b; int c = __ac_f->sub.a3.ret;
+    printf("l1(0)=%d l1(1)=%d s1(2)=%d\n", a, b, c);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 459 "call_chain_deep.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -593,12 +470,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 69 "call_chain_deep.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

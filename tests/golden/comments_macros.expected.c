@@ -18,6 +18,7 @@
 static int plain_helper(int v) { return SQUARE(v) + LIMIT; } /* one line */
 
 #if LIMIT > 2
+#line 22 "comments_macros.c"
 /* async int sq(int): its coroutine frame */
 struct sq__frame {
     ac_coro co;
@@ -27,43 +28,33 @@ struct sq__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void sq__resume(ac_coro *ac_co);
-static inline void sq__init(struct sq__frame *ac_f, int v)
+static void sq__resume(ac_coro *__ac_co);
+static inline void sq__init(struct sq__frame *__ac_f, int v)
 {
-    ac_f->co.resume = sq__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = sq__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void sq__resume(ac_coro *ac_co)
+#define v __ac_f->v
+static void sq__resume(ac_coro *__ac_co)
 {
-    struct sq__frame *ac_f = (struct sq__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 20 "comments_macros.ac"
+#line 19 "comments_macros.ac"
+struct sq__frame *__ac_f = (struct sq__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
     // a comment inside an async body
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 21 "comments_macros.ac"
-    /* trailing comment */
-    {
-        ac_f->ret = SQUARE(ac_f->v);
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    ac_yield__init(&__ac_f->sub.a1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; /* trailing comment */
+    { __ac_f->ret = SQUARE(v); __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 50 "comments_macros.c"
+#undef v
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *sq__new(int v)
 {
-    struct sq__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    sq__init(ac_f, v);
-    return &ac_f->co;
+    struct sq__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    sq__init(__ac_f, v);
+    return &__ac_f->co;
 }
 int sq__result(ac_coro *co)
 {
@@ -71,7 +62,7 @@ int sq__result(ac_coro *co)
 }
 void sq__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct sq__frame));
+    __ac_frame_free(co, sizeof(struct sq__frame));
 }
 #line 23 "comments_macros.ac"
 
@@ -82,6 +73,7 @@ async int sq(int v)
 }
 #endif
 
+#line 77 "comments_macros.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -94,58 +86,41 @@ struct amain__frame {
         struct sq__frame a2;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+#define total __ac_f->total
+#define s __ac_f->s
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    }
-#line 33 "comments_macros.ac"
-    ac_f->total = 0;
-    for (ac_f->i = 0; ac_f->i < LIMIT; ac_f->i++)
-#line 34 "comments_macros.ac"
-    {
+#line 32 "comments_macros.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; }
+        total = 0;
+    for (int i = 0; i < LIMIT; i++) {
         /* an await in a loop bounded by a macro */
-        sq__init(&ac_f->sub.a1, ac_f->i);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-        ac_f->total += ac_f->sub.a1.ret;
+        sq__init(&__ac_f->sub.a1, i); __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; i = __ac_f->i; total += __ac_f->sub.a1.ret;
     }
-#line 38 "comments_macros.ac"
-    LOG("total=%d", ac_f->total);
+    LOG("total=%d", total);
     LOG("helper=%d", plain_helper(3));
-    sq__init(&ac_f->sub.a2, SQUARE(2));
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-    ac_f->s = ac_f->sub.a2.ret;
-#line 40 "comments_macros.ac"
-    // a macro inside the await's argument
-    LOG("s=%d greeting=%s", ac_f->s, GREETING);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    sq__init(&__ac_f->sub.a2, SQUARE(2)); if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; s = __ac_f->sub.a2.ret; // a macro inside the await's argument
+    LOG("s=%d greeting=%s", s, GREETING);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 115 "comments_macros.c"
+#undef total
+#undef s
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -153,7 +128,7 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 43 "comments_macros.ac"
 
@@ -161,5 +136,5 @@ void amain__free(ac_coro *co)
 int main(void)
 {
     /* an unusual    spacing    that must survive */
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

@@ -9,6 +9,7 @@
    of loop; switch cases with awaits inside nested blocks and a nested
    switch. */
 
+#line 13 "cond_loops.c"
 /* async int id(int): its coroutine frame */
 struct id__frame {
     ac_coro co;
@@ -18,37 +19,23 @@ struct id__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void id__resume(ac_coro *ac_co);
-static inline void id__init(struct id__frame *ac_f, int v)
+static void id__resume(ac_coro *__ac_co);
+static inline void id__init(struct id__frame *__ac_f, int v)
 {
-    ac_f->co.resume = id__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = id__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void id__resume(ac_coro *ac_co)
+static void id__resume(ac_coro *__ac_co)
 {
-    struct id__frame *ac_f = (struct id__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
 #line 9 "cond_loops.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 9 "cond_loops.ac"
-    {
-        ac_f->ret = ac_f->v;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+                           struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = v; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
 #line 9 "cond_loops.ac"
 
 
+#line 39 "cond_loops.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -76,243 +63,84 @@ struct amain__frame {
         struct id__frame a13;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    case 5: goto resume_5;
-    case 6: goto resume_6;
-    case 7: goto resume_7;
-    case 8: goto resume_8;
-    case 9: goto resume_9;
-    case 10: goto resume_10;
-    case 11: goto resume_11;
-    case 12: goto resume_12;
-    case 13: goto resume_13;
-    }
-#line 13 "cond_loops.ac"
-    ac_f->i = 0;
-#line 13 "cond_loops.ac"
-    ac_f->total = 0;
-    id__init(&ac_f->sub.a1, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    if (ac_f->sub.a1.ret == 1)
-    {
-#line 15 "cond_loops.ac"
+#line 12 "cond_loops.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; case 6: goto __ac_resume_6; case 7: goto __ac_resume_7; case 8: goto __ac_resume_8; case 9: goto __ac_resume_9; case 10: goto __ac_resume_10; case 11: goto __ac_resume_11; case 12: goto __ac_resume_12; case 13: goto __ac_resume_13; }
+    int i = 0, total = 0;
+    id__init(&__ac_f->sub.a1, 1); __ac_f->i = i; __ac_f->total = total; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; i = __ac_f->i; total = __ac_f->total; if (__ac_f->sub.a1.ret == 1)
         printf("if taken\n");
-    }
-#line 16 "cond_loops.ac"
-    id__init(&ac_f->sub.a2, 0);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-    if (ac_f->sub.a2.ret)
-    {
-#line 17 "cond_loops.ac"
+    id__init(&__ac_f->sub.a2, 0); __ac_f->i = i; __ac_f->total = total; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; i = __ac_f->i; total = __ac_f->total; if (__ac_f->sub.a2.ret)
         printf("not printed\n");
-    }
-    else
-    {
-#line 18 "cond_loops.ac"
-        id__init(&ac_f->sub.a3, 2);
-        if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-            return;
-resume_3:;
-        if (ac_f->sub.a3.ret == 2)
-        {
-#line 19 "cond_loops.ac"
-            printf("else-if taken\n");
-        }
-    }
-#line 20 "cond_loops.ac"
-    for (;;) {
-        id__init(&ac_f->sub.a4, ac_f->i);
-        if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-            return;
-resume_4:;
-        if (!(ac_f->sub.a4.ret < 5))
+    else { id__init(&__ac_f->sub.a3, 2); __ac_f->i = i; __ac_f->total = total; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; i = __ac_f->i; total = __ac_f->total; if (__ac_f->sub.a3.ret == 2)
+        printf("else-if taken\n"); }
+    for (;;) { id__init(&__ac_f->sub.a4, i); __ac_f->i = i; __ac_f->total = total; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; i = __ac_f->i; total = __ac_f->total; if (!(__ac_f->sub.a4.ret < 5)) break; {
+        i++;
+        if (i == 2)
+            continue;
+        if (i == 4)
             break;
-#line 20 "cond_loops.ac"
-        {
-            ac_f->i++;
-            if (ac_f->i == 2)
-            {
-#line 23 "cond_loops.ac"
-                continue;
-            }
-#line 24 "cond_loops.ac"
-            if (ac_f->i == 4)
-            {
-#line 25 "cond_loops.ac"
+        total += i;
+    } }
+    printf("while i=%d total=%d\n", i, total);
+    for (;;) { {
+        i--;
+        if (i == 2)
+            goto __ac_continue_1;
+        total += 10;
+    }  __ac_continue_1:; id__init(&__ac_f->sub.a5, i); __ac_f->i = i; __ac_f->total = total; if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:; i = __ac_f->i; total = __ac_f->total; if (!(__ac_f->sub.a5.ret > 0)) break; }
+    printf("do i=%d total=%d\n", i, total);
+    id__init(&__ac_f->sub.a6, 0); __ac_f->i = i; __ac_f->total = total; if (__ac_await(&__ac_f->co, &__ac_f->sub.a6.co, 6)) return; __ac_resume_6:; i = __ac_f->i; total = __ac_f->total; int j = __ac_f->sub.a6.ret; for (;;) { __ac_f->tmp_1 = j; id__init(&__ac_f->sub.a7, 6); __ac_f->i = i; __ac_f->total = total; __ac_f->j = j; if (__ac_await(&__ac_f->co, &__ac_f->sub.a7.co, 7)) return; __ac_resume_7:; i = __ac_f->i; total = __ac_f->total; j = __ac_f->j; if (!(__ac_f->tmp_1 < __ac_f->sub.a7.ret)) break; {
+        if (j == 2)
+            goto __ac_continue_2;
+        printf("for j=%d\n", j);
+    } __ac_continue_2:; id__init(&__ac_f->sub.a8, 2); __ac_f->i = i; __ac_f->total = total; __ac_f->j = j; if (__ac_await(&__ac_f->co, &__ac_f->sub.a8.co, 8)) return; __ac_resume_8:; i = __ac_f->i; total = __ac_f->total; j = __ac_f->j; (void)(j += __ac_f->sub.a8.ret); }
+    for (i = 0; i < 3; i++) {
+             int k = 0; for (;;) { __ac_f->tmp_2 = k; id__init(&__ac_f->sub.a9, 3); __ac_f->i = i; __ac_f->total = total; __ac_f->k = k; if (__ac_await(&__ac_f->co, &__ac_f->sub.a9.co, 9)) return; __ac_resume_9:; i = __ac_f->i; total = __ac_f->total; k = __ac_f->k; if (!(__ac_f->tmp_2 < __ac_f->sub.a9.ret)) break; {
+            if (k == i)
                 break;
-            }
-#line 26 "cond_loops.ac"
-            ac_f->total += ac_f->i;
-        }
-    }
-#line 28 "cond_loops.ac"
-    printf("while i=%d total=%d\n", ac_f->i, ac_f->total);
-    for (;;) {
-#line 29 "cond_loops.ac"
-        {
-            ac_f->i--;
-            if (ac_f->i == 2)
-            {
-                goto continue_1;
-            }
-#line 33 "cond_loops.ac"
-            ac_f->total += 10;
-        }
-continue_1:;
-        id__init(&ac_f->sub.a5, ac_f->i);
-        if (ac_await(&ac_f->co, &ac_f->sub.a5.co, 5))
-            return;
-resume_5:;
-        if (!(ac_f->sub.a5.ret > 0))
+            total += k;
+        } (void)(k++); } }
+    printf("nested total=%d\n", total);
+    for (int n = 0; n < 5; n++) {
+        id__init(&__ac_f->sub.a10, n % 3); __ac_f->i = i; __ac_f->total = total; __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a10.co, 10)) return; __ac_resume_10:; i = __ac_f->i; total = __ac_f->total; n = __ac_f->n; switch (__ac_f->sub.a10.ret) {
+        case 0: {
+            id__init(&__ac_f->sub.a11, 100); __ac_f->i = i; __ac_f->total = total; __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a11.co, 11)) return; __ac_resume_11:; i = __ac_f->i; total = __ac_f->total; n = __ac_f->n; int x = __ac_f->sub.a11.ret;
+            printf("case 0 n=%d x=%d\n", n, x);
             break;
-    }
-#line 35 "cond_loops.ac"
-    printf("do i=%d total=%d\n", ac_f->i, ac_f->total);
-    id__init(&ac_f->sub.a6, 0);
-    if (ac_await(&ac_f->co, &ac_f->sub.a6.co, 6))
-        return;
-resume_6:;
-    ac_f->j = ac_f->sub.a6.ret;
-#line 36 "cond_loops.ac"
-    for (;;) {
-        ac_f->tmp_1 = ac_f->j;
-        id__init(&ac_f->sub.a7, 6);
-        if (ac_await(&ac_f->co, &ac_f->sub.a7.co, 7))
-            return;
-resume_7:;
-        if (!(ac_f->tmp_1 < ac_f->sub.a7.ret))
-            break;
-#line 36 "cond_loops.ac"
-        {
-            if (ac_f->j == 2)
-            {
-                goto continue_2;
-            }
-#line 39 "cond_loops.ac"
-            printf("for j=%d\n", ac_f->j);
         }
-continue_2:;
-        id__init(&ac_f->sub.a8, 2);
-        if (ac_await(&ac_f->co, &ac_f->sub.a8.co, 8))
-            return;
-resume_8:;
-        (void)(ac_f->j += ac_f->sub.a8.ret);
-    }
-#line 41 "cond_loops.ac"
-    for (ac_f->i = 0; ac_f->i < 3; ac_f->i++)
-    {
-#line 42 "cond_loops.ac"
-        ac_f->k = 0;
-#line 42 "cond_loops.ac"
-        for (;;) {
-            ac_f->tmp_2 = ac_f->k;
-            id__init(&ac_f->sub.a9, 3);
-            if (ac_await(&ac_f->co, &ac_f->sub.a9.co, 9))
-                return;
-resume_9:;
-            if (!(ac_f->tmp_2 < ac_f->sub.a9.ret))
-                break;
-#line 42 "cond_loops.ac"
-            {
-                if (ac_f->k == ac_f->i)
-                {
-#line 44 "cond_loops.ac"
-                    break;
-                }
-#line 45 "cond_loops.ac"
-                ac_f->total += ac_f->k;
-            }
-            (void)(ac_f->k++);
-        }
-    }
-#line 47 "cond_loops.ac"
-    printf("nested total=%d\n", ac_f->total);
-    for (ac_f->n = 0; ac_f->n < 5; ac_f->n++)
-#line 48 "cond_loops.ac"
-    {
-        id__init(&ac_f->sub.a10, ac_f->n % 3);
-        if (ac_await(&ac_f->co, &ac_f->sub.a10.co, 10))
-            return;
-resume_10:;
-        switch (ac_f->sub.a10.ret)
-#line 49 "cond_loops.ac"
-        {
-            case 0:
-#line 50 "cond_loops.ac"
-            {
-                id__init(&ac_f->sub.a11, 100);
-                if (ac_await(&ac_f->co, &ac_f->sub.a11.co, 11))
-                    return;
-resume_11:;
-#line 51 "cond_loops.ac"
-                int x = ac_f->sub.a11.ret;
-                printf("case 0 n=%d x=%d\n", ac_f->n, x);
-                break;
-            }
+        case 1:
+            id__init(&__ac_f->sub.a12, n); __ac_f->i = i; __ac_f->total = total; __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a12.co, 12)) return; __ac_resume_12:; i = __ac_f->i; total = __ac_f->total; n = __ac_f->n; switch (__ac_f->sub.a12.ret) {
             case 1:
-            id__init(&ac_f->sub.a12, ac_f->n);
-            if (ac_await(&ac_f->co, &ac_f->sub.a12.co, 12))
-                return;
-resume_12:;
-            switch (ac_f->sub.a12.ret)
-#line 56 "cond_loops.ac"
-            {
-                case 1:
                 printf("inner 1\n");
                 break;
-                default:
-#line 60 "cond_loops.ac"
-                {
-                    id__init(&ac_f->sub.a13, ac_f->n);
-                    if (ac_await(&ac_f->co, &ac_f->sub.a13.co, 13))
-                        return;
-resume_13:;
-                    if (ac_f->sub.a13.ret == 4)
-#line 61 "cond_loops.ac"
-                    {
-                        printf("inner default n=4\n");
-                        continue;
-                    }
+            default: {
+                id__init(&__ac_f->sub.a13, n); __ac_f->i = i; __ac_f->total = total; __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a13.co, 13)) return; __ac_resume_13:; i = __ac_f->i; total = __ac_f->total; n = __ac_f->n; if (__ac_f->sub.a13.ret == 4) {
+                    printf("inner default n=4\n");
+                    continue;
                 }
             }
-            /* fall through */
-            __attribute__((fallthrough));
-#line 68 "cond_loops.ac"
-            default:
-            printf("default n=%d\n", ac_f->n);
+            }
+            /* fall through */ __attribute__((fallthrough));
+        default:
+            printf("default n=%d\n", n);
         }
     }
-    {
-        ac_f->ret = ac_f->total;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = total; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
 #line 73 "cond_loops.ac"
 
 
 int main(void)
 {
-    printf("result %d\n", ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; }));
+    printf("result %d\n", ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; }));
     return 0;
 }

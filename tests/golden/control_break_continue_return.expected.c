@@ -7,6 +7,7 @@
 /* break, continue and return inside loops around awaits, including a
    break out of an inner loop only and a return from inside nested loops. */
 
+#line 11 "control_break_continue_return.c"
 /* async int id(int): its coroutine frame */
 struct id__frame {
     ac_coro co;
@@ -16,41 +17,30 @@ struct id__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void id__resume(ac_coro *ac_co);
-static inline void id__init(struct id__frame *ac_f, int v)
+static void id__resume(ac_coro *__ac_co);
+static inline void id__init(struct id__frame *__ac_f, int v)
 {
-    ac_f->co.resume = id__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = id__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void id__resume(ac_coro *ac_co)
+static void id__resume(ac_coro *__ac_co)
 {
-    struct id__frame *ac_f = (struct id__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 9 "control_break_continue_return.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 10 "control_break_continue_return.ac"
-    {
-        ac_f->ret = ac_f->v;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 8 "control_break_continue_return.ac"
+struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = v; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 37 "control_break_continue_return.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *id__new(int v)
 {
-    struct id__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    id__init(ac_f, v);
-    return &ac_f->co;
+    struct id__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    id__init(__ac_f, v);
+    return &__ac_f->co;
 }
 int id__result(ac_coro *co)
 {
@@ -58,11 +48,12 @@ int id__result(ac_coro *co)
 }
 void id__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct id__frame));
+    __ac_frame_free(co, sizeof(struct id__frame));
 }
 #line 11 "control_break_continue_return.ac"
 
 
+#line 57 "control_break_continue_return.c"
 /* async int find_first_over(const int *, int, int): its coroutine frame */
 struct find_first_over__frame {
     ac_coro co;
@@ -75,60 +66,37 @@ struct find_first_over__frame {
         struct id__frame a1;
     } sub;
 };
-static void find_first_over__resume(ac_coro *ac_co);
-static inline void find_first_over__init(struct find_first_over__frame *ac_f, const int *v, int n, int limit)
+static void find_first_over__resume(ac_coro *__ac_co);
+static inline void find_first_over__init(struct find_first_over__frame *__ac_f, const int *v, int n, int limit)
 {
-    ac_f->co.resume = find_first_over__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
-    ac_f->n = n;
-    ac_f->limit = limit;
+    __ac_f->co.resume = find_first_over__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
+    __ac_f->n = n;
+    __ac_f->limit = limit;
 }
 
-static void find_first_over__resume(ac_coro *ac_co)
+static void find_first_over__resume(ac_coro *__ac_co)
 {
-    struct find_first_over__frame *ac_f = (struct find_first_over__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 15 "control_break_continue_return.ac"
-    for (ac_f->i = 0; ac_f->i < ac_f->n; ac_f->i++)
-#line 15 "control_break_continue_return.ac"
-    {
-        id__init(&ac_f->sub.a1, ac_f->v[ac_f->i]);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-#line 16 "control_break_continue_return.ac"
-        int x = ac_f->sub.a1.ret;
-        if (x <= ac_f->limit)
-        {
-#line 18 "control_break_continue_return.ac"
+#line 14 "control_break_continue_return.ac"
+struct find_first_over__frame *__ac_f = (struct find_first_over__frame *)__ac_co; const int *v = __ac_f->v; int n = __ac_f->n; int limit = __ac_f->limit; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    for (int i = 0; i < n; i++) {
+        id__init(&__ac_f->sub.a1, v[i]); __ac_f->v = v; __ac_f->n = n; __ac_f->limit = limit; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; i = __ac_f->i; int x = __ac_f->sub.a1.ret;
+        if (x <= limit)
             continue;
-        }
-#line 19 "control_break_continue_return.ac"
-        {
-            ac_f->ret = ac_f->i;
-            ac_return(&ac_f->co);
-            return;
-        }
+        { __ac_f->ret = i; __ac_return(&__ac_f->co); return; }
     }
-#line 21 "control_break_continue_return.ac"
-    {
-        ac_f->ret = -1;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = -1; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 93 "control_break_continue_return.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *find_first_over__new(const int *v, int n, int limit)
 {
-    struct find_first_over__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    find_first_over__init(ac_f, v, n, limit);
-    return &ac_f->co;
+    struct find_first_over__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    find_first_over__init(__ac_f, v, n, limit);
+    return &__ac_f->co;
 }
 int find_first_over__result(ac_coro *co)
 {
@@ -136,11 +104,12 @@ int find_first_over__result(ac_coro *co)
 }
 void find_first_over__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct find_first_over__frame));
+    __ac_frame_free(co, sizeof(struct find_first_over__frame));
 }
 #line 22 "control_break_continue_return.ac"
 
 
+#line 113 "control_break_continue_return.c"
 /* async int sum_until_neg(const int *, int): its coroutine frame */
 struct sum_until_neg__frame {
     ac_coro co;
@@ -154,69 +123,40 @@ struct sum_until_neg__frame {
         struct ac_yield__frame a2;
     } sub;
 };
-static void sum_until_neg__resume(ac_coro *ac_co);
-static inline void sum_until_neg__init(struct sum_until_neg__frame *ac_f, const int *v, int n)
+static void sum_until_neg__resume(ac_coro *__ac_co);
+static inline void sum_until_neg__init(struct sum_until_neg__frame *__ac_f, const int *v, int n)
 {
-    ac_f->co.resume = sum_until_neg__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
-    ac_f->n = n;
+    __ac_f->co.resume = sum_until_neg__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
+    __ac_f->n = n;
 }
 
-static void sum_until_neg__resume(ac_coro *ac_co)
+static void sum_until_neg__resume(ac_coro *__ac_co)
 {
-    struct sum_until_neg__frame *ac_f = (struct sum_until_neg__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    }
-#line 26 "control_break_continue_return.ac"
-    ac_f->s = 0;
-#line 26 "control_break_continue_return.ac"
-    ac_f->i = 0;
-    while (ac_f->i < ac_f->n)
-#line 27 "control_break_continue_return.ac"
-    {
-        id__init(&ac_f->sub.a1, ac_f->v[ac_f->i++]);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-#line 28 "control_break_continue_return.ac"
-        int x = ac_f->sub.a1.ret;
+#line 25 "control_break_continue_return.ac"
+struct sum_until_neg__frame *__ac_f = (struct sum_until_neg__frame *)__ac_co; const int *v = __ac_f->v; int n = __ac_f->n; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; }
+    int s = 0, i = 0;
+    while (i < n) {
+        id__init(&__ac_f->sub.a1, v[i++]); __ac_f->v = v; __ac_f->n = n; __ac_f->s = s; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; s = __ac_f->s; i = __ac_f->i; int x = __ac_f->sub.a1.ret;
         if (x < 0)
-        {
-#line 30 "control_break_continue_return.ac"
             break;
-        }
-#line 31 "control_break_continue_return.ac"
         if (x == 0)
-        {
-#line 32 "control_break_continue_return.ac"
             continue;
-        }
-#line 33 "control_break_continue_return.ac"
-        ac_f->s += x;
-        ac_yield__init(&ac_f->sub.a2);
-        if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-            return;
-resume_2:;
+        s += x;
+        ac_yield__init(&__ac_f->sub.a2); __ac_f->v = v; __ac_f->n = n; __ac_f->s = s; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; s = __ac_f->s; i = __ac_f->i;
     }
-#line 36 "control_break_continue_return.ac"
-    {
-        ac_f->ret = ac_f->s;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = s; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 153 "control_break_continue_return.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *sum_until_neg__new(const int *v, int n)
 {
-    struct sum_until_neg__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    sum_until_neg__init(ac_f, v, n);
-    return &ac_f->co;
+    struct sum_until_neg__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    sum_until_neg__init(__ac_f, v, n);
+    return &__ac_f->co;
 }
 int sum_until_neg__result(ac_coro *co)
 {
@@ -224,11 +164,12 @@ int sum_until_neg__result(ac_coro *co)
 }
 void sum_until_neg__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct sum_until_neg__frame));
+    __ac_frame_free(co, sizeof(struct sum_until_neg__frame));
 }
 #line 37 "control_break_continue_return.ac"
 
 
+#line 173 "control_break_continue_return.c"
 /* async int find_pair(int): its coroutine frame */
 struct find_pair__frame {
     ac_coro co;
@@ -240,67 +181,38 @@ struct find_pair__frame {
         struct id__frame a1;
     } sub;
 };
-static void find_pair__resume(ac_coro *ac_co);
-static inline void find_pair__init(struct find_pair__frame *ac_f, int target)
+static void find_pair__resume(ac_coro *__ac_co);
+static inline void find_pair__init(struct find_pair__frame *__ac_f, int target)
 {
-    ac_f->co.resume = find_pair__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->target = target;
+    __ac_f->co.resume = find_pair__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->target = target;
 }
 
-static void find_pair__resume(ac_coro *ac_co)
+static void find_pair__resume(ac_coro *__ac_co)
 {
-    struct find_pair__frame *ac_f = (struct find_pair__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 41 "control_break_continue_return.ac"
-    for (ac_f->a = 1; ac_f->a < 10; ac_f->a++)
-#line 41 "control_break_continue_return.ac"
-    {
-        for (ac_f->b = ac_f->a; ac_f->b < 10; ac_f->b++)
-#line 42 "control_break_continue_return.ac"
-        {
-            id__init(&ac_f->sub.a1, ac_f->a * ac_f->b);
-            if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-                return;
-resume_1:;
-#line 43 "control_break_continue_return.ac"
-            int p = ac_f->sub.a1.ret;
-            if (p > ac_f->target)
-            {
-#line 45 "control_break_continue_return.ac"
-                break;
-            }
-#line 45 "control_break_continue_return.ac"
-            /* inner loop only */
-            if (p == ac_f->target)
-            {
-#line 47 "control_break_continue_return.ac"
-                {
-                    ac_f->ret = ac_f->a * 100 + ac_f->b;
-                    ac_return(&ac_f->co);
-                    return;
-                }
-            }
+#line 40 "control_break_continue_return.ac"
+struct find_pair__frame *__ac_f = (struct find_pair__frame *)__ac_co; int target = __ac_f->target; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    for (int a = 1; a < 10; a++) {
+        for (int b = a; b < 10; b++) {
+            id__init(&__ac_f->sub.a1, a * b); __ac_f->target = target; __ac_f->a = a; __ac_f->b = b; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; a = __ac_f->a; b = __ac_f->b; int p = __ac_f->sub.a1.ret;
+            if (p > target)
+                break; /* inner loop only */
+            if (p == target)
+                { __ac_f->ret = a * 100 + b; __ac_return(&__ac_f->co); return; }
         }
     }
-#line 50 "control_break_continue_return.ac"
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 209 "control_break_continue_return.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *find_pair__new(int target)
 {
-    struct find_pair__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    find_pair__init(ac_f, target);
-    return &ac_f->co;
+    struct find_pair__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    find_pair__init(__ac_f, target);
+    return &__ac_f->co;
 }
 int find_pair__result(ac_coro *co)
 {
@@ -308,11 +220,12 @@ int find_pair__result(ac_coro *co)
 }
 void find_pair__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct find_pair__frame));
+    __ac_frame_free(co, sizeof(struct find_pair__frame));
 }
 #line 51 "control_break_continue_return.ac"
 
 
+#line 229 "control_break_continue_return.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -329,72 +242,37 @@ struct amain__frame {
         struct find_pair__frame a5;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    case 5: goto resume_5;
-    }
-#line 55 "control_break_continue_return.ac"
+#line 54 "control_break_continue_return.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; }
     static const int v[] = { 3, 0, 5, 9, -1, 7 };
-    find_first_over__init(&ac_f->sub.a1, v, 6, 4);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    ac_f->r1 = ac_f->sub.a1.ret;
-#line 57 "control_break_continue_return.ac"
-    find_first_over__init(&ac_f->sub.a2, v, 6, 100);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-    ac_f->r2 = ac_f->sub.a2.ret;
-#line 58 "control_break_continue_return.ac"
-    sum_until_neg__init(&ac_f->sub.a3, v, 6);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
-    ac_f->r3 = ac_f->sub.a3.ret;
-#line 59 "control_break_continue_return.ac"
-    find_pair__init(&ac_f->sub.a4, 12);
-    if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-        return;
-resume_4:;
-    ac_f->r4 = ac_f->sub.a4.ret;
-    find_pair__init(&ac_f->sub.a5, 97);
-    if (ac_await(&ac_f->co, &ac_f->sub.a5.co, 5))
-        return;
-resume_5:;
-#line 60 "control_break_continue_return.ac"
-    int r5 = ac_f->sub.a5.ret;
-    printf("first_over(4)=%d first_over(100)=%d\n", ac_f->r1, ac_f->r2);
-    printf("sum_until_neg=%d\n", ac_f->r3);
-    printf("pair(12)=%d pair(97)=%d\n", ac_f->r4, r5);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    find_first_over__init(&__ac_f->sub.a1, v, 6, 4); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int r1 = __ac_f->sub.a1.ret;
+    find_first_over__init(&__ac_f->sub.a2, v, 6, 100); __ac_f->r1 = r1; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; r1 = __ac_f->r1; int r2 = __ac_f->sub.a2.ret;
+    sum_until_neg__init(&__ac_f->sub.a3, v, 6); __ac_f->r1 = r1; __ac_f->r2 = r2; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; r1 = __ac_f->r1; r2 = __ac_f->r2; int r3 = __ac_f->sub.a3.ret;
+    find_pair__init(&__ac_f->sub.a4, 12); __ac_f->r1 = r1; __ac_f->r2 = r2; __ac_f->r3 = r3; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; r1 = __ac_f->r1; r2 = __ac_f->r2; r3 = __ac_f->r3; int r4 = __ac_f->sub.a4.ret;
+    find_pair__init(&__ac_f->sub.a5, 97); __ac_f->r1 = r1; __ac_f->r2 = r2; __ac_f->r3 = r3; __ac_f->r4 = r4; if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:; r1 = __ac_f->r1; r2 = __ac_f->r2; r3 = __ac_f->r3; r4 = __ac_f->r4; int r5 = __ac_f->sub.a5.ret;
+    printf("first_over(4)=%d first_over(100)=%d\n", r1, r2);
+    printf("sum_until_neg=%d\n", r3);
+    printf("pair(12)=%d pair(97)=%d\n", r4, r5);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 269 "control_break_continue_return.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -402,12 +280,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 65 "control_break_continue_return.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

@@ -7,6 +7,7 @@
 /* Awaits in do-while bodies; continue in a do-while jumps to the
    condition. */
 
+#line 11 "control_do_while.c"
 /* async int half(int): its coroutine frame */
 struct half__frame {
     ac_coro co;
@@ -16,41 +17,30 @@ struct half__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void half__resume(ac_coro *ac_co);
-static inline void half__init(struct half__frame *ac_f, int x)
+static void half__resume(ac_coro *__ac_co);
+static inline void half__init(struct half__frame *__ac_f, int x)
 {
-    ac_f->co.resume = half__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = half__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void half__resume(ac_coro *ac_co)
+static void half__resume(ac_coro *__ac_co)
 {
-    struct half__frame *ac_f = (struct half__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 9 "control_do_while.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 10 "control_do_while.ac"
-    {
-        ac_f->ret = ac_f->x / 2;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 8 "control_do_while.ac"
+struct half__frame *__ac_f = (struct half__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = x / 2; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 37 "control_do_while.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *half__new(int x)
 {
-    struct half__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    half__init(ac_f, x);
-    return &ac_f->co;
+    struct half__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    half__init(__ac_f, x);
+    return &__ac_f->co;
 }
 int half__result(ac_coro *co)
 {
@@ -58,11 +48,12 @@ int half__result(ac_coro *co)
 }
 void half__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct half__frame));
+    __ac_frame_free(co, sizeof(struct half__frame));
 }
 #line 11 "control_do_while.ac"
 
 
+#line 57 "control_do_while.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -79,103 +70,56 @@ struct amain__frame {
         struct half__frame a4;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    }
-#line 15 "control_do_while.ac"
-    ac_f->x = 40;
-    do
-#line 16 "control_do_while.ac"
-    {
-        half__init(&ac_f->sub.a1, ac_f->x);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-        ac_f->x = ac_f->sub.a1.ret;
-#line 18 "control_do_while.ac"
-        printf("x %d\n", ac_f->x);
-    }
-    while (ac_f->x > 1);
-    ac_f->k = 0;
-    do
-    {
-#line 23 "control_do_while.ac"
-        ac_yield__init(&ac_f->sub.a2);
-        if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-            return;
-resume_2:;
-    }
-    while (++ac_f->k < 3);
-#line 25 "control_do_while.ac"
-    printf("k %d\n", ac_f->k);
+#line 14 "control_do_while.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; }
+    int x = 40;
+    do {
+        half__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; x = __ac_f->x; x = __ac_f->sub.a1.ret;
+        printf("x %d\n", x);
+    } while (x > 1);
+#line 21 "control_do_while.ac"
+    int k = 0;
+    do {
+        ac_yield__init(&__ac_f->sub.a2); __ac_f->x = x; __ac_f->k = k; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; x = __ac_f->x; k = __ac_f->k; }
+    while (++k < 3);
+    printf("k %d\n", k);
 #line 27 "control_do_while.ac"
-    ac_f->i = 0;
-#line 27 "control_do_while.ac"
-    ac_f->odd = 0;
-    do
-#line 28 "control_do_while.ac"
-    {
-        half__init(&ac_f->sub.a3, ac_f->i * 2);
-        if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-            return;
-resume_3:;
-#line 29 "control_do_while.ac"
-        int h = ac_f->sub.a3.ret;
-        ac_f->i++;
+    int i = 0, odd = 0;
+    do {
+        half__init(&__ac_f->sub.a3, i * 2); __ac_f->x = x; __ac_f->k = k; __ac_f->i = i; __ac_f->odd = odd; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; x = __ac_f->x; k = __ac_f->k; i = __ac_f->i; odd = __ac_f->odd; int h = __ac_f->sub.a3.ret;
+        i++;
         if (h % 2 == 0)
-        {
-#line 32 "control_do_while.ac"
             continue;
-        }
-#line 33 "control_do_while.ac"
-        ac_f->odd += h;
-    }
-    while (ac_f->i < 6);
-#line 35 "control_do_while.ac"
-    printf("odd %d\n", ac_f->odd);
+        odd += h;
+    } while (i < 6);
+    printf("odd %d\n", odd);
 #line 37 "control_do_while.ac"
     /* the body runs once even though the condition is false */
-    ac_f->once = 0;
-    do
-#line 39 "control_do_while.ac"
-    {
-        half__init(&ac_f->sub.a4, 10);
-        if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-            return;
-resume_4:;
-        ac_f->once += ac_f->sub.a4.ret;
-    }
-    while (0);
-#line 42 "control_do_while.ac"
-    printf("once %d\n", ac_f->once);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    int once = 0;
+    do {
+        half__init(&__ac_f->sub.a4, 10); __ac_f->x = x; __ac_f->k = k; __ac_f->i = i; __ac_f->odd = odd; __ac_f->once = once; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; x = __ac_f->x; k = __ac_f->k; i = __ac_f->i; odd = __ac_f->odd; once = __ac_f->once; once += __ac_f->sub.a4.ret;
+    } while (0);
+    printf("once %d\n", once);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 116 "control_do_while.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -183,12 +127,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 44 "control_do_while.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

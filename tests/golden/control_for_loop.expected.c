@@ -7,6 +7,7 @@
 /* Awaits in for bodies: nested loops, a declaration in the init clause,
    a loop with every clause empty. */
 
+#line 11 "control_for_loop.c"
 /* async int mul(int, int): its coroutine frame */
 struct mul__frame {
     ac_coro co;
@@ -17,42 +18,31 @@ struct mul__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void mul__resume(ac_coro *ac_co);
-static inline void mul__init(struct mul__frame *ac_f, int a, int b)
+static void mul__resume(ac_coro *__ac_co);
+static inline void mul__init(struct mul__frame *__ac_f, int a, int b)
 {
-    ac_f->co.resume = mul__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->a = a;
-    ac_f->b = b;
+    __ac_f->co.resume = mul__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->a = a;
+    __ac_f->b = b;
 }
 
-static void mul__resume(ac_coro *ac_co)
+static void mul__resume(ac_coro *__ac_co)
 {
-    struct mul__frame *ac_f = (struct mul__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 9 "control_for_loop.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 10 "control_for_loop.ac"
-    {
-        ac_f->ret = ac_f->a * ac_f->b;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 8 "control_for_loop.ac"
+struct mul__frame *__ac_f = (struct mul__frame *)__ac_co; int a = __ac_f->a; int b = __ac_f->b; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->a = a; __ac_f->b = b; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = a * b; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 39 "control_for_loop.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *mul__new(int a, int b)
 {
-    struct mul__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    mul__init(ac_f, a, b);
-    return &ac_f->co;
+    struct mul__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    mul__init(__ac_f, a, b);
+    return &__ac_f->co;
 }
 int mul__result(ac_coro *co)
 {
@@ -60,44 +50,41 @@ int mul__result(ac_coro *co)
 }
 void mul__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct mul__frame));
+    __ac_frame_free(co, sizeof(struct mul__frame));
 }
 #line 11 "control_for_loop.ac"
 
 
+#line 59 "control_for_loop.c"
 /* async int inc(int): its coroutine frame */
 struct inc__frame {
     ac_coro co;
     int ret;
     int x;
 };
-static void inc__resume(ac_coro *ac_co);
-static inline void inc__init(struct inc__frame *ac_f, int x)
+static void inc__resume(ac_coro *__ac_co);
+static inline void inc__init(struct inc__frame *__ac_f, int x)
 {
-    ac_f->co.resume = inc__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = inc__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void inc__resume(ac_coro *ac_co)
+static void inc__resume(ac_coro *__ac_co)
 {
-    struct inc__frame *ac_f = (struct inc__frame *)ac_co;
-#line 15 "control_for_loop.ac"
-    {
-        ac_f->ret = ac_f->x + 1;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 14 "control_for_loop.ac"
+struct inc__frame *__ac_f = (struct inc__frame *)__ac_co; int x = __ac_f->x;
+    { __ac_f->ret = x + 1; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 81 "control_for_loop.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *inc__new(int x)
 {
-    struct inc__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    inc__init(ac_f, x);
-    return &ac_f->co;
+    struct inc__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    inc__init(__ac_f, x);
+    return &__ac_f->co;
 }
 int inc__result(ac_coro *co)
 {
@@ -105,11 +92,12 @@ int inc__result(ac_coro *co)
 }
 void inc__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct inc__frame));
+    __ac_frame_free(co, sizeof(struct inc__frame));
 }
 #line 16 "control_for_loop.ac"
 
 
+#line 101 "control_for_loop.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -128,98 +116,53 @@ struct amain__frame {
         struct mul__frame a4;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    }
-#line 20 "control_for_loop.ac"
-    ac_f->sum = 0;
-    for (ac_f->i = 0; ac_f->i < 3; ac_f->i++)
-    {
-#line 22 "control_for_loop.ac"
-        for (ac_f->j = 0; ac_f->j < 3; ac_f->j++)
-#line 22 "control_for_loop.ac"
-        {
-            mul__init(&ac_f->sub.a1, ac_f->i, ac_f->j);
-            if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-                return;
-resume_1:;
-            ac_f->sum += ac_f->sub.a1.ret;
-        }
-    }
-#line 25 "control_for_loop.ac"
-    printf("sum %d\n", ac_f->sum);
+#line 19 "control_for_loop.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; }
+    int sum = 0;
+    for (    __ac_f->i = 0; __ac_f->i < 3; __ac_f->i++) {
+        for (int j = 0; j < 3; j++) {
+            mul__init(&__ac_f->sub.a1, __ac_f->i, j); __ac_f->sum = sum; __ac_f->j = j; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; sum = __ac_f->sum; j = __ac_f->j; sum += __ac_f->sub.a1.ret;
+        } }
+    printf("sum %d\n", sum);
 #line 27 "control_for_loop.ac"
-    for (ac_f->i_2 = 0; ac_f->i_2 < 4; ac_f->i_2++)
-#line 27 "control_for_loop.ac"
-    {
-        mul__init(&ac_f->sub.a2, ac_f->i_2, ac_f->i_2);
-        if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-            return;
-resume_2:;
-#line 28 "control_for_loop.ac"
-        int sq = ac_f->sub.a2.ret;
+    for (    __ac_f->i_2 = 0; __ac_f->i_2 < 4; __ac_f->i_2++) {
+        mul__init(&__ac_f->sub.a2, __ac_f->i_2, __ac_f->i_2); __ac_f->sum = sum; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; sum = __ac_f->sum; int sq = __ac_f->sub.a2.ret;
         printf("sq %d\n", sq);
     }
 #line 32 "control_for_loop.ac"
-    ac_f->k = 0;
-    for (; ; )
-#line 33 "control_for_loop.ac"
-    {
-        inc__init(&ac_f->sub.a3, ac_f->k);
-        if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-            return;
-resume_3:;
-        ac_f->k = ac_f->sub.a3.ret;
-#line 35 "control_for_loop.ac"
-        if (ac_f->k >= 5)
-        {
-#line 36 "control_for_loop.ac"
+    int k = 0;
+    for (;;) {
+        inc__init(&__ac_f->sub.a3, k); __ac_f->sum = sum; __ac_f->k = k; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; sum = __ac_f->sum; k = __ac_f->k; k = __ac_f->sub.a3.ret;
+        if (k >= 5)
             break;
-        }
     }
-#line 38 "control_for_loop.ac"
-    printf("k %d\n", ac_f->k);
-#line 41 "control_for_loop.ac"
-    ac_f->total = 0;
-    for (ac_f->n = 10; ac_f->n > 0; ac_f->n -= 3)
-    {
-#line 43 "control_for_loop.ac"
-        mul__init(&ac_f->sub.a4, ac_f->n, 2);
-        if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-            return;
-resume_4:;
-        ac_f->total += ac_f->sub.a4.ret;
-    }
-#line 44 "control_for_loop.ac"
-    printf("n %d total %ld\n", ac_f->n, ac_f->total);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    printf("k %d\n", k);
+#line 40 "control_for_loop.ac"
+    int n = __ac_f->n;
+    long total = 0;
+    for (n = 10; n > 0; n -= 3) {
+        mul__init(&__ac_f->sub.a4, n, 2); __ac_f->sum = sum; __ac_f->k = k; __ac_f->n = n; __ac_f->total = total; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; sum = __ac_f->sum; k = __ac_f->k; n = __ac_f->n; total = __ac_f->total; total += __ac_f->sub.a4.ret; }
+    printf("n %d total %ld\n", n, total);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 159 "control_for_loop.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -227,12 +170,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 46 "control_for_loop.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

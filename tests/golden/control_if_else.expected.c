@@ -6,6 +6,7 @@
 
 /* Awaits inside if / else if / else bodies, braced and braceless, nested. */
 
+#line 10 "control_if_else.c"
 /* async int id(int): its coroutine frame */
 struct id__frame {
     ac_coro co;
@@ -15,41 +16,30 @@ struct id__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void id__resume(ac_coro *ac_co);
-static inline void id__init(struct id__frame *ac_f, int v)
+static void id__resume(ac_coro *__ac_co);
+static inline void id__init(struct id__frame *__ac_f, int v)
 {
-    ac_f->co.resume = id__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = id__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void id__resume(ac_coro *ac_co)
+static void id__resume(ac_coro *__ac_co)
 {
-    struct id__frame *ac_f = (struct id__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 8 "control_if_else.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 9 "control_if_else.ac"
-    {
-        ac_f->ret = ac_f->v;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 7 "control_if_else.ac"
+struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = v; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 36 "control_if_else.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *id__new(int v)
 {
-    struct id__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    id__init(ac_f, v);
-    return &ac_f->co;
+    struct id__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    id__init(__ac_f, v);
+    return &__ac_f->co;
 }
 int id__result(ac_coro *co)
 {
@@ -57,11 +47,12 @@ int id__result(ac_coro *co)
 }
 void id__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct id__frame));
+    __ac_frame_free(co, sizeof(struct id__frame));
 }
 #line 10 "control_if_else.ac"
 
 
+#line 56 "control_if_else.c"
 /* async int classify(int): its coroutine frame */
 struct classify__frame {
     ac_coro co;
@@ -76,102 +67,45 @@ struct classify__frame {
         struct id__frame a5;
     } sub;
 };
-static void classify__resume(ac_coro *ac_co);
-static inline void classify__init(struct classify__frame *ac_f, int n)
+static void classify__resume(ac_coro *__ac_co);
+static inline void classify__init(struct classify__frame *__ac_f, int n)
 {
-    ac_f->co.resume = classify__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->n = n;
+    __ac_f->co.resume = classify__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->n = n;
 }
 
-static void classify__resume(ac_coro *ac_co)
+static void classify__resume(ac_coro *__ac_co)
 {
-    struct classify__frame *ac_f = (struct classify__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    case 5: goto resume_5;
-    }
-#line 14 "control_if_else.ac"
-    ac_f->r = 0;
-    if (ac_f->n < 0)
-#line 15 "control_if_else.ac"
-    {
-        id__init(&ac_f->sub.a1, -1);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-        ac_f->r = ac_f->sub.a1.ret;
-    }
+#line 13 "control_if_else.ac"
+struct classify__frame *__ac_f = (struct classify__frame *)__ac_co; int n = __ac_f->n; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; }
+    int r = 0;
+    if (n < 0) {
+        id__init(&__ac_f->sub.a1, -1); __ac_f->n = n; __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; r = __ac_f->r; r = __ac_f->sub.a1.ret;
+    } else { if (n == 0) {
+        id__init(&__ac_f->sub.a2, 0); __ac_f->n = n; __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; r = __ac_f->r; r = __ac_f->sub.a2.ret;
+        printf("zero\n");
+    } else {
+        if (n > 100) {
+            id__init(&__ac_f->sub.a3, 2); __ac_f->n = n; __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; r = __ac_f->r; r = __ac_f->sub.a3.ret; }
+        else {
+            id__init(&__ac_f->sub.a4, 1); __ac_f->n = n; __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; r = __ac_f->r; r = __ac_f->sub.a4.ret; }
+    } }
+    if (n % 2 == 0) {
+        id__init(&__ac_f->sub.a5, n); __ac_f->n = n; __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:; r = __ac_f->r; }
     else
-    {
-#line 17 "control_if_else.ac"
-        if (ac_f->n == 0)
-#line 17 "control_if_else.ac"
-        {
-            id__init(&ac_f->sub.a2, 0);
-            if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-                return;
-resume_2:;
-            ac_f->r = ac_f->sub.a2.ret;
-#line 19 "control_if_else.ac"
-            printf("zero\n");
-        }
-        else
-#line 20 "control_if_else.ac"
-        {
-            if (ac_f->n > 100)
-            {
-#line 22 "control_if_else.ac"
-                id__init(&ac_f->sub.a3, 2);
-                if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-                    return;
-resume_3:;
-                ac_f->r = ac_f->sub.a3.ret;
-            }
-            else
-            {
-#line 24 "control_if_else.ac"
-                id__init(&ac_f->sub.a4, 1);
-                if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-                    return;
-resume_4:;
-                ac_f->r = ac_f->sub.a4.ret;
-            }
-        }
-    }
-#line 26 "control_if_else.ac"
-    if (ac_f->n % 2 == 0)
-    {
-#line 27 "control_if_else.ac"
-        id__init(&ac_f->sub.a5, ac_f->n);
-        if (ac_await(&ac_f->co, &ac_f->sub.a5.co, 5))
-            return;
-resume_5:;
-    }
-    else
-    {
-#line 29 "control_if_else.ac"
-        printf("odd %d\n", ac_f->n);
-    }
-#line 30 "control_if_else.ac"
-    {
-        ac_f->ret = ac_f->r;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+        printf("odd %d\n", n);
+    { __ac_f->ret = r; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 102 "control_if_else.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *classify__new(int n)
 {
-    struct classify__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    classify__init(ac_f, n);
-    return &ac_f->co;
+    struct classify__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    classify__init(__ac_f, n);
+    return &__ac_f->co;
 }
 int classify__result(ac_coro *co)
 {
@@ -179,11 +113,12 @@ int classify__result(ac_coro *co)
 }
 void classify__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct classify__frame));
+    __ac_frame_free(co, sizeof(struct classify__frame));
 }
 #line 31 "control_if_else.ac"
 
 
+#line 122 "control_if_else.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -193,47 +128,33 @@ struct amain__frame {
         struct classify__frame a1;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 35 "control_if_else.ac"
+#line 34 "control_if_else.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
     static const int inputs[4] = { -3, 0, 7, 500 };
-    for (ac_f->i = 0; ac_f->i < 4; ac_f->i++)
-#line 36 "control_if_else.ac"
-    {
-        classify__init(&ac_f->sub.a1, inputs[ac_f->i]);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-#line 37 "control_if_else.ac"
-        int c = ac_f->sub.a1.ret;
-        printf("classify(%d) = %d\n", inputs[ac_f->i], c);
+    for (int i = 0; i < 4; i++) {
+        classify__init(&__ac_f->sub.a1, inputs[i]); __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; i = __ac_f->i; int c = __ac_f->sub.a1.ret;
+        printf("classify(%d) = %d\n", inputs[i], c);
     }
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 151 "control_if_else.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -241,12 +162,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 41 "control_if_else.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

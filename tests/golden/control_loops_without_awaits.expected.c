@@ -9,6 +9,7 @@
    while, do-while, switch; they read and write locals that live across the
    surrounding awaits. */
 
+#line 13 "control_loops_without_awaits.c"
 /* async int id(int): its coroutine frame */
 struct id__frame {
     ac_coro co;
@@ -18,41 +19,30 @@ struct id__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void id__resume(ac_coro *ac_co);
-static inline void id__init(struct id__frame *ac_f, int v)
+static void id__resume(ac_coro *__ac_co);
+static inline void id__init(struct id__frame *__ac_f, int v)
 {
-    ac_f->co.resume = id__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = id__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void id__resume(ac_coro *ac_co)
+static void id__resume(ac_coro *__ac_co)
 {
-    struct id__frame *ac_f = (struct id__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 11 "control_loops_without_awaits.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 12 "control_loops_without_awaits.ac"
-    {
-        ac_f->ret = ac_f->v;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 10 "control_loops_without_awaits.ac"
+struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = v; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 39 "control_loops_without_awaits.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *id__new(int v)
 {
-    struct id__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    id__init(ac_f, v);
-    return &ac_f->co;
+    struct id__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    id__init(__ac_f, v);
+    return &__ac_f->co;
 }
 int id__result(ac_coro *co)
 {
@@ -60,11 +50,12 @@ int id__result(ac_coro *co)
 }
 void id__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct id__frame));
+    __ac_frame_free(co, sizeof(struct id__frame));
 }
 #line 13 "control_loops_without_awaits.ac"
 
 
+#line 59 "control_loops_without_awaits.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -78,122 +69,70 @@ struct amain__frame {
         struct ac_yield__frame a4;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
+#line 16 "control_loops_without_awaits.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; }
+    id__init(&__ac_f->sub.a1, 5); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int n = __ac_f->sub.a1.ret;
+    int acc = 0;
+    for (int i = 0; i < n; i++) {
+        acc += i;
     }
-#line 17 "control_loops_without_awaits.ac"
-    id__init(&ac_f->sub.a1, 5);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    ac_f->n = ac_f->sub.a1.ret;
-#line 18 "control_loops_without_awaits.ac"
-    ac_f->acc = 0;
-    for (int i = 0; i < ac_f->n; i++)
-#line 19 "control_loops_without_awaits.ac"
-    {
-        ac_f->acc += i;
-    }
-    printf("for-decl %d\n", ac_f->acc);
+    printf("for-decl %d\n", acc);
 #line 24 "control_loops_without_awaits.ac"
     int j;
     for (j = 0; j < 3; j++)
-    {
-#line 26 "control_loops_without_awaits.ac"
-        ac_f->acc *= 2;
-    }
-#line 27 "control_loops_without_awaits.ac"
-    printf("for %d j %d\n", ac_f->acc, j);
+        acc *= 2;
+    printf("for %d j %d\n", acc, j);
 #line 29 "control_loops_without_awaits.ac"
-    ac_yield__init(&ac_f->sub.a2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-#line 30 "control_loops_without_awaits.ac"
+    ac_yield__init(&__ac_f->sub.a2); __ac_f->n = n; __ac_f->acc = acc; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; n = __ac_f->n; acc = __ac_f->acc;
     int w = 0;
-    while (w < ac_f->n)
-    {
-#line 32 "control_loops_without_awaits.ac"
+    while (w < n)
         w += 2;
-    }
-#line 33 "control_loops_without_awaits.ac"
     int d = 0;
-    do
-#line 34 "control_loops_without_awaits.ac"
-    {
+    do {
         d++;
-    }
-    while (d < 4);
-#line 37 "control_loops_without_awaits.ac"
+    } while (d < 4);
     printf("while %d do %d\n", w, d);
-    id__init(&ac_f->sub.a3, 3);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
 #line 39 "control_loops_without_awaits.ac"
-    int m = ac_f->sub.a3.ret;
-    switch (m)
-#line 40 "control_loops_without_awaits.ac"
-    {
-        case 1:
-        ac_f->acc = -1;
+    id__init(&__ac_f->sub.a3, 3); __ac_f->n = n; __ac_f->acc = acc; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; n = __ac_f->n; acc = __ac_f->acc; int m = __ac_f->sub.a3.ret;
+    switch (m) {
+    case 1:
+        acc = -1;
         break;
-        case 3:
-        ac_f->acc += 100;
-        /* fall through */
-        __attribute__((fallthrough));
-#line 47 "control_loops_without_awaits.ac"
-        case 4:
-        ac_f->acc += 1000;
+    case 3:
+        acc += 100;
+        /* fall through */ __attribute__((fallthrough));
+    case 4:
+        acc += 1000;
         break;
-        default:
-        ac_f->acc = 0;
+    default:
+        acc = 0;
     }
-    if (ac_f->acc > 1000)
-    {
-#line 54 "control_loops_without_awaits.ac"
-        ac_f->acc -= 1000;
-    }
+    if (acc > 1000)
+        acc -= 1000;
     else
-    {
-#line 56 "control_loops_without_awaits.ac"
-        ac_f->acc = -ac_f->acc;
-    }
-#line 57 "control_loops_without_awaits.ac"
-    ac_yield__init(&ac_f->sub.a4);
-    if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-        return;
-resume_4:;
-#line 58 "control_loops_without_awaits.ac"
-    printf("switch %d\n", ac_f->acc);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+        acc = -acc;
+    ac_yield__init(&__ac_f->sub.a4); __ac_f->n = n; __ac_f->acc = acc; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; n = __ac_f->n; acc = __ac_f->acc;
+    printf("switch %d\n", acc);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 129 "control_loops_without_awaits.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -201,12 +140,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 60 "control_loops_without_awaits.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

@@ -7,6 +7,7 @@
 /* Awaits in nested compound statements; locals of each block live across
    the awaits of inner blocks. */
 
+#line 11 "control_nested_blocks.c"
 /* async int id(int): its coroutine frame */
 struct id__frame {
     ac_coro co;
@@ -16,41 +17,30 @@ struct id__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void id__resume(ac_coro *ac_co);
-static inline void id__init(struct id__frame *ac_f, int v)
+static void id__resume(ac_coro *__ac_co);
+static inline void id__init(struct id__frame *__ac_f, int v)
 {
-    ac_f->co.resume = id__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = id__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void id__resume(ac_coro *ac_co)
+static void id__resume(ac_coro *__ac_co)
 {
-    struct id__frame *ac_f = (struct id__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 9 "control_nested_blocks.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 10 "control_nested_blocks.ac"
-    {
-        ac_f->ret = ac_f->v;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 8 "control_nested_blocks.ac"
+struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = v; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 37 "control_nested_blocks.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *id__new(int v)
 {
-    struct id__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    id__init(ac_f, v);
-    return &ac_f->co;
+    struct id__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    id__init(__ac_f, v);
+    return &__ac_f->co;
 }
 int id__result(ac_coro *co)
 {
@@ -58,11 +48,12 @@ int id__result(ac_coro *co)
 }
 void id__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct id__frame));
+    __ac_frame_free(co, sizeof(struct id__frame));
 }
 #line 11 "control_nested_blocks.ac"
 
 
+#line 57 "control_nested_blocks.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -78,88 +69,53 @@ struct amain__frame {
         struct id__frame a5;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    case 5: goto resume_5;
-    }
-#line 15 "control_nested_blocks.ac"
-    ac_f->a = 1;
+#line 14 "control_nested_blocks.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; }
+    int a = 1;
     {
-        id__init(&ac_f->sub.a1, 2);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-        ac_f->b = ac_f->sub.a1.ret;
-#line 18 "control_nested_blocks.ac"
+        id__init(&__ac_f->sub.a1, 2); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; a = __ac_f->a; int b = __ac_f->sub.a1.ret;
         {
-            id__init(&ac_f->sub.a2, 3);
-            if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-                return;
-resume_2:;
-            ac_f->c = ac_f->sub.a2.ret;
-#line 20 "control_nested_blocks.ac"
+            id__init(&__ac_f->sub.a2, 3); __ac_f->a = a; __ac_f->b = b; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; a = __ac_f->a; b = __ac_f->b; int c = __ac_f->sub.a2.ret;
             {
-                ac_f->a += ac_f->b * ac_f->c;
-                ac_yield__init(&ac_f->sub.a3);
-                if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-                    return;
-resume_3:;
+                a += b * c;
+                ac_yield__init(&__ac_f->sub.a3); __ac_f->a = a; __ac_f->b = b; __ac_f->c = c; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; a = __ac_f->a; b = __ac_f->b; c = __ac_f->c;
             }
-#line 24 "control_nested_blocks.ac"
-            printf("a=%d b=%d c=%d\n", ac_f->a, ac_f->b, ac_f->c);
+            printf("a=%d b=%d c=%d\n", a, b, c);
         }
         {
-            id__init(&ac_f->sub.a4, 4);
-            if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-                return;
-resume_4:;
-#line 27 "control_nested_blocks.ac"
-            int d = ac_f->sub.a4.ret;
-            ac_f->a += ac_f->b + d;
+            id__init(&__ac_f->sub.a4, 4); __ac_f->a = a; __ac_f->b = b; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; a = __ac_f->a; b = __ac_f->b; int d = __ac_f->sub.a4.ret;
+            a += b + d;
         }
-        printf("a=%d b=%d\n", ac_f->a, ac_f->b);
+        printf("a=%d b=%d\n", a, b);
     }
     {
         {
             {
-                id__init(&ac_f->sub.a5, 10);
-                if (ac_await(&ac_f->co, &ac_f->sub.a5.co, 5))
-                    return;
-resume_5:;
-                ac_f->a *= ac_f->sub.a5.ret;
+                id__init(&__ac_f->sub.a5, 10); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:; a = __ac_f->a; a *= __ac_f->sub.a5.ret;
             }
         }
     }
-#line 39 "control_nested_blocks.ac"
-    printf("a=%d\n", ac_f->a);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    printf("a=%d\n", a);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 112 "control_nested_blocks.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -167,12 +123,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 41 "control_nested_blocks.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

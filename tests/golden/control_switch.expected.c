@@ -8,6 +8,7 @@
    next, a braced case with its own local, stacked case labels, default,
    and continue inside a switch that sits in a loop. */
 
+#line 12 "control_switch.c"
 /* async int id(int): its coroutine frame */
 struct id__frame {
     ac_coro co;
@@ -17,41 +18,30 @@ struct id__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void id__resume(ac_coro *ac_co);
-static inline void id__init(struct id__frame *ac_f, int v)
+static void id__resume(ac_coro *__ac_co);
+static inline void id__init(struct id__frame *__ac_f, int v)
 {
-    ac_f->co.resume = id__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = id__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void id__resume(ac_coro *ac_co)
+static void id__resume(ac_coro *__ac_co)
 {
-    struct id__frame *ac_f = (struct id__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 10 "control_switch.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 11 "control_switch.ac"
-    {
-        ac_f->ret = ac_f->v;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 9 "control_switch.ac"
+struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = v; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 38 "control_switch.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *id__new(int v)
 {
-    struct id__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    id__init(ac_f, v);
-    return &ac_f->co;
+    struct id__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    id__init(__ac_f, v);
+    return &__ac_f->co;
 }
 int id__result(ac_coro *co)
 {
@@ -59,11 +49,12 @@ int id__result(ac_coro *co)
 }
 void id__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct id__frame));
+    __ac_frame_free(co, sizeof(struct id__frame));
 }
 #line 12 "control_switch.ac"
 
 
+#line 58 "control_switch.c"
 /* async int sw(int): its coroutine frame */
 struct sw__frame {
     ac_coro co;
@@ -78,92 +69,50 @@ struct sw__frame {
         struct id__frame a5;
     } sub;
 };
-static void sw__resume(ac_coro *ac_co);
-static inline void sw__init(struct sw__frame *ac_f, int n)
+static void sw__resume(ac_coro *__ac_co);
+static inline void sw__init(struct sw__frame *__ac_f, int n)
 {
-    ac_f->co.resume = sw__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->n = n;
+    __ac_f->co.resume = sw__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->n = n;
 }
 
-static void sw__resume(ac_coro *ac_co)
+static void sw__resume(ac_coro *__ac_co)
 {
-    struct sw__frame *ac_f = (struct sw__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    case 5: goto resume_5;
-    }
-#line 16 "control_switch.ac"
-    ac_f->acc = 0;
-    switch (ac_f->n)
-#line 17 "control_switch.ac"
-    {
-        case 0:
-        id__init(&ac_f->sub.a1, 1);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-        ac_f->acc += ac_f->sub.a1.ret;
-#line 20 "control_switch.ac"
-        /* fall through */
-        __attribute__((fallthrough));
-#line 21 "control_switch.ac"
-        case 1:
-        id__init(&ac_f->sub.a2, 10);
-        if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-            return;
-resume_2:;
-        ac_f->acc += ac_f->sub.a2.ret;
-#line 23 "control_switch.ac"
+#line 15 "control_switch.ac"
+struct sw__frame *__ac_f = (struct sw__frame *)__ac_co; int n = __ac_f->n; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; }
+    int acc = 0;
+    switch (n) {
+    case 0:
+        id__init(&__ac_f->sub.a1, 1); __ac_f->n = n; __ac_f->acc = acc; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; acc = __ac_f->acc; acc += __ac_f->sub.a1.ret;
+        /* fall through */ __attribute__((fallthrough));
+    case 1:
+        id__init(&__ac_f->sub.a2, 10); __ac_f->n = n; __ac_f->acc = acc; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; acc = __ac_f->acc; acc += __ac_f->sub.a2.ret;
         break;
-        case 2:
-#line 24 "control_switch.ac"
-        {
-            id__init(&ac_f->sub.a3, 100);
-            if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-                return;
-resume_3:;
-#line 25 "control_switch.ac"
-            int t = ac_f->sub.a3.ret;
-            ac_f->acc = t * 2;
-            break;
-        }
-        case 3:
-        case 4:
-        id__init(&ac_f->sub.a4, ac_f->n * 1000);
-        if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-            return;
-resume_4:;
-        ac_f->acc = ac_f->sub.a4.ret;
-#line 32 "control_switch.ac"
-        break;
-        default:
-        id__init(&ac_f->sub.a5, -1);
-        if (ac_await(&ac_f->co, &ac_f->sub.a5.co, 5))
-            return;
-resume_5:;
-        ac_f->acc = ac_f->sub.a5.ret;
-#line 35 "control_switch.ac"
+    case 2: {
+        id__init(&__ac_f->sub.a3, 100); __ac_f->n = n; __ac_f->acc = acc; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; acc = __ac_f->acc; int t = __ac_f->sub.a3.ret;
+        acc = t * 2;
         break;
     }
-    {
-        ac_f->ret = ac_f->acc;
-        ac_return(&ac_f->co);
-        return;
+    case 3:
+    case 4:
+        id__init(&__ac_f->sub.a4, n * 1000); __ac_f->n = n; __ac_f->acc = acc; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; acc = __ac_f->acc; acc = __ac_f->sub.a4.ret;
+        break;
+    default:
+        id__init(&__ac_f->sub.a5, -1); __ac_f->n = n; __ac_f->acc = acc; if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:; acc = __ac_f->acc; acc = __ac_f->sub.a5.ret;
+        break;
     }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = acc; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 109 "control_switch.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *sw__new(int n)
 {
-    struct sw__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    sw__init(ac_f, n);
-    return &ac_f->co;
+    struct sw__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    sw__init(__ac_f, n);
+    return &__ac_f->co;
 }
 int sw__result(ac_coro *co)
 {
@@ -171,11 +120,12 @@ int sw__result(ac_coro *co)
 }
 void sw__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct sw__frame));
+    __ac_frame_free(co, sizeof(struct sw__frame));
 }
 #line 38 "control_switch.ac"
 
 
+#line 129 "control_switch.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -189,74 +139,45 @@ struct amain__frame {
         struct id__frame a3;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    }
-#line 42 "control_switch.ac"
-    for (ac_f->n = 0; ac_f->n <= 5; ac_f->n++)
-#line 42 "control_switch.ac"
-    {
-        sw__init(&ac_f->sub.a1, ac_f->n);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-#line 43 "control_switch.ac"
-        int r = ac_f->sub.a1.ret;
-        printf("sw(%d) = %d\n", ac_f->n, r);
+#line 41 "control_switch.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; }
+    for (int n = 0; n <= 5; n++) {
+        sw__init(&__ac_f->sub.a1, n); __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; n = __ac_f->n; int r = __ac_f->sub.a1.ret;
+        printf("sw(%d) = %d\n", n, r);
     }
 #line 47 "control_switch.ac"
-    ac_f->evens = 0;
-    for (ac_f->i = 0; ac_f->i < 6; ac_f->i++)
-#line 48 "control_switch.ac"
-    {
-        switch (ac_f->i % 2)
-#line 49 "control_switch.ac"
-        {
-            case 1:
-            ac_yield__init(&ac_f->sub.a2);
-            if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-                return;
-resume_2:;
-#line 52 "control_switch.ac"
+    int evens = 0;
+    for (int i = 0; i < 6; i++) {
+        switch (i % 2) {
+        case 1:
+            ac_yield__init(&__ac_f->sub.a2); __ac_f->evens = evens; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; evens = __ac_f->evens; i = __ac_f->i;
             continue;
-            default:
-            id__init(&ac_f->sub.a3, ac_f->i);
-            if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-                return;
-resume_3:;
-            ac_f->evens += ac_f->sub.a3.ret;
+        default:
+            id__init(&__ac_f->sub.a3, i); __ac_f->evens = evens; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; evens = __ac_f->evens; i = __ac_f->i; evens += __ac_f->sub.a3.ret;
         }
-#line 56 "control_switch.ac"
-        printf("even %d\n", ac_f->i);
+        printf("even %d\n", i);
     }
-    printf("evens %d\n", ac_f->evens);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    printf("evens %d\n", evens);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 174 "control_switch.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -264,12 +185,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 60 "control_switch.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

@@ -8,6 +8,7 @@
    into the next case label; the comment must keep gcc's
    -Wimplicit-fallthrough quiet in the generated C too. */
 
+#line 12 "control_switch_fallthrough_after_await.c"
 /* async int id(int): its coroutine frame */
 struct id__frame {
     ac_coro co;
@@ -17,41 +18,30 @@ struct id__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void id__resume(ac_coro *ac_co);
-static inline void id__init(struct id__frame *ac_f, int v)
+static void id__resume(ac_coro *__ac_co);
+static inline void id__init(struct id__frame *__ac_f, int v)
 {
-    ac_f->co.resume = id__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = id__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void id__resume(ac_coro *ac_co)
+static void id__resume(ac_coro *__ac_co)
 {
-    struct id__frame *ac_f = (struct id__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 10 "control_switch_fallthrough_after_await.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 11 "control_switch_fallthrough_after_await.ac"
-    {
-        ac_f->ret = ac_f->v;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 9 "control_switch_fallthrough_after_await.ac"
+struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = v; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 38 "control_switch_fallthrough_after_await.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *id__new(int v)
 {
-    struct id__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    id__init(ac_f, v);
-    return &ac_f->co;
+    struct id__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    id__init(__ac_f, v);
+    return &__ac_f->co;
 }
 int id__result(ac_coro *co)
 {
@@ -59,11 +49,12 @@ int id__result(ac_coro *co)
 }
 void id__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct id__frame));
+    __ac_frame_free(co, sizeof(struct id__frame));
 }
 #line 12 "control_switch_fallthrough_after_await.ac"
 
 
+#line 58 "control_switch_fallthrough_after_await.c"
 /* async int f(int): its coroutine frame */
 struct f__frame {
     ac_coro co;
@@ -76,75 +67,47 @@ struct f__frame {
         struct ac_yield__frame a3;
     } sub;
 };
-static void f__resume(ac_coro *ac_co);
-static inline void f__init(struct f__frame *ac_f, int n)
+static void f__resume(ac_coro *__ac_co);
+static inline void f__init(struct f__frame *__ac_f, int n)
 {
-    ac_f->co.resume = f__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->n = n;
+    __ac_f->co.resume = f__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->n = n;
 }
 
-static void f__resume(ac_coro *ac_co)
+static void f__resume(ac_coro *__ac_co)
 {
-    struct f__frame *ac_f = (struct f__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    }
-#line 16 "control_switch_fallthrough_after_await.ac"
-    ac_f->acc = 0;
-    switch (ac_f->n)
-#line 17 "control_switch_fallthrough_after_await.ac"
+#line 15 "control_switch_fallthrough_after_await.ac"
+struct f__frame *__ac_f = (struct f__frame *)__ac_co; int n = __ac_f->n; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; }
+    int acc = 0;
+    switch (n) {
+    case 0:
     {
-        case 0:
-        {
-            ac_f->acc += 1;
-            ac_yield__init(&ac_f->sub.a1);
-            if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-                return;
-resume_1:;
-        }
-#line 23 "control_switch_fallthrough_after_await.ac"
-        /* fall through */
-        __attribute__((fallthrough));
-#line 24 "control_switch_fallthrough_after_await.ac"
-        case 1:
-        id__init(&ac_f->sub.a2, 10);
-        if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-            return;
-resume_2:;
-        ac_f->acc += ac_f->sub.a2.ret;
-#line 26 "control_switch_fallthrough_after_await.ac"
-        /* fall through */
-        __attribute__((fallthrough));
-#line 27 "control_switch_fallthrough_after_await.ac"
-        case 2:
-        ac_f->acc += 100;
+        acc += 1;
+        ac_yield__init(&__ac_f->sub.a1); __ac_f->n = n; __ac_f->acc = acc; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; acc = __ac_f->acc;
+    }
+        /* fall through */ __attribute__((fallthrough));
+    case 1:
+        id__init(&__ac_f->sub.a2, 10); __ac_f->n = n; __ac_f->acc = acc; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; acc = __ac_f->acc; acc += __ac_f->sub.a2.ret;
+        /* fall through */ __attribute__((fallthrough));
+    case 2:
+        acc += 100;
         break;
-        default:
-        ac_yield__init(&ac_f->sub.a3);
-        if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-            return;
-resume_3:;
-#line 32 "control_switch_fallthrough_after_await.ac"
+    default:
+        ac_yield__init(&__ac_f->sub.a3); __ac_f->n = n; __ac_f->acc = acc; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; acc = __ac_f->acc;
         break;
     }
-    {
-        ac_f->ret = ac_f->acc;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = acc; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 104 "control_switch_fallthrough_after_await.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *f__new(int n)
 {
-    struct f__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    f__init(ac_f, n);
-    return &ac_f->co;
+    struct f__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    f__init(__ac_f, n);
+    return &__ac_f->co;
 }
 int f__result(ac_coro *co)
 {
@@ -152,11 +115,12 @@ int f__result(ac_coro *co)
 }
 void f__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct f__frame));
+    __ac_frame_free(co, sizeof(struct f__frame));
 }
 #line 35 "control_switch_fallthrough_after_await.ac"
 
 
+#line 124 "control_switch_fallthrough_after_await.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -166,46 +130,32 @@ struct amain__frame {
         struct f__frame a1;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
+#line 38 "control_switch_fallthrough_after_await.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    for (int n = 0; n < 4; n++) {
+        f__init(&__ac_f->sub.a1, n); __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; n = __ac_f->n; int r = __ac_f->sub.a1.ret;
+        printf("f(%d) = %d\n", n, r);
     }
-#line 39 "control_switch_fallthrough_after_await.ac"
-    for (ac_f->n = 0; ac_f->n < 4; ac_f->n++)
-#line 39 "control_switch_fallthrough_after_await.ac"
-    {
-        f__init(&ac_f->sub.a1, ac_f->n);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-#line 40 "control_switch_fallthrough_after_await.ac"
-        int r = ac_f->sub.a1.ret;
-        printf("f(%d) = %d\n", ac_f->n, r);
-    }
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 152 "control_switch_fallthrough_after_await.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -213,12 +163,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 44 "control_switch_fallthrough_after_await.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

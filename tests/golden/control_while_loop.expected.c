@@ -8,37 +8,34 @@
    function that completes without suspending, 10,000 of one that yields,
    and an endless while (1) left with break. */
 
+#line 12 "control_while_loop.c"
 /* async int one(void): its coroutine frame */
 struct one__frame {
     ac_coro co;
     int ret;
 };
-static void one__resume(ac_coro *ac_co);
-static inline void one__init(struct one__frame *ac_f)
+static void one__resume(ac_coro *__ac_co);
+static inline void one__init(struct one__frame *__ac_f)
 {
-    ac_f->co.resume = one__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = one__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void one__resume(ac_coro *ac_co)
+static void one__resume(ac_coro *__ac_co)
 {
-    struct one__frame *ac_f = (struct one__frame *)ac_co;
-#line 10 "control_while_loop.ac"
-    {
-        ac_f->ret = 1;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 9 "control_while_loop.ac"
+struct one__frame *__ac_f = (struct one__frame *)__ac_co;
+    { __ac_f->ret = 1; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 32 "control_while_loop.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *one__new(void)
 {
-    struct one__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    one__init(ac_f);
-    return &ac_f->co;
+    struct one__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    one__init(__ac_f);
+    return &__ac_f->co;
 }
 int one__result(ac_coro *co)
 {
@@ -46,11 +43,12 @@ int one__result(ac_coro *co)
 }
 void one__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct one__frame));
+    __ac_frame_free(co, sizeof(struct one__frame));
 }
 #line 11 "control_while_loop.ac"
 
 
+#line 52 "control_while_loop.c"
 /* async int yone(void): its coroutine frame */
 struct yone__frame {
     ac_coro co;
@@ -59,40 +57,29 @@ struct yone__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void yone__resume(ac_coro *ac_co);
-static inline void yone__init(struct yone__frame *ac_f)
+static void yone__resume(ac_coro *__ac_co);
+static inline void yone__init(struct yone__frame *__ac_f)
 {
-    ac_f->co.resume = yone__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = yone__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void yone__resume(ac_coro *ac_co)
+static void yone__resume(ac_coro *__ac_co)
 {
-    struct yone__frame *ac_f = (struct yone__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 15 "control_while_loop.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 16 "control_while_loop.ac"
-    {
-        ac_f->ret = 1;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 14 "control_while_loop.ac"
+struct yone__frame *__ac_f = (struct yone__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = 1; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 76 "control_while_loop.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *yone__new(void)
 {
-    struct yone__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    yone__init(ac_f);
-    return &ac_f->co;
+    struct yone__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    yone__init(__ac_f);
+    return &__ac_f->co;
 }
 int yone__result(ac_coro *co)
 {
@@ -100,11 +87,12 @@ int yone__result(ac_coro *co)
 }
 void yone__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct yone__frame));
+    __ac_frame_free(co, sizeof(struct yone__frame));
 }
 #line 17 "control_while_loop.ac"
 
 
+#line 96 "control_while_loop.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -118,100 +106,56 @@ struct amain__frame {
         struct one__frame a4;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
+#line 20 "control_while_loop.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; }
+    int n = 0, i = 0;
+    while (i < 10000) {
+        one__init(&__ac_f->sub.a1); __ac_f->n = n; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; n = __ac_f->n; i = __ac_f->i; n += __ac_f->sub.a1.ret;
+        i++;
     }
-#line 21 "control_while_loop.ac"
-    ac_f->n = 0;
-#line 21 "control_while_loop.ac"
-    ac_f->i = 0;
-    while (ac_f->i < 10000)
-#line 22 "control_while_loop.ac"
-    {
-        one__init(&ac_f->sub.a1);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-        ac_f->n += ac_f->sub.a1.ret;
-#line 24 "control_while_loop.ac"
-        ac_f->i++;
-    }
-    printf("sync sum %d\n", ac_f->n);
+    printf("sync sum %d\n", n);
 #line 28 "control_while_loop.ac"
-    ac_f->i = 0;
-    ac_f->n = 0;
-    while (ac_f->i < 10000)
-#line 30 "control_while_loop.ac"
-    {
-        yone__init(&ac_f->sub.a2);
-        if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-            return;
-resume_2:;
-#line 31 "control_while_loop.ac"
-        int k = ac_f->sub.a2.ret;
-        ac_f->n += k;
-        ac_f->i++;
+    i = 0;
+    n = 0;
+    while (i < 10000) {
+        yone__init(&__ac_f->sub.a2); __ac_f->n = n; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; n = __ac_f->n; i = __ac_f->i; int k = __ac_f->sub.a2.ret;
+        n += k;
+        i++;
     }
-    printf("yield sum %d\n", ac_f->n);
+    printf("yield sum %d\n", n);
 #line 37 "control_while_loop.ac"
-    ac_f->i = 0;
-    while (1)
-#line 38 "control_while_loop.ac"
-    {
-        ac_yield__init(&ac_f->sub.a3);
-        if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-            return;
-resume_3:;
-#line 40 "control_while_loop.ac"
-        if (++ac_f->i == 5000)
-        {
-#line 41 "control_while_loop.ac"
+    i = 0;
+    while (1) {
+        ac_yield__init(&__ac_f->sub.a3); __ac_f->n = n; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; n = __ac_f->n; i = __ac_f->i;
+        if (++i == 5000)
             break;
-        }
     }
-#line 43 "control_while_loop.ac"
-    printf("i %d\n", ac_f->i);
+    printf("i %d\n", i);
 #line 45 "control_while_loop.ac"
-    ac_f->i = 0;
-    while (ac_f->i < 3)
-    {
-#line 47 "control_while_loop.ac"
-        one__init(&ac_f->sub.a4);
-        if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-            return;
-resume_4:;
-        ac_f->i += ac_f->sub.a4.ret;
-    }
-#line 48 "control_while_loop.ac"
-    printf("braceless %d\n", ac_f->i);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    i = 0;
+    while (i < 3) {
+        one__init(&__ac_f->sub.a4); __ac_f->n = n; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; n = __ac_f->n; i = __ac_f->i; i += __ac_f->sub.a4.ret; }
+    printf("braceless %d\n", i);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 152 "control_while_loop.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -219,12 +163,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 50 "control_while_loop.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

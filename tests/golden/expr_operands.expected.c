@@ -12,6 +12,7 @@
 
 struct pt { int x, y; };
 
+#line 16 "expr_operands.c"
 /* async int id(int): its coroutine frame */
 struct id__frame {
     ac_coro co;
@@ -21,36 +22,22 @@ struct id__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void id__resume(ac_coro *ac_co);
-static inline void id__init(struct id__frame *ac_f, int v)
+static void id__resume(ac_coro *__ac_co);
+static inline void id__init(struct id__frame *__ac_f, int v)
 {
-    ac_f->co.resume = id__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = id__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void id__resume(ac_coro *ac_co)
+static void id__resume(ac_coro *__ac_co)
 {
-    struct id__frame *ac_f = (struct id__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
 #line 12 "expr_operands.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 12 "expr_operands.ac"
-    {
-        ac_f->ret = ac_f->v;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+                           struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = v; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
 #line 12 "expr_operands.ac"
 
+#line 41 "expr_operands.c"
 /* async struct pt mk(int, int): its coroutine frame */
 struct mk__frame {
     ac_coro co;
@@ -61,37 +48,23 @@ struct mk__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void mk__resume(ac_coro *ac_co);
-static inline void mk__init(struct mk__frame *ac_f, int x, int y)
+static void mk__resume(ac_coro *__ac_co);
+static inline void mk__init(struct mk__frame *__ac_f, int x, int y)
 {
-    ac_f->co.resume = mk__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
-    ac_f->y = y;
+    __ac_f->co.resume = mk__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
+    __ac_f->y = y;
 }
 
-static void mk__resume(ac_coro *ac_co)
+static void mk__resume(ac_coro *__ac_co)
 {
-    struct mk__frame *ac_f = (struct mk__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
 #line 13 "expr_operands.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 13 "expr_operands.ac"
-    {
-        ac_f->ret = (struct pt){ac_f->x, ac_f->y};
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+                                        struct mk__frame *__ac_f = (struct mk__frame *)__ac_co; int x = __ac_f->x; int y = __ac_f->y; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } ac_yield__init(&__ac_f->sub.a1); __ac_f->x = x; __ac_f->y = y; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = (struct pt){x, y}; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
 #line 13 "expr_operands.ac"
 
+#line 68 "expr_operands.c"
 /* async int *at(int *): its coroutine frame */
 struct at__frame {
     ac_coro co;
@@ -101,38 +74,24 @@ struct at__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void at__resume(ac_coro *ac_co);
-static inline void at__init(struct at__frame *ac_f, int *p)
+static void at__resume(ac_coro *__ac_co);
+static inline void at__init(struct at__frame *__ac_f, int *p)
 {
-    ac_f->co.resume = at__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->p = p;
+    __ac_f->co.resume = at__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->p = p;
 }
 
-static void at__resume(ac_coro *ac_co)
+static void at__resume(ac_coro *__ac_co)
 {
-    struct at__frame *ac_f = (struct at__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
 #line 14 "expr_operands.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 14 "expr_operands.ac"
-    {
-        ac_f->ret = ac_f->p;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+                             struct at__frame *__ac_f = (struct at__frame *)__ac_co; int *p = __ac_f->p; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } ac_yield__init(&__ac_f->sub.a1); __ac_f->p = p; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = p; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
 #line 14 "expr_operands.ac"
 
 static int add3(int a, int b, int c) { return a + b + c; }
 
+#line 95 "expr_operands.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -188,230 +147,57 @@ struct amain__frame {
         struct ac_yield__frame a29;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+#define arr __ac_f->arr
+#define q __ac_f->q
+#define list __ac_f->list
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    case 5: goto resume_5;
-    case 6: goto resume_6;
-    case 7: goto resume_7;
-    case 8: goto resume_8;
-    case 9: goto resume_9;
-    case 10: goto resume_10;
-    case 11: goto resume_11;
-    case 12: goto resume_12;
-    case 13: goto resume_13;
-    case 14: goto resume_14;
-    case 15: goto resume_15;
-    case 16: goto resume_16;
-    case 17: goto resume_17;
-    case 18: goto resume_18;
-    case 19: goto resume_19;
-    case 20: goto resume_20;
-    case 21: goto resume_21;
-    case 22: goto resume_22;
-    case 23: goto resume_23;
-    case 24: goto resume_24;
-    case 25: goto resume_25;
-    case 26: goto resume_26;
-    case 27: goto resume_27;
-    case 28: goto resume_28;
-    case 29: goto resume_29;
-    }
-#line 19 "expr_operands.ac"
-    ({ int ac_init[5] = {10, 20, 30, 40, 50}; __builtin_memcpy(&ac_f->arr, &ac_init, sizeof ac_f->arr); });
-    ac_f->q = (struct pt){0, 0};
-    id__init(&ac_f->sub.a1, 2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    ac_f->tmp_2 = ac_f->sub.a1.ret;
-    id__init(&ac_f->sub.a2, 3);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-    ac_f->a = ac_f->tmp_2 + ac_f->sub.a2.ret * 4;
-#line 22 "expr_operands.ac"
-    printf("arith %d\n", ac_f->a);
-    id__init(&ac_f->sub.a3, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
-    ac_f->tmp_3 = ac_f->sub.a3.ret;
-    id__init(&ac_f->sub.a4, 3);
-    if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-        return;
-resume_4:;
-    printf("call %d\n", add3(ac_f->tmp_3, 2, ac_f->sub.a4.ret));
-#line 24 "expr_operands.ac"
-    ac_f->tmp_4 = ac_f->arr;
-    id__init(&ac_f->sub.a5, 4);
-    if (ac_await(&ac_f->co, &ac_f->sub.a5.co, 5))
-        return;
-resume_5:;
-    ac_f->tmp_5 = ac_f->tmp_4[ac_f->sub.a5.ret];
-    id__init(&ac_f->sub.a6, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a6.co, 6))
-        return;
-resume_6:;
-    printf("index %d %d\n", ac_f->tmp_5, (ac_f->sub.a6.ret + 1)[ac_f->arr]);
-#line 25 "expr_operands.ac"
-    mk__init(&ac_f->sub.a7, 7, 8);
-    if (ac_await(&ac_f->co, &ac_f->sub.a7.co, 7))
-        return;
-resume_7:;
-    ac_f->tmp_6 = (ac_f->sub.a7.ret).y;
-    at__init(&ac_f->sub.a8, &ac_f->q.x);
-    if (ac_await(&ac_f->co, &ac_f->sub.a8.co, 8))
-        return;
-resume_8:;
-    printf("member %d %d\n", ac_f->tmp_6, (ac_f->sub.a8.ret) == &ac_f->q.x);
-#line 26 "expr_operands.ac"
-    id__init(&ac_f->sub.a9, 5);
-    if (ac_await(&ac_f->co, &ac_f->sub.a9.co, 9))
-        return;
-resume_9:;
-    ac_f->tmp_7 = -ac_f->sub.a9.ret;
-    id__init(&ac_f->sub.a10, 0);
-    if (ac_await(&ac_f->co, &ac_f->sub.a10.co, 10))
-        return;
-resume_10:;
-    ac_f->tmp_8 = !ac_f->sub.a10.ret;
-    id__init(&ac_f->sub.a11, 0);
-    if (ac_await(&ac_f->co, &ac_f->sub.a11.co, 11))
-        return;
-resume_11:;
-    printf("unary %d %d %d\n", ac_f->tmp_7, ac_f->tmp_8, ~ac_f->sub.a11.ret);
-#line 27 "expr_operands.ac"
-    id__init(&ac_f->sub.a12, 3);
-    if (ac_await(&ac_f->co, &ac_f->sub.a12.co, 12))
-        return;
-resume_12:;
-    printf("cast %.1f\n", (double)ac_f->sub.a12.ret / 2);
-#line 28 "expr_operands.ac"
-    id__init(&ac_f->sub.a13, 9);
-    if (ac_await(&ac_f->co, &ac_f->sub.a13.co, 13))
-        return;
-resume_13:;
-    id__init(&ac_f->sub.a14, ac_f->sub.a13.ret);
-    if (ac_await(&ac_f->co, &ac_f->sub.a14.co, 14))
-        return;
-resume_14:;
-    id__init(&ac_f->sub.a15, ac_f->sub.a14.ret + 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a15.co, 15))
-        return;
-resume_15:;
-    printf("nested %d\n", ac_f->sub.a15.ret);
-#line 29 "expr_operands.ac"
-    id__init(&ac_f->sub.a16, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a16.co, 16))
-        return;
-resume_16:;
-    ac_f->tmp_9 = ac_f->sub.a16.ret;
-    id__init(&ac_f->sub.a17, 2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a17.co, 17))
-        return;
-resume_17:;
-    ac_f->tmp_10 = ac_f->sub.a17.ret;
-    id__init(&ac_f->sub.a18, 3);
-    if (ac_await(&ac_f->co, &ac_f->sub.a18.co, 18))
-        return;
-resume_18:;
-    ({ int ac_init[3] = {ac_f->tmp_9, ac_f->tmp_10, ac_f->sub.a18.ret}; __builtin_memcpy(&ac_f->list, &ac_init, sizeof ac_f->list); });
-    id__init(&ac_f->sub.a19, 4);
-    if (ac_await(&ac_f->co, &ac_f->sub.a19.co, 19))
-        return;
-resume_19:;
-    ac_f->tmp_11 = ac_f->sub.a19.ret;
-    id__init(&ac_f->sub.a20, 5);
-    if (ac_await(&ac_f->co, &ac_f->sub.a20.co, 20))
-        return;
-resume_20:;
-#line 30 "expr_operands.ac"
-    struct pt lit = (struct pt){ac_f->tmp_11, ac_f->sub.a20.ret};
-    printf("lists %d %d %d / %d %d\n", ac_f->list[0], ac_f->list[1], ac_f->list[2], lit.x, lit.y);
-    id__init(&ac_f->sub.a21, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a21.co, 21))
-        return;
-resume_21:;
-    (void)(ac_f->sub.a21.ret);
-    id__init(&ac_f->sub.a22, 2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a22.co, 22))
-        return;
-resume_22:;
-    (void)(ac_f->sub.a22.ret);
-#line 32 "expr_operands.ac"
-    int c = (3);
+#line 18 "expr_operands.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; case 6: goto __ac_resume_6; case 7: goto __ac_resume_7; case 8: goto __ac_resume_8; case 9: goto __ac_resume_9; case 10: goto __ac_resume_10; case 11: goto __ac_resume_11; case 12: goto __ac_resume_12; case 13: goto __ac_resume_13; case 14: goto __ac_resume_14; case 15: goto __ac_resume_15; case 16: goto __ac_resume_16; case 17: goto __ac_resume_17; case 18: goto __ac_resume_18; case 19: goto __ac_resume_19; case 20: goto __ac_resume_20; case 21: goto __ac_resume_21; case 22: goto __ac_resume_22; case 23: goto __ac_resume_23; case 24: goto __ac_resume_24; case 25: goto __ac_resume_25; case 26: goto __ac_resume_26; case 27: goto __ac_resume_27; case 28: goto __ac_resume_28; case 29: goto __ac_resume_29; }
+    ({ int __ac_init[5] = {10, 20, 30, 40, 50}; __builtin_memcpy(&arr, &__ac_init, sizeof arr); });
+    q = (struct pt){0, 0};
+    id__init(&__ac_f->sub.a1, 2); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; __ac_f->tmp_2 = __ac_f->sub.a1.ret; id__init(&__ac_f->sub.a2, 3); if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; int a = __ac_f->tmp_2 + __ac_f->sub.a2.ret * 4;
+    printf("arith %d\n", a);
+    id__init(&__ac_f->sub.a3, 1); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; a = __ac_f->a; __ac_f->tmp_3 = __ac_f->sub.a3.ret; id__init(&__ac_f->sub.a4, 3); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; a = __ac_f->a; printf("call %d\n", add3(__ac_f->tmp_3, 2, __ac_f->sub.a4.ret));
+    __ac_f->tmp_4 = arr; id__init(&__ac_f->sub.a5, 4); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:; a = __ac_f->a; __ac_f->tmp_5 = __ac_f->tmp_4[__ac_f->sub.a5.ret]; id__init(&__ac_f->sub.a6, 1); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a6.co, 6)) return; __ac_resume_6:; a = __ac_f->a; printf("index %d %d\n", __ac_f->tmp_5, (__ac_f->sub.a6.ret + 1)[arr]);
+    mk__init(&__ac_f->sub.a7, 7, 8); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a7.co, 7)) return; __ac_resume_7:; a = __ac_f->a; __ac_f->tmp_6 = (__ac_f->sub.a7.ret).y; at__init(&__ac_f->sub.a8, &q.x); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a8.co, 8)) return; __ac_resume_8:; a = __ac_f->a; printf("member %d %d\n", __ac_f->tmp_6, (__ac_f->sub.a8.ret) == &q.x);
+    id__init(&__ac_f->sub.a9, 5); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a9.co, 9)) return; __ac_resume_9:; a = __ac_f->a; __ac_f->tmp_7 = -__ac_f->sub.a9.ret; id__init(&__ac_f->sub.a10, 0); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a10.co, 10)) return; __ac_resume_10:; a = __ac_f->a; __ac_f->tmp_8 = !__ac_f->sub.a10.ret; id__init(&__ac_f->sub.a11, 0); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a11.co, 11)) return; __ac_resume_11:; a = __ac_f->a; printf("unary %d %d %d\n", __ac_f->tmp_7, __ac_f->tmp_8, ~__ac_f->sub.a11.ret);
+    id__init(&__ac_f->sub.a12, 3); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a12.co, 12)) return; __ac_resume_12:; a = __ac_f->a; printf("cast %.1f\n", (double)__ac_f->sub.a12.ret / 2);
+    id__init(&__ac_f->sub.a13, 9); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a13.co, 13)) return; __ac_resume_13:; a = __ac_f->a; id__init(&__ac_f->sub.a14, __ac_f->sub.a13.ret); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a14.co, 14)) return; __ac_resume_14:; a = __ac_f->a; id__init(&__ac_f->sub.a15, __ac_f->sub.a14.ret + 1); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a15.co, 15)) return; __ac_resume_15:; a = __ac_f->a; printf("nested %d\n", __ac_f->sub.a15.ret);
+    id__init(&__ac_f->sub.a16, 1); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a16.co, 16)) return; __ac_resume_16:; a = __ac_f->a; __ac_f->tmp_9 = __ac_f->sub.a16.ret; id__init(&__ac_f->sub.a17, 2); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a17.co, 17)) return; __ac_resume_17:; a = __ac_f->a; __ac_f->tmp_10 = __ac_f->sub.a17.ret; id__init(&__ac_f->sub.a18, 3); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a18.co, 18)) return; __ac_resume_18:; a = __ac_f->a; ({ int __ac_init[3] = {__ac_f->tmp_9, __ac_f->tmp_10, __ac_f->sub.a18.ret}; __builtin_memcpy(&list, &__ac_init, sizeof list); });
+    id__init(&__ac_f->sub.a19, 4); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a19.co, 19)) return; __ac_resume_19:; a = __ac_f->a; __ac_f->tmp_11 = __ac_f->sub.a19.ret; id__init(&__ac_f->sub.a20, 5); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a20.co, 20)) return; __ac_resume_20:; a = __ac_f->a; struct pt lit = (struct pt){__ac_f->tmp_11, __ac_f->sub.a20.ret};
+    printf("lists %d %d %d / %d %d\n", list[0], list[1], list[2], lit.x, lit.y);
+    id__init(&__ac_f->sub.a21, 1); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a21.co, 21)) return; __ac_resume_21:; a = __ac_f->a; (void)(__ac_f->sub.a21.ret); id__init(&__ac_f->sub.a22, 2); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a22.co, 22)) return; __ac_resume_22:; a = __ac_f->a; (void)(__ac_f->sub.a22.ret); int c = (3);
     printf("comma %d\n", c);
-    at__init(&ac_f->sub.a23, &ac_f->arr[0]);
-    if (ac_await(&ac_f->co, &ac_f->sub.a23.co, 23))
-        return;
-resume_23:;
-    ac_f->tmp_12 = &(*ac_f->sub.a23.ret);
-    id__init(&ac_f->sub.a24, 99);
-    if (ac_await(&ac_f->co, &ac_f->sub.a24.co, 24))
-        return;
-resume_24:;
-    (*ac_f->tmp_12) = ac_f->sub.a24.ret;
-#line 35 "expr_operands.ac"
-    printf("deref-assign %d\n", ac_f->arr[0]);
-    ac_f->tmp_13 = ac_f->arr;
-    id__init(&ac_f->sub.a25, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a25.co, 25))
-        return;
-resume_25:;
-    ac_f->tmp_14 = &(ac_f->tmp_13[ac_f->sub.a25.ret]);
-    id__init(&ac_f->sub.a26, 5);
-    if (ac_await(&ac_f->co, &ac_f->sub.a26.co, 26))
-        return;
-resume_26:;
-    (*ac_f->tmp_14) += ac_f->sub.a26.ret;
-#line 37 "expr_operands.ac"
-    printf("compound %d\n", ac_f->arr[1]);
-    mk__init(&ac_f->sub.a27, 1, 2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a27.co, 27))
-        return;
-resume_27:;
-    ac_f->q = ac_f->sub.a27.ret;
-#line 39 "expr_operands.ac"
-    id__init(&ac_f->sub.a28, 10);
-    if (ac_await(&ac_f->co, &ac_f->sub.a28.co, 28))
-        return;
-resume_28:;
-    ac_f->q.x += ac_f->sub.a28.ret;
-#line 40 "expr_operands.ac"
-    printf("struct %d %d\n", ac_f->q.x, ac_f->q.y);
-    ac_f->lp = (*({ int ac_init[3] = {4, 5, 6}; (__typeof__(ac_f->literal_1) *)__builtin_memcpy(&ac_f->literal_1, &ac_init, sizeof ac_f->literal_1); }));
-    ac_yield__init(&ac_f->sub.a29);
-    if (ac_await(&ac_f->co, &ac_f->sub.a29.co, 29))
-        return;
-resume_29:;
-#line 43 "expr_operands.ac"
-    printf("literal %d\n", ac_f->lp[1] + *&(struct pt){3, 4}.y);
-    {
-        ac_f->ret = ac_f->a;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    at__init(&__ac_f->sub.a23, &arr[0]); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a23.co, 23)) return; __ac_resume_23:; a = __ac_f->a; __ac_f->tmp_12 = &(*__ac_f->sub.a23.ret); id__init(&__ac_f->sub.a24, 99); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a24.co, 24)) return; __ac_resume_24:; a = __ac_f->a; (*__ac_f->tmp_12) = __ac_f->sub.a24.ret;
+    printf("deref-assign %d\n", arr[0]);
+    __ac_f->tmp_13 = arr; id__init(&__ac_f->sub.a25, 1); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a25.co, 25)) return; __ac_resume_25:; a = __ac_f->a; __ac_f->tmp_14 = &(__ac_f->tmp_13[__ac_f->sub.a25.ret]); id__init(&__ac_f->sub.a26, 5); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a26.co, 26)) return; __ac_resume_26:; a = __ac_f->a; (*__ac_f->tmp_14) += __ac_f->sub.a26.ret;
+    printf("compound %d\n", arr[1]);
+    mk__init(&__ac_f->sub.a27, 1, 2); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a27.co, 27)) return; __ac_resume_27:; a = __ac_f->a; q = __ac_f->sub.a27.ret;
+    id__init(&__ac_f->sub.a28, 10); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a28.co, 28)) return; __ac_resume_28:; a = __ac_f->a; q.x += __ac_f->sub.a28.ret;
+    printf("struct %d %d\n", q.x, q.y);
+    int *lp = (*({ int __ac_init[3] = {4, 5, 6}; (__typeof__(__ac_f->literal_1) *)__builtin_memcpy(&__ac_f->literal_1, &__ac_init, sizeof __ac_f->literal_1); }));
+    ac_yield__init(&__ac_f->sub.a29); __ac_f->a = a; __ac_f->lp = lp; if (__ac_await(&__ac_f->co, &__ac_f->sub.a29.co, 29)) return; __ac_resume_29:; a = __ac_f->a; lp = __ac_f->lp;
+    printf("literal %d\n", lp[1] + *&(struct pt){3, 4}.y);
+    { __ac_f->ret = a; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 193 "expr_operands.c"
+#undef arr
+#undef q
+#undef list
 #line 45 "expr_operands.ac"
 
 
 int main(void)
 {
-    printf("result %d\n", ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; }));
+    printf("result %d\n", ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; }));
     return 0;
 }

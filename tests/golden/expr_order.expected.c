@@ -13,6 +13,7 @@
 static int trace[16], ntrace;
 
 static int note(int v) { trace[ntrace++] = v; return v; }
+#line 17 "expr_order.c"
 /* async int anote(int): its coroutine frame */
 struct anote__frame {
     ac_coro co;
@@ -22,34 +23,19 @@ struct anote__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void anote__resume(ac_coro *ac_co);
-static inline void anote__init(struct anote__frame *ac_f, int v)
+static void anote__resume(ac_coro *__ac_co);
+static inline void anote__init(struct anote__frame *__ac_f, int v)
 {
-    ac_f->co.resume = anote__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = anote__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void anote__resume(ac_coro *ac_co)
+static void anote__resume(ac_coro *__ac_co)
 {
-    struct anote__frame *ac_f = (struct anote__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
 #line 13 "expr_order.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 13 "expr_order.ac"
-    {
-        ac_f->ret = note(ac_f->v);
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+                              struct anote__frame *__ac_f = (struct anote__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = note(v); __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
 #line 13 "expr_order.ac"
 
 static int sum3(int a, int b, int c) { return a * 100 + b * 10 + c; }
@@ -63,6 +49,7 @@ static void show(const char *what)
     ntrace = 0;
 }
 
+#line 53 "expr_order.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -80,71 +67,39 @@ struct amain__frame {
         struct anote__frame a4;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+#define arr __ac_f->arr
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    }
-#line 27 "expr_order.ac"
-    ({ int ac_init[4] = {0}; __builtin_memcpy(&ac_f->arr, &ac_init, sizeof ac_f->arr); });
-    ac_f->tmp_1 = note(1);
-    anote__init(&ac_f->sub.a1, 2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    ac_f->r = sum3(ac_f->tmp_1, ac_f->sub.a1.ret, note(3));
-#line 29 "expr_order.ac"
-    printf("sum3 %d\n", ac_f->r);
+#line 26 "expr_order.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; }
+    ({ int __ac_init[4] = {0}; __builtin_memcpy(&arr, &__ac_init, sizeof arr); });
+    __ac_f->tmp_1 = note(1); anote__init(&__ac_f->sub.a1, 2); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int r = sum3(__ac_f->tmp_1, __ac_f->sub.a1.ret, note(3));
+    printf("sum3 %d\n", r);
     show("args");
-    ac_f->tmp_2 = note(1);
-    anote__init(&ac_f->sub.a2, 2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-    ac_f->r = ac_f->tmp_2 + ac_f->sub.a2.ret + note(3);
-#line 32 "expr_order.ac"
+    __ac_f->tmp_2 = note(1); anote__init(&__ac_f->sub.a2, 2); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; r = __ac_f->r; r = __ac_f->tmp_2 + __ac_f->sub.a2.ret + note(3);
     show("plus");
-    ac_f->tmp_3 = &(ac_f->arr[note(1)]);
-    anote__init(&ac_f->sub.a3, 2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
-    (*ac_f->tmp_3) = ac_f->sub.a3.ret;
-#line 34 "expr_order.ac"
+    __ac_f->tmp_3 = &(arr[note(1)]); anote__init(&__ac_f->sub.a3, 2); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; r = __ac_f->r; (*__ac_f->tmp_3) = __ac_f->sub.a3.ret;
     show("assign");
-    printf("arr[1] %d\n", ac_f->arr[1]);
-    ac_f->tmp_4 = note(5);
-    anote__init(&ac_f->sub.a4, 3);
-    if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-        return;
-resume_4:;
-    ac_f->r = ac_f->tmp_4 - ac_f->sub.a4.ret;
-#line 37 "expr_order.ac"
-    printf("minus %d\n", ac_f->r);
+    printf("arr[1] %d\n", arr[1]);
+    __ac_f->tmp_4 = note(5); anote__init(&__ac_f->sub.a4, 3); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; r = __ac_f->r; r = __ac_f->tmp_4 - __ac_f->sub.a4.ret;
+    printf("minus %d\n", r);
     show("minus");
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 98 "expr_order.c"
+#undef arr
 #line 40 "expr_order.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

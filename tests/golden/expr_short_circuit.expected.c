@@ -9,6 +9,7 @@
 
 static int calls;
 
+#line 13 "expr_short_circuit.c"
 /* async int val(int): its coroutine frame */
 struct val__frame {
     ac_coro co;
@@ -18,39 +19,23 @@ struct val__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void val__resume(ac_coro *ac_co);
-static inline void val__init(struct val__frame *ac_f, int v)
+static void val__resume(ac_coro *__ac_co);
+static inline void val__init(struct val__frame *__ac_f, int v)
 {
-    ac_f->co.resume = val__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = val__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void val__resume(ac_coro *ac_co)
+static void val__resume(ac_coro *__ac_co)
 {
-    struct val__frame *ac_f = (struct val__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
 #line 9 "expr_short_circuit.ac"
-    calls++;
-#line 9 "expr_short_circuit.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 9 "expr_short_circuit.ac"
-    {
-        ac_f->ret = ac_f->v;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+                            struct val__frame *__ac_f = (struct val__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } calls++; ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = v; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
 #line 9 "expr_short_circuit.ac"
 
 
+#line 39 "expr_short_circuit.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -96,254 +81,59 @@ struct amain__frame {
         struct val__frame a23;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    case 5: goto resume_5;
-    case 6: goto resume_6;
-    case 7: goto resume_7;
-    case 8: goto resume_8;
-    case 9: goto resume_9;
-    case 10: goto resume_10;
-    case 11: goto resume_11;
-    case 12: goto resume_12;
-    case 13: goto resume_13;
-    case 14: goto resume_14;
-    case 15: goto resume_15;
-    case 16: goto resume_16;
-    case 17: goto resume_17;
-    case 18: goto resume_18;
-    case 19: goto resume_19;
-    case 20: goto resume_20;
-    case 21: goto resume_21;
-    case 22: goto resume_22;
-    case 23: goto resume_23;
-    }
-#line 14 "expr_short_circuit.ac"
+#line 12 "expr_short_circuit.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; case 6: goto __ac_resume_6; case 7: goto __ac_resume_7; case 8: goto __ac_resume_8; case 9: goto __ac_resume_9; case 10: goto __ac_resume_10; case 11: goto __ac_resume_11; case 12: goto __ac_resume_12; case 13: goto __ac_resume_13; case 14: goto __ac_resume_14; case 15: goto __ac_resume_15; case 16: goto __ac_resume_16; case 17: goto __ac_resume_17; case 18: goto __ac_resume_18; case 19: goto __ac_resume_19; case 20: goto __ac_resume_20; case 21: goto __ac_resume_21; case 22: goto __ac_resume_22; case 23: goto __ac_resume_23; }
+    int r = __ac_f->r;
     calls = 0;
-    val__init(&ac_f->sub.a1, 0);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    ac_f->tmp_1 = !!(ac_f->sub.a1.ret);
-    if (ac_f->tmp_1) {
-        val__init(&ac_f->sub.a2, 1);
-        if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-            return;
-resume_2:;
-        ac_f->tmp_1 = !!(ac_f->sub.a2.ret);
-    }
-    ac_f->r = ac_f->tmp_1;
-#line 16 "expr_short_circuit.ac"
-    printf("0 && x: %d calls %d\n", ac_f->r, calls);
+    val__init(&__ac_f->sub.a1, 0); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; r = __ac_f->r; __ac_f->tmp_1 = !!(__ac_f->sub.a1.ret); if (__ac_f->tmp_1) { val__init(&__ac_f->sub.a2, 1); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; r = __ac_f->r; __ac_f->tmp_1 = !!(__ac_f->sub.a2.ret); } r = __ac_f->tmp_1;
+    printf("0 && x: %d calls %d\n", r, calls);
     calls = 0;
-    val__init(&ac_f->sub.a3, 2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
-    ac_f->tmp_2 = !!(ac_f->sub.a3.ret);
-    if (ac_f->tmp_2) {
-        val__init(&ac_f->sub.a4, 3);
-        if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-            return;
-resume_4:;
-        ac_f->tmp_2 = !!(ac_f->sub.a4.ret);
-    }
-    ac_f->r = ac_f->tmp_2;
-#line 19 "expr_short_circuit.ac"
-    printf("2 && 3: %d calls %d\n", ac_f->r, calls);
+    val__init(&__ac_f->sub.a3, 2); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; r = __ac_f->r; __ac_f->tmp_2 = !!(__ac_f->sub.a3.ret); if (__ac_f->tmp_2) { val__init(&__ac_f->sub.a4, 3); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; r = __ac_f->r; __ac_f->tmp_2 = !!(__ac_f->sub.a4.ret); } r = __ac_f->tmp_2;
+    printf("2 && 3: %d calls %d\n", r, calls);
     calls = 0;
-    val__init(&ac_f->sub.a5, 4);
-    if (ac_await(&ac_f->co, &ac_f->sub.a5.co, 5))
-        return;
-resume_5:;
-    ac_f->tmp_3 = !!(ac_f->sub.a5.ret);
-    if (!ac_f->tmp_3) {
-        val__init(&ac_f->sub.a6, 5);
-        if (ac_await(&ac_f->co, &ac_f->sub.a6.co, 6))
-            return;
-resume_6:;
-        ac_f->tmp_3 = !!(ac_f->sub.a6.ret);
-    }
-    ac_f->r = ac_f->tmp_3;
-#line 22 "expr_short_circuit.ac"
-    printf("4 || x: %d calls %d\n", ac_f->r, calls);
+    val__init(&__ac_f->sub.a5, 4); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:; r = __ac_f->r; __ac_f->tmp_3 = !!(__ac_f->sub.a5.ret); if (!__ac_f->tmp_3) { val__init(&__ac_f->sub.a6, 5); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a6.co, 6)) return; __ac_resume_6:; r = __ac_f->r; __ac_f->tmp_3 = !!(__ac_f->sub.a6.ret); } r = __ac_f->tmp_3;
+    printf("4 || x: %d calls %d\n", r, calls);
     calls = 0;
-    val__init(&ac_f->sub.a7, 0);
-    if (ac_await(&ac_f->co, &ac_f->sub.a7.co, 7))
-        return;
-resume_7:;
-    ac_f->tmp_4 = !!(ac_f->sub.a7.ret);
-    if (!ac_f->tmp_4) {
-        val__init(&ac_f->sub.a8, 0);
-        if (ac_await(&ac_f->co, &ac_f->sub.a8.co, 8))
-            return;
-resume_8:;
-        ac_f->tmp_4 = !!(ac_f->sub.a8.ret);
-    }
-    ac_f->r = ac_f->tmp_4;
-#line 25 "expr_short_circuit.ac"
-    printf("0 || 0: %d calls %d\n", ac_f->r, calls);
+    val__init(&__ac_f->sub.a7, 0); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a7.co, 7)) return; __ac_resume_7:; r = __ac_f->r; __ac_f->tmp_4 = !!(__ac_f->sub.a7.ret); if (!__ac_f->tmp_4) { val__init(&__ac_f->sub.a8, 0); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a8.co, 8)) return; __ac_resume_8:; r = __ac_f->r; __ac_f->tmp_4 = !!(__ac_f->sub.a8.ret); } r = __ac_f->tmp_4;
+    printf("0 || 0: %d calls %d\n", r, calls);
     calls = 0;
-    val__init(&ac_f->sub.a9, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a9.co, 9))
-        return;
-resume_9:;
-    if (ac_f->sub.a9.ret) {
-        val__init(&ac_f->sub.a10, 10);
-        if (ac_await(&ac_f->co, &ac_f->sub.a10.co, 10))
-            return;
-resume_10:;
-        ac_f->tmp_5 = ac_f->sub.a10.ret;
-    } else {
-        val__init(&ac_f->sub.a11, 20);
-        if (ac_await(&ac_f->co, &ac_f->sub.a11.co, 11))
-            return;
-resume_11:;
-        ac_f->tmp_5 = ac_f->sub.a11.ret;
-    }
-    ac_f->r = ac_f->tmp_5;
-#line 28 "expr_short_circuit.ac"
-    printf("1 ? 10 : x: %d calls %d\n", ac_f->r, calls);
+    val__init(&__ac_f->sub.a9, 1); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a9.co, 9)) return; __ac_resume_9:; r = __ac_f->r; if (__ac_f->sub.a9.ret) { val__init(&__ac_f->sub.a10, 10); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a10.co, 10)) return; __ac_resume_10:; r = __ac_f->r; __ac_f->tmp_5 = __ac_f->sub.a10.ret; } else { val__init(&__ac_f->sub.a11, 20); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a11.co, 11)) return; __ac_resume_11:; r = __ac_f->r; __ac_f->tmp_5 = __ac_f->sub.a11.ret; } r = __ac_f->tmp_5;
+    printf("1 ? 10 : x: %d calls %d\n", r, calls);
     calls = 0;
-    val__init(&ac_f->sub.a12, 0);
-    if (ac_await(&ac_f->co, &ac_f->sub.a12.co, 12))
-        return;
-resume_12:;
-    if (ac_f->sub.a12.ret) {
-        val__init(&ac_f->sub.a13, 10);
-        if (ac_await(&ac_f->co, &ac_f->sub.a13.co, 13))
-            return;
-resume_13:;
-        ac_f->tmp_6 = ac_f->sub.a13.ret;
-    } else {
-        val__init(&ac_f->sub.a14, 20);
-        if (ac_await(&ac_f->co, &ac_f->sub.a14.co, 14))
-            return;
-resume_14:;
-        ac_f->tmp_6 = ac_f->sub.a14.ret;
-    }
-    ac_f->r = ac_f->tmp_6;
-#line 31 "expr_short_circuit.ac"
-    printf("0 ? x : 20: %d calls %d\n", ac_f->r, calls);
+    val__init(&__ac_f->sub.a12, 0); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a12.co, 12)) return; __ac_resume_12:; r = __ac_f->r; if (__ac_f->sub.a12.ret) { val__init(&__ac_f->sub.a13, 10); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a13.co, 13)) return; __ac_resume_13:; r = __ac_f->r; __ac_f->tmp_6 = __ac_f->sub.a13.ret; } else { val__init(&__ac_f->sub.a14, 20); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a14.co, 14)) return; __ac_resume_14:; r = __ac_f->r; __ac_f->tmp_6 = __ac_f->sub.a14.ret; } r = __ac_f->tmp_6;
+    printf("0 ? x : 20: %d calls %d\n", r, calls);
     calls = 0;
-    val__init(&ac_f->sub.a15, 0);
-    if (ac_await(&ac_f->co, &ac_f->sub.a15.co, 15))
-        return;
-resume_15:;
-    ac_f->tmp_7 = !!(ac_f->sub.a15.ret);
-    if (ac_f->tmp_7) {
-        val__init(&ac_f->sub.a16, 1);
-        if (ac_await(&ac_f->co, &ac_f->sub.a16.co, 16))
-            return;
-resume_16:;
-        ac_f->tmp_7 = !!(ac_f->sub.a16.ret);
-    }
-    ac_f->tmp_8 = !!(ac_f->tmp_7);
-    if (!ac_f->tmp_8) {
-        val__init(&ac_f->sub.a17, 1);
-        if (ac_await(&ac_f->co, &ac_f->sub.a17.co, 17))
-            return;
-resume_17:;
-        ac_f->tmp_9 = !!(ac_f->sub.a17.ret);
-        if (ac_f->tmp_9) {
-            val__init(&ac_f->sub.a18, 7);
-            if (ac_await(&ac_f->co, &ac_f->sub.a18.co, 18))
-                return;
-resume_18:;
-            ac_f->tmp_9 = !!(ac_f->sub.a18.ret);
-        }
-        ac_f->tmp_8 = !!(ac_f->tmp_9);
-    }
-    ac_f->r = ac_f->tmp_8;
-#line 34 "expr_short_circuit.ac"
-    printf("nested: %d calls %d\n", ac_f->r, calls);
+    val__init(&__ac_f->sub.a15, 0); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a15.co, 15)) return; __ac_resume_15:; r = __ac_f->r; __ac_f->tmp_7 = !!(__ac_f->sub.a15.ret); if (__ac_f->tmp_7) { val__init(&__ac_f->sub.a16, 1); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a16.co, 16)) return; __ac_resume_16:; r = __ac_f->r; __ac_f->tmp_7 = !!(__ac_f->sub.a16.ret); } __ac_f->tmp_8 = !!(__ac_f->tmp_7); if (!__ac_f->tmp_8) { val__init(&__ac_f->sub.a17, 1); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a17.co, 17)) return; __ac_resume_17:; r = __ac_f->r; __ac_f->tmp_9 = !!(__ac_f->sub.a17.ret); if (__ac_f->tmp_9) { val__init(&__ac_f->sub.a18, 7); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a18.co, 18)) return; __ac_resume_18:; r = __ac_f->r; __ac_f->tmp_9 = !!(__ac_f->sub.a18.ret); } __ac_f->tmp_8 = !!(__ac_f->tmp_9); } r = __ac_f->tmp_8;
+    printf("nested: %d calls %d\n", r, calls);
     calls = 0;
-    val__init(&ac_f->sub.a19, 0);
-    if (ac_await(&ac_f->co, &ac_f->sub.a19.co, 19))
-        return;
-resume_19:;
-    ac_f->tmp_10 = !!(ac_f->sub.a19.ret);
-    if (ac_f->tmp_10) {
-        val__init(&ac_f->sub.a20, 1);
-        if (ac_await(&ac_f->co, &ac_f->sub.a20.co, 20))
-            return;
-resume_20:;
-        ac_f->tmp_10 = !!(ac_f->sub.a20.ret);
-    }
-    if (ac_f->tmp_10)
-    {
-#line 37 "expr_short_circuit.ac"
+    val__init(&__ac_f->sub.a19, 0); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a19.co, 19)) return; __ac_resume_19:; r = __ac_f->r; __ac_f->tmp_10 = !!(__ac_f->sub.a19.ret); if (__ac_f->tmp_10) { val__init(&__ac_f->sub.a20, 1); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a20.co, 20)) return; __ac_resume_20:; r = __ac_f->r; __ac_f->tmp_10 = !!(__ac_f->sub.a20.ret); } if (__ac_f->tmp_10)
         printf("not printed\n");
-    }
     else
-    {
-#line 39 "expr_short_circuit.ac"
         printf("if: calls %d\n", calls);
-    }
-#line 40 "expr_short_circuit.ac"
     calls = 0;
-    ac_f->n = 0;
-    for (;;) {
-        ac_f->tmp_11 = !!(ac_f->n < 3);
-        if (ac_f->tmp_11) {
-            val__init(&ac_f->sub.a21, 1);
-            if (ac_await(&ac_f->co, &ac_f->sub.a21.co, 21))
-                return;
-resume_21:;
-            ac_f->tmp_11 = !!(ac_f->sub.a21.ret);
-        }
-        if (!(ac_f->tmp_11))
-            break;
-        {
-#line 43 "expr_short_circuit.ac"
-            ac_f->n++;
-        }
-    }
-#line 44 "expr_short_circuit.ac"
-    printf("while: n %d calls %d\n", ac_f->n, calls);
+    int n = 0;
+    for (;;) { __ac_f->tmp_11 = !!(n < 3); if (__ac_f->tmp_11) { val__init(&__ac_f->sub.a21, 1); __ac_f->r = r; __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a21.co, 21)) return; __ac_resume_21:; r = __ac_f->r; n = __ac_f->n; __ac_f->tmp_11 = !!(__ac_f->sub.a21.ret); } if (!(__ac_f->tmp_11)) break;
+        n++; }
+    printf("while: n %d calls %d\n", n, calls);
     calls = 0;
-    val__init(&ac_f->sub.a22, 0);
-    if (ac_await(&ac_f->co, &ac_f->sub.a22.co, 22))
-        return;
-resume_22:;
-    ac_f->tmp_13 = ac_f->sub.a22.ret;
-    if (ac_f->tmp_13) {
-        ac_f->tmp_12 = ac_f->tmp_13;
-    } else {
-        val__init(&ac_f->sub.a23, 8);
-        if (ac_await(&ac_f->co, &ac_f->sub.a23.co, 23))
-            return;
-resume_23:;
-        ac_f->tmp_12 = ac_f->sub.a23.ret;
-    }
-    ac_f->r = ac_f->tmp_12;
-#line 47 "expr_short_circuit.ac"
-    printf("gnu ?: %d calls %d\n", ac_f->r, calls);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    val__init(&__ac_f->sub.a22, 0); __ac_f->r = r; __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a22.co, 22)) return; __ac_resume_22:; r = __ac_f->r; n = __ac_f->n; __ac_f->tmp_13 = __ac_f->sub.a22.ret; if (__ac_f->tmp_13) { __ac_f->tmp_12 = __ac_f->tmp_13; } else { val__init(&__ac_f->sub.a23, 8); __ac_f->r = r; __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a23.co, 23)) return; __ac_resume_23:; r = __ac_f->r; n = __ac_f->n; __ac_f->tmp_12 = __ac_f->sub.a23.ret; } r = __ac_f->tmp_12;
+    printf("gnu ?: %d calls %d\n", r, calls);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
 #line 49 "expr_short_circuit.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

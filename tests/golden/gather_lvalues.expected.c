@@ -13,6 +13,7 @@ struct pair {
     int a, b;
 };
 
+#line 17 "gather_lvalues.c"
 /* async int f(int): its coroutine frame */
 struct f__frame {
     ac_coro co;
@@ -22,41 +23,30 @@ struct f__frame {
         struct ac_sleep__frame a1;
     } sub;
 };
-static void f__resume(ac_coro *ac_co);
-static inline void f__init(struct f__frame *ac_f, int x)
+static void f__resume(ac_coro *__ac_co);
+static inline void f__init(struct f__frame *__ac_f, int x)
 {
-    ac_f->co.resume = f__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = f__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void f__resume(ac_coro *ac_co)
+static void f__resume(ac_coro *__ac_co)
 {
-    struct f__frame *ac_f = (struct f__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 15 "gather_lvalues.ac"
-    ac_sleep__init(&ac_f->sub.a1, (uint64_t)ac_f->x);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 16 "gather_lvalues.ac"
-    {
-        ac_f->ret = ac_f->x * 10;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 14 "gather_lvalues.ac"
+struct f__frame *__ac_f = (struct f__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_sleep__init(&__ac_f->sub.a1, (uint64_t)x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = x * 10; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 43 "gather_lvalues.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *f__new(int x)
 {
-    struct f__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    f__init(ac_f, x);
-    return &ac_f->co;
+    struct f__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    f__init(__ac_f, x);
+    return &__ac_f->co;
 }
 int f__result(ac_coro *co)
 {
@@ -64,11 +54,12 @@ int f__result(ac_coro *co)
 }
 void f__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct f__frame));
+    __ac_frame_free(co, sizeof(struct f__frame));
 }
 #line 17 "gather_lvalues.ac"
 
 
+#line 63 "gather_lvalues.c"
 /* async int g(void): its coroutine frame */
 struct g__frame {
     ac_coro co;
@@ -77,40 +68,29 @@ struct g__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void g__resume(ac_coro *ac_co);
-static inline void g__init(struct g__frame *ac_f)
+static void g__resume(ac_coro *__ac_co);
+static inline void g__init(struct g__frame *__ac_f)
 {
-    ac_f->co.resume = g__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = g__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void g__resume(ac_coro *ac_co)
+static void g__resume(ac_coro *__ac_co)
 {
-    struct g__frame *ac_f = (struct g__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 21 "gather_lvalues.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 22 "gather_lvalues.ac"
-    {
-        ac_f->ret = 7;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 20 "gather_lvalues.ac"
+struct g__frame *__ac_f = (struct g__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = 7; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 87 "gather_lvalues.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *g__new(void)
 {
-    struct g__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    g__init(ac_f);
-    return &ac_f->co;
+    struct g__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    g__init(__ac_f);
+    return &__ac_f->co;
 }
 int g__result(ac_coro *co)
 {
@@ -118,11 +98,12 @@ int g__result(ac_coro *co)
 }
 void g__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct g__frame));
+    __ac_frame_free(co, sizeof(struct g__frame));
 }
 #line 23 "gather_lvalues.ac"
 
 
+#line 107 "gather_lvalues.c"
 /* async void h(int *): its coroutine frame */
 struct h__frame {
     ac_coro co;
@@ -131,45 +112,39 @@ struct h__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void h__resume(ac_coro *ac_co);
-static inline void h__init(struct h__frame *ac_f, int *hits)
+static void h__resume(ac_coro *__ac_co);
+static inline void h__init(struct h__frame *__ac_f, int *hits)
 {
-    ac_f->co.resume = h__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->hits = hits;
+    __ac_f->co.resume = h__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->hits = hits;
 }
 
-static void h__resume(ac_coro *ac_co)
+static void h__resume(ac_coro *__ac_co)
 {
-    struct h__frame *ac_f = (struct h__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 27 "gather_lvalues.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 28 "gather_lvalues.ac"
-    (*ac_f->hits)++;
-    ac_return(&ac_f->co);
-}
+#line 26 "gather_lvalues.ac"
+struct h__frame *__ac_f = (struct h__frame *)__ac_co; int *hits = __ac_f->hits; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->hits = hits; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    (*hits)++;
+__ac_return(&__ac_f->co); }
+#line 132 "gather_lvalues.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *h__new(int *hits)
 {
-    struct h__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    h__init(ac_f, hits);
-    return &ac_f->co;
+    struct h__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    h__init(__ac_f, hits);
+    return &__ac_f->co;
 }
 void h__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct h__frame));
+    __ac_frame_free(co, sizeof(struct h__frame));
 }
 #line 29 "gather_lvalues.ac"
 
 
+#line 148 "gather_lvalues.c"
 /* async struct pair mk(int): its coroutine frame */
 struct mk__frame {
     ac_coro co;
@@ -179,41 +154,30 @@ struct mk__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void mk__resume(ac_coro *ac_co);
-static inline void mk__init(struct mk__frame *ac_f, int a)
+static void mk__resume(ac_coro *__ac_co);
+static inline void mk__init(struct mk__frame *__ac_f, int a)
 {
-    ac_f->co.resume = mk__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->a = a;
+    __ac_f->co.resume = mk__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->a = a;
 }
 
-static void mk__resume(ac_coro *ac_co)
+static void mk__resume(ac_coro *__ac_co)
 {
-    struct mk__frame *ac_f = (struct mk__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 33 "gather_lvalues.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 34 "gather_lvalues.ac"
-    {
-        ac_f->ret = (struct pair){ ac_f->a, ac_f->a + 1 };
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 32 "gather_lvalues.ac"
+struct mk__frame *__ac_f = (struct mk__frame *)__ac_co; int a = __ac_f->a; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = (struct pair){ a, a + 1 }; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 174 "gather_lvalues.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *mk__new(int a)
 {
-    struct mk__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    mk__init(ac_f, a);
-    return &ac_f->co;
+    struct mk__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    mk__init(__ac_f, a);
+    return &__ac_f->co;
 }
 struct pair mk__result(ac_coro *co)
 {
@@ -221,11 +185,12 @@ struct pair mk__result(ac_coro *co)
 }
 void mk__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct mk__frame));
+    __ac_frame_free(co, sizeof(struct mk__frame));
 }
 #line 35 "gather_lvalues.ac"
 
 
+#line 194 "gather_lvalues.c"
 /* async int amain(void): its coroutine frame */
 struct amain__gather1 {
     struct ac_gather__frame g;
@@ -272,12 +237,12 @@ struct amain__frame {
         struct amain__gather3 a3;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
 static void amain__gather1__store0(void *ctx)
@@ -316,101 +281,40 @@ static void amain__gather3__store0(void *ctx)
     *s->p0 = s->c0.ret;
 }
 
-static void amain__resume(ac_coro *ac_co)
+#define hits __ac_f->hits
+#define pr __ac_f->pr
+#define pb __ac_f->pb
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    }
-#line 39 "gather_lvalues.ac"
-    ac_f->a = 0;
-#line 39 "gather_lvalues.ac"
-    ({ int ac_init[4] = { 0 }; __builtin_memcpy(&ac_f->b, &ac_init, sizeof ac_f->b); });
-    ac_f->hits = 0;
-    ac_f->pr = (struct pair){ 0, 0 };
-    ac_f->pb = &ac_f->b[3];
+#line 38 "gather_lvalues.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; }
+    __ac_f->a = 0; ({ int __ac_init[4] = { 0 }; __builtin_memcpy(&__ac_f->b, &__ac_init, sizeof __ac_f->b); });
+        hits = 0;
+    pr = (struct pair){ 0, 0 };
+         pb = &__ac_f->b[3];
 #line 44 "gather_lvalues.ac"
-    ac_f->sub.a1.p0 = &(ac_f->a);
-    f__init(&ac_f->sub.a1.c0, 3);
-    ac_f->sub.a1.ch[0].co = &ac_f->sub.a1.c0.co;
-    ac_f->sub.a1.ch[0].store = amain__gather1__store0;
-    ac_f->sub.a1.ch[0].ctx = &ac_f->sub.a1;
-    ac_f->sub.a1.p1 = &(ac_f->b[2]);
-    g__init(&ac_f->sub.a1.c1);
-    ac_f->sub.a1.ch[1].co = &ac_f->sub.a1.c1.co;
-    ac_f->sub.a1.ch[1].store = amain__gather1__store1;
-    ac_f->sub.a1.ch[1].ctx = &ac_f->sub.a1;
-    h__init(&ac_f->sub.a1.c2, &ac_f->hits);
-    ac_f->sub.a1.ch[2].co = &ac_f->sub.a1.c2.co;
-    ac_f->sub.a1.ch[2].store = NULL;
-    ac_f->sub.a1.ch[2].ctx = &ac_f->sub.a1;
-    ac_gather__init(&ac_f->sub.a1.g, ac_f->sub.a1.ch, 3);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.g.co, 1))
-        return;
-resume_1:;
-    ac_f->rc = ac_f->sub.a1.g.ret;
-#line 45 "gather_lvalues.ac"
-    printf("rc %d a %d b[2] %d hits %d\n", ac_f->rc, ac_f->a, ac_f->b[2], ac_f->hits);
+    __ac_f->sub.a1.p0 = &(__ac_f->a); f__init(&__ac_f->sub.a1.c0, 3); __ac_f->sub.a1.ch[0].co = &__ac_f->sub.a1.c0.co; __ac_f->sub.a1.ch[0].store = amain__gather1__store0; __ac_f->sub.a1.ch[0].ctx = &__ac_f->sub.a1; __ac_f->sub.a1.p1 = &(__ac_f->b[2]); g__init(&__ac_f->sub.a1.c1); __ac_f->sub.a1.ch[1].co = &__ac_f->sub.a1.c1.co; __ac_f->sub.a1.ch[1].store = amain__gather1__store1; __ac_f->sub.a1.ch[1].ctx = &__ac_f->sub.a1; h__init(&__ac_f->sub.a1.c2, &hits); __ac_f->sub.a1.ch[2].co = &__ac_f->sub.a1.c2.co; __ac_f->sub.a1.ch[2].store = NULL; __ac_f->sub.a1.ch[2].ctx = &__ac_f->sub.a1; __ac_gather__init(&__ac_f->sub.a1.g, __ac_f->sub.a1.ch, 3); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.g.co, 1)) return; __ac_resume_1:; int rc = __ac_f->sub.a1.g.ret;
+    printf("rc %d a %d b[2] %d hits %d\n", rc, __ac_f->a, __ac_f->b[2], hits);
 #line 47 "gather_lvalues.ac"
-    ac_f->sub.a2.p0 = &(ac_f->pr);
-    mk__init(&ac_f->sub.a2.c0, 5);
-    ac_f->sub.a2.ch[0].co = &ac_f->sub.a2.c0.co;
-    ac_f->sub.a2.ch[0].store = amain__gather2__store0;
-    ac_f->sub.a2.ch[0].ctx = &ac_f->sub.a2;
-    ac_f->sub.a2.p1 = &(*ac_f->pb);
-    f__init(&ac_f->sub.a2.c1, 1);
-    ac_f->sub.a2.ch[1].co = &ac_f->sub.a2.c1.co;
-    ac_f->sub.a2.ch[1].store = amain__gather2__store1;
-    ac_f->sub.a2.ch[1].ctx = &ac_f->sub.a2;
-    ac_f->sub.a2.p2 = &(ac_f->b[0]);
-    f__init(&ac_f->sub.a2.c2, 2);
-    ac_f->sub.a2.ch[2].co = &ac_f->sub.a2.c2.co;
-    ac_f->sub.a2.ch[2].store = amain__gather2__store2;
-    ac_f->sub.a2.ch[2].ctx = &ac_f->sub.a2;
-    g__init(&ac_f->sub.a2.c3);
-    ac_f->sub.a2.ch[3].co = &ac_f->sub.a2.c3.co;
-    ac_f->sub.a2.ch[3].store = NULL;
-    ac_f->sub.a2.ch[3].ctx = &ac_f->sub.a2;
-    h__init(&ac_f->sub.a2.c4, &ac_f->hits);
-    ac_f->sub.a2.ch[4].co = &ac_f->sub.a2.c4.co;
-    ac_f->sub.a2.ch[4].store = NULL;
-    ac_f->sub.a2.ch[4].ctx = &ac_f->sub.a2;
-    ac_gather__init(&ac_f->sub.a2.g, ac_f->sub.a2.ch, 5);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.g.co, 2))
-        return;
-resume_2:;
-    ac_f->rc = ac_f->sub.a2.g.ret;
-#line 48 "gather_lvalues.ac"
-    printf("rc %d pr %d %d b %d %d %d %d hits %d\n", ac_f->rc, ac_f->pr.a, ac_f->pr.b, ac_f->b[0],
-           ac_f->b[1], ac_f->b[2], ac_f->b[3], ac_f->hits);
+    __ac_f->sub.a2.p0 = &(pr); mk__init(&__ac_f->sub.a2.c0, 5); __ac_f->sub.a2.ch[0].co = &__ac_f->sub.a2.c0.co; __ac_f->sub.a2.ch[0].store = amain__gather2__store0; __ac_f->sub.a2.ch[0].ctx = &__ac_f->sub.a2; __ac_f->sub.a2.p1 = &(*pb); f__init(&__ac_f->sub.a2.c1, 1); __ac_f->sub.a2.ch[1].co = &__ac_f->sub.a2.c1.co; __ac_f->sub.a2.ch[1].store = amain__gather2__store1; __ac_f->sub.a2.ch[1].ctx = &__ac_f->sub.a2; __ac_f->sub.a2.p2 = &(__ac_f->b[0]); f__init(&__ac_f->sub.a2.c2, 2); __ac_f->sub.a2.ch[2].co = &__ac_f->sub.a2.c2.co; __ac_f->sub.a2.ch[2].store = amain__gather2__store2; __ac_f->sub.a2.ch[2].ctx = &__ac_f->sub.a2; g__init(&__ac_f->sub.a2.c3); __ac_f->sub.a2.ch[3].co = &__ac_f->sub.a2.c3.co; __ac_f->sub.a2.ch[3].store = NULL; __ac_f->sub.a2.ch[3].ctx = &__ac_f->sub.a2; h__init(&__ac_f->sub.a2.c4, &hits); __ac_f->sub.a2.ch[4].co = &__ac_f->sub.a2.c4.co; __ac_f->sub.a2.ch[4].store = NULL; __ac_f->sub.a2.ch[4].ctx = &__ac_f->sub.a2; __ac_gather__init(&__ac_f->sub.a2.g, __ac_f->sub.a2.ch, 5); __ac_f->rc = rc; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.g.co, 2)) return; __ac_resume_2:; rc = __ac_f->rc; rc = __ac_f->sub.a2.g.ret;
+    printf("rc %d pr %d %d b %d %d %d %d hits %d\n", rc, pr.a, pr.b, __ac_f->b[0],
+           __ac_f->b[1], __ac_f->b[2], __ac_f->b[3], hits);
 #line 51 "gather_lvalues.ac"
-    ac_f->sub.a3.p0 = &(ac_f->a);
-    g__init(&ac_f->sub.a3.c0);
-    ac_f->sub.a3.ch[0].co = &ac_f->sub.a3.c0.co;
-    ac_f->sub.a3.ch[0].store = amain__gather3__store0;
-    ac_f->sub.a3.ch[0].ctx = &ac_f->sub.a3;
-    ac_gather__init(&ac_f->sub.a3.g, ac_f->sub.a3.ch, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.g.co, 3))
-        return;
-resume_3:;
-#line 52 "gather_lvalues.ac"
-    printf("a %d\n", ac_f->a);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    __ac_f->sub.a3.p0 = &(__ac_f->a); g__init(&__ac_f->sub.a3.c0); __ac_f->sub.a3.ch[0].co = &__ac_f->sub.a3.c0.co; __ac_f->sub.a3.ch[0].store = amain__gather3__store0; __ac_f->sub.a3.ch[0].ctx = &__ac_f->sub.a3; __ac_gather__init(&__ac_f->sub.a3.g, __ac_f->sub.a3.ch, 1); __ac_f->rc = rc; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.g.co, 3)) return; __ac_resume_3:; rc = __ac_f->rc;
+    printf("a %d\n", __ac_f->a);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 308 "gather_lvalues.c"
+#undef hits
+#undef pr
+#undef pb
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -418,12 +322,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 54 "gather_lvalues.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

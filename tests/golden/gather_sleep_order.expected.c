@@ -9,6 +9,7 @@
    longest sleep.  Concurrent case: the erased build prints in argument
    order. */
 
+#line 13 "gather_sleep_order.c"
 /* async int sleeper(int, const char *): its coroutine frame */
 struct sleeper__frame {
     ac_coro co;
@@ -19,43 +20,32 @@ struct sleeper__frame {
         struct ac_sleep__frame a1;
     } sub;
 };
-static void sleeper__resume(ac_coro *ac_co);
-static inline void sleeper__init(struct sleeper__frame *ac_f, int ms, const char *name)
+static void sleeper__resume(ac_coro *__ac_co);
+static inline void sleeper__init(struct sleeper__frame *__ac_f, int ms, const char *name)
 {
-    ac_f->co.resume = sleeper__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->ms = ms;
-    ac_f->name = name;
+    __ac_f->co.resume = sleeper__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->ms = ms;
+    __ac_f->name = name;
 }
 
-static void sleeper__resume(ac_coro *ac_co)
+static void sleeper__resume(ac_coro *__ac_co)
 {
-    struct sleeper__frame *ac_f = (struct sleeper__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 11 "gather_sleep_order.ac"
-    ac_sleep__init(&ac_f->sub.a1, (uint64_t)ac_f->ms);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 12 "gather_sleep_order.ac"
-    printf("%s woke\n", ac_f->name);
-    {
-        ac_f->ret = ac_f->ms;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 10 "gather_sleep_order.ac"
+struct sleeper__frame *__ac_f = (struct sleeper__frame *)__ac_co; int ms = __ac_f->ms; const char *name = __ac_f->name; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_sleep__init(&__ac_f->sub.a1, (uint64_t)ms); __ac_f->ms = ms; __ac_f->name = name; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    printf("%s woke\n", name);
+    { __ac_f->ret = ms; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 42 "gather_sleep_order.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *sleeper__new(int ms, const char *name)
 {
-    struct sleeper__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    sleeper__init(ac_f, ms, name);
-    return &ac_f->co;
+    struct sleeper__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    sleeper__init(__ac_f, ms, name);
+    return &__ac_f->co;
 }
 int sleeper__result(ac_coro *co)
 {
@@ -63,11 +53,12 @@ int sleeper__result(ac_coro *co)
 }
 void sleeper__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct sleeper__frame));
+    __ac_frame_free(co, sizeof(struct sleeper__frame));
 }
 #line 14 "gather_sleep_order.ac"
 
 
+#line 62 "gather_sleep_order.c"
 /* async int pair(int, const char *, const char *): its coroutine frame */
 struct pair__gather1 {
     struct ac_gather__frame g;
@@ -90,15 +81,15 @@ struct pair__frame {
         struct pair__gather1 a1;
     } sub;
 };
-static void pair__resume(ac_coro *ac_co);
-static inline void pair__init(struct pair__frame *ac_f, int base, const char *n1, const char *n2)
+static void pair__resume(ac_coro *__ac_co);
+static inline void pair__init(struct pair__frame *__ac_f, int base, const char *n1, const char *n2)
 {
-    ac_f->co.resume = pair__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->base = base;
-    ac_f->n1 = n1;
-    ac_f->n2 = n2;
+    __ac_f->co.resume = pair__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->base = base;
+    __ac_f->n1 = n1;
+    __ac_f->n2 = n2;
 }
 
 static void pair__gather1__store0(void *ctx)
@@ -113,45 +104,26 @@ static void pair__gather1__store1(void *ctx)
     *s->p1 = s->c1.ret;
 }
 
-static void pair__resume(ac_coro *ac_co)
+#define a __ac_f->a
+#define b __ac_f->b
+static void pair__resume(ac_coro *__ac_co)
 {
-    struct pair__frame *ac_f = (struct pair__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 18 "gather_sleep_order.ac"
-    ac_f->a = 0;
-#line 18 "gather_sleep_order.ac"
-    ac_f->b = 0;
-    ac_f->sub.a1.p0 = &(ac_f->a);
-    sleeper__init(&ac_f->sub.a1.c0, ac_f->base + 40, ac_f->n1);
-    ac_f->sub.a1.ch[0].co = &ac_f->sub.a1.c0.co;
-    ac_f->sub.a1.ch[0].store = pair__gather1__store0;
-    ac_f->sub.a1.ch[0].ctx = &ac_f->sub.a1;
-    ac_f->sub.a1.p1 = &(ac_f->b);
-    sleeper__init(&ac_f->sub.a1.c1, ac_f->base, ac_f->n2);
-    ac_f->sub.a1.ch[1].co = &ac_f->sub.a1.c1.co;
-    ac_f->sub.a1.ch[1].store = pair__gather1__store1;
-    ac_f->sub.a1.ch[1].ctx = &ac_f->sub.a1;
-    ac_gather__init(&ac_f->sub.a1.g, ac_f->sub.a1.ch, 2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.g.co, 1))
-        return;
-resume_1:;
-#line 20 "gather_sleep_order.ac"
-    {
-        ac_f->ret = ac_f->a + ac_f->b;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 17 "gather_sleep_order.ac"
+struct pair__frame *__ac_f = (struct pair__frame *)__ac_co; int base = __ac_f->base; const char *n1 = __ac_f->n1; const char *n2 = __ac_f->n2; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+        a = 0, b = 0;
+    __ac_f->sub.a1.p0 = &(a); sleeper__init(&__ac_f->sub.a1.c0, base + 40, n1); __ac_f->sub.a1.ch[0].co = &__ac_f->sub.a1.c0.co; __ac_f->sub.a1.ch[0].store = pair__gather1__store0; __ac_f->sub.a1.ch[0].ctx = &__ac_f->sub.a1; __ac_f->sub.a1.p1 = &(b); sleeper__init(&__ac_f->sub.a1.c1, base, n2); __ac_f->sub.a1.ch[1].co = &__ac_f->sub.a1.c1.co; __ac_f->sub.a1.ch[1].store = pair__gather1__store1; __ac_f->sub.a1.ch[1].ctx = &__ac_f->sub.a1; __ac_gather__init(&__ac_f->sub.a1.g, __ac_f->sub.a1.ch, 2); __ac_f->base = base; __ac_f->n1 = n1; __ac_f->n2 = n2; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.g.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = a + b; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 118 "gather_sleep_order.c"
+#undef a
+#undef b
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *pair__new(int base, const char *n1, const char *n2)
 {
-    struct pair__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    pair__init(ac_f, base, n1, n2);
-    return &ac_f->co;
+    struct pair__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    pair__init(__ac_f, base, n1, n2);
+    return &__ac_f->co;
 }
 int pair__result(ac_coro *co)
 {
@@ -159,11 +131,12 @@ int pair__result(ac_coro *co)
 }
 void pair__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct pair__frame));
+    __ac_frame_free(co, sizeof(struct pair__frame));
 }
 #line 21 "gather_sleep_order.ac"
 
 
+#line 140 "gather_sleep_order.c"
 /* async int amain(void): its coroutine frame */
 struct amain__gather1 {
     struct ac_gather__frame g;
@@ -199,12 +172,12 @@ struct amain__frame {
         struct amain__gather2 a2;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
 static void amain__gather1__store0(void *ctx)
@@ -237,77 +210,42 @@ static void amain__gather2__store1(void *ctx)
     *s->p1 = s->c1.ret;
 }
 
-static void amain__resume(ac_coro *ac_co)
+#define x __ac_f->x
+#define y __ac_f->y
+#define z __ac_f->z
+#define p __ac_f->p
+#define q __ac_f->q
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    }
-#line 25 "gather_sleep_order.ac"
-    ac_f->x = 0;
-#line 25 "gather_sleep_order.ac"
-    ac_f->y = 0;
-#line 25 "gather_sleep_order.ac"
-    ac_f->z = 0;
-    ac_f->t0 = ac_now_ms();
-    ac_f->sub.a1.p0 = &(ac_f->x);
-    sleeper__init(&ac_f->sub.a1.c0, 120, "slow");
-    ac_f->sub.a1.ch[0].co = &ac_f->sub.a1.c0.co;
-    ac_f->sub.a1.ch[0].store = amain__gather1__store0;
-    ac_f->sub.a1.ch[0].ctx = &ac_f->sub.a1;
-    ac_f->sub.a1.p1 = &(ac_f->y);
-    sleeper__init(&ac_f->sub.a1.c1, 20, "fast");
-    ac_f->sub.a1.ch[1].co = &ac_f->sub.a1.c1.co;
-    ac_f->sub.a1.ch[1].store = amain__gather1__store1;
-    ac_f->sub.a1.ch[1].ctx = &ac_f->sub.a1;
-    ac_f->sub.a1.p2 = &(ac_f->z);
-    sleeper__init(&ac_f->sub.a1.c2, 70, "medium");
-    ac_f->sub.a1.ch[2].co = &ac_f->sub.a1.c2.co;
-    ac_f->sub.a1.ch[2].store = amain__gather1__store2;
-    ac_f->sub.a1.ch[2].ctx = &ac_f->sub.a1;
-    ac_gather__init(&ac_f->sub.a1.g, ac_f->sub.a1.ch, 3);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.g.co, 1))
-        return;
-resume_1:;
+#line 24 "gather_sleep_order.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; }
+        x = 0, y = 0, z = 0;
+    uint64_t t0 = ac_now_ms();
+    __ac_f->sub.a1.p0 = &(x); sleeper__init(&__ac_f->sub.a1.c0, 120, "slow"); __ac_f->sub.a1.ch[0].co = &__ac_f->sub.a1.c0.co; __ac_f->sub.a1.ch[0].store = amain__gather1__store0; __ac_f->sub.a1.ch[0].ctx = &__ac_f->sub.a1; __ac_f->sub.a1.p1 = &(y); sleeper__init(&__ac_f->sub.a1.c1, 20, "fast"); __ac_f->sub.a1.ch[1].co = &__ac_f->sub.a1.c1.co; __ac_f->sub.a1.ch[1].store = amain__gather1__store1; __ac_f->sub.a1.ch[1].ctx = &__ac_f->sub.a1; __ac_f->sub.a1.p2 = &(z); sleeper__init(&__ac_f->sub.a1.c2, 70, "medium"); __ac_f->sub.a1.ch[2].co = &__ac_f->sub.a1.c2.co; __ac_f->sub.a1.ch[2].store = amain__gather1__store2; __ac_f->sub.a1.ch[2].ctx = &__ac_f->sub.a1; __ac_gather__init(&__ac_f->sub.a1.g, __ac_f->sub.a1.ch, 3); __ac_f->t0 = t0; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.g.co, 1)) return; __ac_resume_1:; t0 = __ac_f->t0;
 #line 29 "gather_sleep_order.ac"
     uint64_t t1 = ac_now_ms();
-    printf("x=%d y=%d z=%d\n", ac_f->x, ac_f->y, ac_f->z);
-    printf("elapsed >= 120: %s\n", t1 - ac_f->t0 >= 120 ? "yes" : "no");
+    printf("x=%d y=%d z=%d\n", x, y, z);
+    printf("elapsed >= 120: %s\n", t1 - t0 >= 120 ? "yes" : "no");
 #line 33 "gather_sleep_order.ac"
-    ac_f->p = 0;
-#line 33 "gather_sleep_order.ac"
-    ac_f->q = 0;
-    ac_f->sub.a2.p0 = &(ac_f->p);
-    pair__init(&ac_f->sub.a2.c0, 0, "p-late", "p-early");
-    ac_f->sub.a2.ch[0].co = &ac_f->sub.a2.c0.co;
-    ac_f->sub.a2.ch[0].store = amain__gather2__store0;
-    ac_f->sub.a2.ch[0].ctx = &ac_f->sub.a2;
-    ac_f->sub.a2.p1 = &(ac_f->q);
-    pair__init(&ac_f->sub.a2.c1, 20, "q-late", "q-early");
-    ac_f->sub.a2.ch[1].co = &ac_f->sub.a2.c1.co;
-    ac_f->sub.a2.ch[1].store = amain__gather2__store1;
-    ac_f->sub.a2.ch[1].ctx = &ac_f->sub.a2;
-    ac_gather__init(&ac_f->sub.a2.g, ac_f->sub.a2.ch, 2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.g.co, 2))
-        return;
-resume_2:;
+        p = 0, q = 0;
+    __ac_f->sub.a2.p0 = &(p); pair__init(&__ac_f->sub.a2.c0, 0, "p-late", "p-early"); __ac_f->sub.a2.ch[0].co = &__ac_f->sub.a2.c0.co; __ac_f->sub.a2.ch[0].store = amain__gather2__store0; __ac_f->sub.a2.ch[0].ctx = &__ac_f->sub.a2; __ac_f->sub.a2.p1 = &(q); pair__init(&__ac_f->sub.a2.c1, 20, "q-late", "q-early"); __ac_f->sub.a2.ch[1].co = &__ac_f->sub.a2.c1.co; __ac_f->sub.a2.ch[1].store = amain__gather2__store1; __ac_f->sub.a2.ch[1].ctx = &__ac_f->sub.a2; __ac_gather__init(&__ac_f->sub.a2.g, __ac_f->sub.a2.ch, 2); __ac_f->t0 = t0; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.g.co, 2)) return; __ac_resume_2:; t0 = __ac_f->t0;
 #line 36 "gather_sleep_order.ac"
-    printf("p=%d q=%d\n", ac_f->p, ac_f->q);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    printf("p=%d q=%d\n", p, q);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 237 "gather_sleep_order.c"
+#undef x
+#undef y
+#undef z
+#undef p
+#undef q
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -315,12 +253,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 38 "gather_sleep_order.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

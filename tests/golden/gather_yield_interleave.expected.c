@@ -9,6 +9,7 @@
    then the yield queue resumes them first-in first-out.  Concurrent case:
    the erased build runs them one after the other. */
 
+#line 13 "gather_yield_interleave.c"
 /* async int worker(const char *, int): its coroutine frame */
 struct worker__frame {
     ac_coro co;
@@ -21,49 +22,36 @@ struct worker__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void worker__resume(ac_coro *ac_co);
-static inline void worker__init(struct worker__frame *ac_f, const char *name, int rounds)
+static void worker__resume(ac_coro *__ac_co);
+static inline void worker__init(struct worker__frame *__ac_f, const char *name, int rounds)
 {
-    ac_f->co.resume = worker__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->name = name;
-    ac_f->rounds = rounds;
+    __ac_f->co.resume = worker__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->name = name;
+    __ac_f->rounds = rounds;
 }
 
-static void worker__resume(ac_coro *ac_co)
+static void worker__resume(ac_coro *__ac_co)
 {
-    struct worker__frame *ac_f = (struct worker__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
+#line 10 "gather_yield_interleave.ac"
+struct worker__frame *__ac_f = (struct worker__frame *)__ac_co; const char *name = __ac_f->name; int rounds = __ac_f->rounds; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    int done = 0;
+    for (int i = 0; i < rounds; i++) {
+        printf("%s %d\n", name, i);
+        ac_yield__init(&__ac_f->sub.a1); __ac_f->name = name; __ac_f->rounds = rounds; __ac_f->done = done; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; done = __ac_f->done; i = __ac_f->i;
+        done++;
     }
-#line 11 "gather_yield_interleave.ac"
-    ac_f->done = 0;
-    for (ac_f->i = 0; ac_f->i < ac_f->rounds; ac_f->i++)
-#line 12 "gather_yield_interleave.ac"
-    {
-        printf("%s %d\n", ac_f->name, ac_f->i);
-        ac_yield__init(&ac_f->sub.a1);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-#line 15 "gather_yield_interleave.ac"
-        ac_f->done++;
-    }
-    {
-        ac_f->ret = ac_f->done;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = done; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 48 "gather_yield_interleave.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *worker__new(const char *name, int rounds)
 {
-    struct worker__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    worker__init(ac_f, name, rounds);
-    return &ac_f->co;
+    struct worker__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    worker__init(__ac_f, name, rounds);
+    return &__ac_f->co;
 }
 int worker__result(ac_coro *co)
 {
@@ -71,11 +59,12 @@ int worker__result(ac_coro *co)
 }
 void worker__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct worker__frame));
+    __ac_frame_free(co, sizeof(struct worker__frame));
 }
 #line 18 "gather_yield_interleave.ac"
 
 
+#line 68 "gather_yield_interleave.c"
 /* async int amain(void): its coroutine frame */
 struct amain__gather1 {
     struct ac_gather__frame g;
@@ -95,12 +84,12 @@ struct amain__frame {
         struct amain__gather1 a1;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
 static void amain__gather1__store0(void *ctx)
@@ -115,46 +104,27 @@ static void amain__gather1__store1(void *ctx)
     *s->p1 = s->c1.ret;
 }
 
-static void amain__resume(ac_coro *ac_co)
+#define a __ac_f->a
+#define b __ac_f->b
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 22 "gather_yield_interleave.ac"
-    ac_f->a = 0;
-#line 22 "gather_yield_interleave.ac"
-    ac_f->b = 0;
-    ac_f->sub.a1.p0 = &(ac_f->a);
-    worker__init(&ac_f->sub.a1.c0, "ping", 3);
-    ac_f->sub.a1.ch[0].co = &ac_f->sub.a1.c0.co;
-    ac_f->sub.a1.ch[0].store = amain__gather1__store0;
-    ac_f->sub.a1.ch[0].ctx = &ac_f->sub.a1;
-    ac_f->sub.a1.p1 = &(ac_f->b);
-    worker__init(&ac_f->sub.a1.c1, "pong", 3);
-    ac_f->sub.a1.ch[1].co = &ac_f->sub.a1.c1.co;
-    ac_f->sub.a1.ch[1].store = amain__gather1__store1;
-    ac_f->sub.a1.ch[1].ctx = &ac_f->sub.a1;
-    ac_gather__init(&ac_f->sub.a1.g, ac_f->sub.a1.ch, 2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.g.co, 1))
-        return;
-resume_1:;
-#line 24 "gather_yield_interleave.ac"
-    printf("a=%d b=%d\n", ac_f->a, ac_f->b);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 21 "gather_yield_interleave.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+        a = 0, b = 0;
+    __ac_f->sub.a1.p0 = &(a); worker__init(&__ac_f->sub.a1.c0, "ping", 3); __ac_f->sub.a1.ch[0].co = &__ac_f->sub.a1.c0.co; __ac_f->sub.a1.ch[0].store = amain__gather1__store0; __ac_f->sub.a1.ch[0].ctx = &__ac_f->sub.a1; __ac_f->sub.a1.p1 = &(b); worker__init(&__ac_f->sub.a1.c1, "pong", 3); __ac_f->sub.a1.ch[1].co = &__ac_f->sub.a1.c1.co; __ac_f->sub.a1.ch[1].store = amain__gather1__store1; __ac_f->sub.a1.ch[1].ctx = &__ac_f->sub.a1; __ac_gather__init(&__ac_f->sub.a1.g, __ac_f->sub.a1.ch, 2); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.g.co, 1)) return; __ac_resume_1:;
+    printf("a=%d b=%d\n", a, b);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 119 "gather_yield_interleave.c"
+#undef a
+#undef b
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -162,12 +132,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 26 "gather_yield_interleave.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

@@ -7,6 +7,7 @@
 /* goto and labels across awaits: forward jumps over awaits, a loop built
    from a backward goto with an await inside, and a cleanup label. */
 
+#line 11 "goto_across.c"
 /* async int id(int): its coroutine frame */
 struct id__frame {
     ac_coro co;
@@ -16,37 +17,23 @@ struct id__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void id__resume(ac_coro *ac_co);
-static inline void id__init(struct id__frame *ac_f, int v)
+static void id__resume(ac_coro *__ac_co);
+static inline void id__init(struct id__frame *__ac_f, int v)
 {
-    ac_f->co.resume = id__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = id__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void id__resume(ac_coro *ac_co)
+static void id__resume(ac_coro *__ac_co)
 {
-    struct id__frame *ac_f = (struct id__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
 #line 7 "goto_across.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 7 "goto_across.ac"
-    {
-        ac_f->ret = ac_f->v;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+                           struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = v; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
 #line 7 "goto_across.ac"
 
 
+#line 37 "goto_across.c"
 /* async int work(int): its coroutine frame */
 struct work__frame {
     ac_coro co;
@@ -58,67 +45,37 @@ struct work__frame {
         struct ac_yield__frame a2;
     } sub;
 };
-static void work__resume(ac_coro *ac_co);
-static inline void work__init(struct work__frame *ac_f, int fail_at)
+static void work__resume(ac_coro *__ac_co);
+static inline void work__init(struct work__frame *__ac_f, int fail_at)
 {
-    ac_f->co.resume = work__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->fail_at = fail_at;
+    __ac_f->co.resume = work__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->fail_at = fail_at;
 }
 
-static void work__resume(ac_coro *ac_co)
+static void work__resume(ac_coro *__ac_co)
 {
-    struct work__frame *ac_f = (struct work__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    }
-#line 11 "goto_across.ac"
-    ac_f->step = 0;
-again:;
-    id__init(&ac_f->sub.a1, ac_f->step + 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    ac_f->step = ac_f->sub.a1.ret;
-#line 14 "goto_across.ac"
-    if (ac_f->step == ac_f->fail_at)
-    {
-#line 15 "goto_across.ac"
+#line 10 "goto_across.ac"
+struct work__frame *__ac_f = (struct work__frame *)__ac_co; int fail_at = __ac_f->fail_at; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; }
+    int step = 0;
+again: ;
+    id__init(&__ac_f->sub.a1, step + 1); __ac_f->fail_at = fail_at; __ac_f->step = step; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; step = __ac_f->step; step = __ac_f->sub.a1.ret;
+    if (step == fail_at)
         goto fail;
-    }
-#line 16 "goto_across.ac"
-    if (ac_f->step < 4)
-    {
-#line 17 "goto_across.ac"
+    if (step < 4)
         goto again;
-    }
-#line 18 "goto_across.ac"
-    printf("work done at %d\n", ac_f->step);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-#line 20 "goto_across.ac"
-fail:;
-    ac_yield__init(&ac_f->sub.a2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-#line 22 "goto_across.ac"
-    printf("failed at %d\n", ac_f->step);
-    {
-        ac_f->ret = -1;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    printf("work done at %d\n", step);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+fail: ;
+    ac_yield__init(&__ac_f->sub.a2); __ac_f->fail_at = fail_at; __ac_f->step = step; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; step = __ac_f->step;
+    printf("failed at %d\n", step);
+    { __ac_f->ret = -1; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
 #line 24 "goto_across.ac"
 
 
+#line 79 "goto_across.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -132,56 +89,31 @@ struct amain__frame {
         struct id__frame a3;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    }
-#line 28 "goto_across.ac"
-    work__init(&ac_f->sub.a1, 0);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    ac_f->r1 = ac_f->sub.a1.ret;
-#line 29 "goto_across.ac"
-    work__init(&ac_f->sub.a2, 2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-    ac_f->r2 = ac_f->sub.a2.ret;
-#line 30 "goto_across.ac"
-    ac_f->x = 1;
+#line 27 "goto_across.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; }
+    work__init(&__ac_f->sub.a1, 0); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int r1 = __ac_f->sub.a1.ret;
+    work__init(&__ac_f->sub.a2, 2); __ac_f->r1 = r1; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; r1 = __ac_f->r1; int r2 = __ac_f->sub.a2.ret;
+    int x = 1;
     goto skip;
-    id__init(&ac_f->sub.a3, 100);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
-    ac_f->x = ac_f->sub.a3.ret;
-#line 33 "goto_across.ac"
-skip:;
-    printf("x %d r1 %d r2 %d\n", ac_f->x, ac_f->r1, ac_f->r2);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    id__init(&__ac_f->sub.a3, 100); __ac_f->r1 = r1; __ac_f->r2 = r2; __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; r1 = __ac_f->r1; r2 = __ac_f->r2; x = __ac_f->x; x = __ac_f->sub.a3.ret;
+skip: ;
+    printf("x %d r1 %d r2 %d\n", x, r1, r2);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
 #line 36 "goto_across.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

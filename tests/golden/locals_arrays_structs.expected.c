@@ -15,6 +15,7 @@ struct rec {
     int hist[3];
 };
 
+#line 19 "locals_arrays_structs.c"
 /* async int dbl(int): its coroutine frame */
 struct dbl__frame {
     ac_coro co;
@@ -24,41 +25,30 @@ struct dbl__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void dbl__resume(ac_coro *ac_co);
-static inline void dbl__init(struct dbl__frame *ac_f, int v)
+static void dbl__resume(ac_coro *__ac_co);
+static inline void dbl__init(struct dbl__frame *__ac_f, int v)
 {
-    ac_f->co.resume = dbl__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = dbl__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void dbl__resume(ac_coro *ac_co)
+static void dbl__resume(ac_coro *__ac_co)
 {
-    struct dbl__frame *ac_f = (struct dbl__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 17 "locals_arrays_structs.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 18 "locals_arrays_structs.ac"
-    {
-        ac_f->ret = 2 * ac_f->v;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 16 "locals_arrays_structs.ac"
+struct dbl__frame *__ac_f = (struct dbl__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = 2 * v; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 45 "locals_arrays_structs.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *dbl__new(int v)
 {
-    struct dbl__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    dbl__init(ac_f, v);
-    return &ac_f->co;
+    struct dbl__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    dbl__init(__ac_f, v);
+    return &__ac_f->co;
 }
 int dbl__result(ac_coro *co)
 {
@@ -66,11 +56,12 @@ int dbl__result(ac_coro *co)
 }
 void dbl__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct dbl__frame));
+    __ac_frame_free(co, sizeof(struct dbl__frame));
 }
 #line 19 "locals_arrays_structs.ac"
 
 
+#line 65 "locals_arrays_structs.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -96,111 +87,72 @@ struct amain__frame {
         struct ac_yield__frame a6;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+#define arr __ac_f->arr
+#define buf __ac_f->buf
+#define grid __ac_f->grid
+#define r __ac_f->r
+#define rs __ac_f->rs
+#define copy __ac_f->copy
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    case 5: goto resume_5;
-    case 6: goto resume_6;
-    }
-#line 23 "locals_arrays_structs.ac"
-    ({ int ac_init[5] = { 1, 2, 3, 4, 5 }; __builtin_memcpy(&ac_f->arr, &ac_init, sizeof ac_f->arr); });
-    ({ char ac_init[16] = "hello"; __builtin_memcpy(&ac_f->buf, &ac_init, sizeof ac_f->buf); });
-    ({ int ac_init[2][3] = { { 1, 2, 3 }, { 4, 5, 6 } }; __builtin_memcpy(&ac_f->grid, &ac_init, sizeof ac_f->grid); });
-    ac_f->r = (struct rec){ 7, "abc", 1.25, { 1, 2, 3 } };
+#line 22 "locals_arrays_structs.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; case 6: goto __ac_resume_6; }
+    ({ int __ac_init[5] = { 1, 2, 3, 4, 5 }; __builtin_memcpy(&arr, &__ac_init, sizeof arr); });
+    ({ char __ac_init[16] = "hello"; __builtin_memcpy(&buf, &__ac_init, sizeof buf); });
+    ({ int __ac_init[2][3] = { { 1, 2, 3 }, { 4, 5, 6 } }; __builtin_memcpy(&grid, &__ac_init, sizeof grid); });
+    r = (struct rec){ 7, "abc", 1.25, { 1, 2, 3 } };
 #line 28 "locals_arrays_structs.ac"
-    memset(ac_f->rs, 0, sizeof ac_f->rs);
+    memset(rs, 0, sizeof rs);
 #line 30 "locals_arrays_structs.ac"
-    ac_sleep__init(&ac_f->sub.a1, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 31 "locals_arrays_structs.ac"
-    for (ac_f->i = 0; ac_f->i < 5; ac_f->i++)
-    {
-#line 32 "locals_arrays_structs.ac"
-        ac_f->tmp_1 = &(ac_f->arr[ac_f->i]);
-        dbl__init(&ac_f->sub.a2, ac_f->arr[ac_f->i]);
-        if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-            return;
-resume_2:;
-        (*ac_f->tmp_1) = ac_f->sub.a2.ret;
-    }
-#line 33 "locals_arrays_structs.ac"
-    ac_f->buf[0] = 'j';
-    ac_yield__init(&ac_f->sub.a3);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
-#line 35 "locals_arrays_structs.ac"
-    strcat(ac_f->buf, "!");
-    for (ac_f->i_2 = 0; ac_f->i_2 < 2; ac_f->i_2++)
-    {
-#line 37 "locals_arrays_structs.ac"
-        for (ac_f->j = 0; ac_f->j < 3; ac_f->j++)
-        {
-#line 38 "locals_arrays_structs.ac"
-            ac_f->tmp_2 = &(ac_f->grid[ac_f->i_2][ac_f->j]);
-            dbl__init(&ac_f->sub.a4, ac_f->grid[ac_f->i_2][ac_f->j]);
-            if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-                return;
-resume_4:;
-            (*ac_f->tmp_2) = ac_f->sub.a4.ret;
-        }
-    }
-#line 39 "locals_arrays_structs.ac"
-    ac_f->tmp_3 = &(ac_f->r.hist[1]);
-    dbl__init(&ac_f->sub.a5, ac_f->r.hist[1]);
-    if (ac_await(&ac_f->co, &ac_f->sub.a5.co, 5))
-        return;
-resume_5:;
-    (*ac_f->tmp_3) = ac_f->sub.a5.ret;
-#line 40 "locals_arrays_structs.ac"
-    ac_f->rs[1] = ac_f->r;
-    ac_f->rs[1].name[0] = 'x';
-    ac_f->copy = ac_f->r;
-    ac_yield__init(&ac_f->sub.a6);
-    if (ac_await(&ac_f->co, &ac_f->sub.a6.co, 6))
-        return;
-resume_6:;
-#line 44 "locals_arrays_structs.ac"
-    ac_f->copy.w *= 2;
+    ac_sleep__init(&__ac_f->sub.a1, 1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    for (    __ac_f->i = 0; __ac_f->i < 5; __ac_f->i++) {
+        __ac_f->tmp_1 = &(arr[__ac_f->i]); dbl__init(&__ac_f->sub.a2, arr[__ac_f->i]); if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; (*__ac_f->tmp_1) = __ac_f->sub.a2.ret; }
+    buf[0] = 'j';
+    ac_yield__init(&__ac_f->sub.a3); if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:;
+    strcat(buf, "!");
+    for (    __ac_f->i_2 = 0; __ac_f->i_2 < 2; __ac_f->i_2++) {
+        for (int j = 0; j < 3; j++) {
+            __ac_f->tmp_2 = &(grid[__ac_f->i_2][j]); dbl__init(&__ac_f->sub.a4, grid[__ac_f->i_2][j]); __ac_f->j = j; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; j = __ac_f->j; (*__ac_f->tmp_2) = __ac_f->sub.a4.ret; } }
+    __ac_f->tmp_3 = &(r.hist[1]); dbl__init(&__ac_f->sub.a5, r.hist[1]); if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:; (*__ac_f->tmp_3) = __ac_f->sub.a5.ret;
+    rs[1] = r;
+    rs[1].name[0] = 'x';
+               copy = r;
+    ac_yield__init(&__ac_f->sub.a6); if (__ac_await(&__ac_f->co, &__ac_f->sub.a6.co, 6)) return; __ac_resume_6:;
+    copy.w *= 2;
 #line 46 "locals_arrays_structs.ac"
-    printf("arr %d %d %d %d %d\n", ac_f->arr[0], ac_f->arr[1], ac_f->arr[2], ac_f->arr[3], ac_f->arr[4]);
-    printf("buf %s len %zu\n", ac_f->buf, strlen(ac_f->buf));
-    printf("grid %d %d %d / %d %d %d\n", ac_f->grid[0][0], ac_f->grid[0][1], ac_f->grid[0][2],
-           ac_f->grid[1][0], ac_f->grid[1][1], ac_f->grid[1][2]);
-    printf("r %d %s %.2f %d %d %d\n", ac_f->r.id, ac_f->r.name, ac_f->r.w, ac_f->r.hist[0], ac_f->r.hist[1],
-           ac_f->r.hist[2]);
-    printf("rs[0] %d %s rs[1] %d %s\n", ac_f->rs[0].id, ac_f->rs[0].name, ac_f->rs[1].id,
-           ac_f->rs[1].name);
-    printf("copy %.2f %d\n", ac_f->copy.w, ac_f->copy.hist[1]);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    printf("arr %d %d %d %d %d\n", arr[0], arr[1], arr[2], arr[3], arr[4]);
+    printf("buf %s len %zu\n", buf, strlen(buf));
+    printf("grid %d %d %d / %d %d %d\n", grid[0][0], grid[0][1], grid[0][2],
+           grid[1][0], grid[1][1], grid[1][2]);
+    printf("r %d %s %.2f %d %d %d\n", r.id, r.name, r.w, r.hist[0], r.hist[1],
+           r.hist[2]);
+    printf("rs[0] %d %s rs[1] %d %s\n", rs[0].id, rs[0].name, rs[1].id,
+           rs[1].name);
+    printf("copy %.2f %d\n", copy.w, copy.hist[1]);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 143 "locals_arrays_structs.c"
+#undef arr
+#undef buf
+#undef grid
+#undef r
+#undef rs
+#undef copy
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -208,12 +160,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 56 "locals_arrays_structs.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

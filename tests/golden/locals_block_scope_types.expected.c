@@ -7,6 +7,7 @@
 /* Types declared inside an async function body (a typedef, a struct and
    an enum) used by locals that live across awaits. */
 
+#line 11 "locals_block_scope_types.c"
 /* async int id(int): its coroutine frame */
 struct id__frame {
     ac_coro co;
@@ -16,41 +17,30 @@ struct id__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void id__resume(ac_coro *ac_co);
-static inline void id__init(struct id__frame *ac_f, int v)
+static void id__resume(ac_coro *__ac_co);
+static inline void id__init(struct id__frame *__ac_f, int v)
 {
-    ac_f->co.resume = id__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = id__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void id__resume(ac_coro *ac_co)
+static void id__resume(ac_coro *__ac_co)
 {
-    struct id__frame *ac_f = (struct id__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 9 "locals_block_scope_types.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 10 "locals_block_scope_types.ac"
-    {
-        ac_f->ret = ac_f->v;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 8 "locals_block_scope_types.ac"
+struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = v; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 37 "locals_block_scope_types.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *id__new(int v)
 {
-    struct id__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    id__init(ac_f, v);
-    return &ac_f->co;
+    struct id__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    id__init(__ac_f, v);
+    return &__ac_f->co;
 }
 int id__result(ac_coro *co)
 {
@@ -58,11 +48,12 @@ int id__result(ac_coro *co)
 }
 void id__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct id__frame));
+    __ac_frame_free(co, sizeof(struct id__frame));
 }
 #line 11 "locals_block_scope_types.ac"
 
 
+#line 57 "locals_block_scope_types.c"
 /* async int amain(void): its coroutine frame */
 #line 15 "locals_block_scope_types.ac"
 typedef long count_t;
@@ -71,6 +62,7 @@ struct item {
         count_t n;
     };
 enum color { RED = 1, GREEN = 2, BLUE = 4 };
+#line 66 "locals_block_scope_types.c"
 struct amain__frame {
     ac_coro co;
     int ret;
@@ -83,59 +75,40 @@ struct amain__frame {
         struct ac_sleep__frame a3;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+#define it __ac_f->it
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    }
+#line 14 "locals_block_scope_types.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; }
 #line 22 "locals_block_scope_types.ac"
-    ac_f->c = 5;
-    ac_f->it = (struct item){ 3, 0 };
-    ac_f->col = GREEN;
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 26 "locals_block_scope_types.ac"
-    id__init(&ac_f->sub.a2, 10);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-    ac_f->c += ac_f->sub.a2.ret;
-#line 27 "locals_block_scope_types.ac"
-    ac_f->it.n = ac_f->c * 2;
-    ac_f->col = BLUE;
-    ac_sleep__init(&ac_f->sub.a3, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
-#line 30 "locals_block_scope_types.ac"
-    printf("c %ld item %d %ld color %d\n", ac_f->c, ac_f->it.key, ac_f->it.n, (int)ac_f->col);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    count_t c = 5;
+    it = (struct item){ 3, 0 };
+    enum color col = GREEN;
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->c = c; __ac_f->col = col; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; c = __ac_f->c; col = __ac_f->col;
+    id__init(&__ac_f->sub.a2, 10); __ac_f->c = c; __ac_f->col = col; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; c = __ac_f->c; col = __ac_f->col; c += __ac_f->sub.a2.ret;
+    it.n = c * 2;
+    col = BLUE;
+    ac_sleep__init(&__ac_f->sub.a3, 1); __ac_f->c = c; __ac_f->col = col; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; c = __ac_f->c; col = __ac_f->col;
+    printf("c %ld item %d %ld color %d\n", c, it.key, it.n, (int)col);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 104 "locals_block_scope_types.c"
+#undef it
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -143,12 +116,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 32 "locals_block_scope_types.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

@@ -12,6 +12,7 @@ struct two {
     int a, b;
 };
 
+#line 16 "locals_pointer_to_local.c"
 /* async int id(int): its coroutine frame */
 struct id__frame {
     ac_coro co;
@@ -21,41 +22,30 @@ struct id__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void id__resume(ac_coro *ac_co);
-static inline void id__init(struct id__frame *ac_f, int v)
+static void id__resume(ac_coro *__ac_co);
+static inline void id__init(struct id__frame *__ac_f, int v)
 {
-    ac_f->co.resume = id__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = id__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void id__resume(ac_coro *ac_co)
+static void id__resume(ac_coro *__ac_co)
 {
-    struct id__frame *ac_f = (struct id__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 14 "locals_pointer_to_local.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 15 "locals_pointer_to_local.ac"
-    {
-        ac_f->ret = ac_f->v;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 13 "locals_pointer_to_local.ac"
+struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = v; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 42 "locals_pointer_to_local.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *id__new(int v)
 {
-    struct id__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    id__init(ac_f, v);
-    return &ac_f->co;
+    struct id__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    id__init(__ac_f, v);
+    return &__ac_f->co;
 }
 int id__result(ac_coro *co)
 {
@@ -63,11 +53,12 @@ int id__result(ac_coro *co)
 }
 void id__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct id__frame));
+    __ac_frame_free(co, sizeof(struct id__frame));
 }
 #line 16 "locals_pointer_to_local.ac"
 
 
+#line 62 "locals_pointer_to_local.c"
 /* async void setter(int *, int): its coroutine frame */
 struct setter__frame {
     ac_coro co;
@@ -77,46 +68,40 @@ struct setter__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void setter__resume(ac_coro *ac_co);
-static inline void setter__init(struct setter__frame *ac_f, int *dst, int v)
+static void setter__resume(ac_coro *__ac_co);
+static inline void setter__init(struct setter__frame *__ac_f, int *dst, int v)
 {
-    ac_f->co.resume = setter__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->dst = dst;
-    ac_f->v = v;
+    __ac_f->co.resume = setter__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->dst = dst;
+    __ac_f->v = v;
 }
 
-static void setter__resume(ac_coro *ac_co)
+static void setter__resume(ac_coro *__ac_co)
 {
-    struct setter__frame *ac_f = (struct setter__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 20 "locals_pointer_to_local.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 21 "locals_pointer_to_local.ac"
-    *ac_f->dst = ac_f->v;
-    ac_return(&ac_f->co);
-}
+#line 19 "locals_pointer_to_local.ac"
+struct setter__frame *__ac_f = (struct setter__frame *)__ac_co; int *dst = __ac_f->dst; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->dst = dst; __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    *dst = v;
+__ac_return(&__ac_f->co); }
+#line 89 "locals_pointer_to_local.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *setter__new(int *dst, int v)
 {
-    struct setter__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    setter__init(ac_f, dst, v);
-    return &ac_f->co;
+    struct setter__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    setter__init(__ac_f, dst, v);
+    return &__ac_f->co;
 }
 void setter__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct setter__frame));
+    __ac_frame_free(co, sizeof(struct setter__frame));
 }
 #line 22 "locals_pointer_to_local.ac"
 
 
+#line 105 "locals_pointer_to_local.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -139,99 +124,64 @@ struct amain__frame {
         struct setter__frame a7;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+#define x __ac_f->x
+#define p __ac_f->p
+#define arr __ac_f->arr
+#define st __ac_f->st
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    case 5: goto resume_5;
-    case 6: goto resume_6;
-    case 7: goto resume_7;
-    }
-#line 26 "locals_pointer_to_local.ac"
-    ac_f->x = 5;
-    ac_f->p = &ac_f->x;
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 29 "locals_pointer_to_local.ac"
-    *ac_f->p = 1;
-    printf("x=%d\n", ac_f->x);
+#line 25 "locals_pointer_to_local.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; case 6: goto __ac_resume_6; case 7: goto __ac_resume_7; }
+        x = 5;
+         p = &x;
+    ac_yield__init(&__ac_f->sub.a1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    *p = 1;
+    printf("x=%d\n", x);
 #line 32 "locals_pointer_to_local.ac"
-    ({ int ac_init[3] = { 0, 0, 0 }; __builtin_memcpy(&ac_f->arr, &ac_init, sizeof ac_f->arr); });
-    ac_f->q = &ac_f->arr[1];
-    ac_sleep__init(&ac_f->sub.a2, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-#line 35 "locals_pointer_to_local.ac"
-    ac_f->tmp_1 = &(*ac_f->q);
-    id__init(&ac_f->sub.a3, 9);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
-    (*ac_f->tmp_1) = ac_f->sub.a3.ret;
-#line 36 "locals_pointer_to_local.ac"
-    ac_f->q[1] = 4;
-    printf("arr=%d %d %d\n", ac_f->arr[0], ac_f->arr[1], ac_f->arr[2]);
+    ({ int __ac_init[3] = { 0, 0, 0 }; __builtin_memcpy(&arr, &__ac_init, sizeof arr); });
+    int *q = &arr[1];
+    ac_sleep__init(&__ac_f->sub.a2, 1); __ac_f->q = q; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; q = __ac_f->q;
+    __ac_f->tmp_1 = &(*q); id__init(&__ac_f->sub.a3, 9); __ac_f->q = q; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; q = __ac_f->q; (*__ac_f->tmp_1) = __ac_f->sub.a3.ret;
+    q[1] = 4;
+    printf("arr=%d %d %d\n", arr[0], arr[1], arr[2]);
 #line 39 "locals_pointer_to_local.ac"
-    ac_f->st = (struct two){ 1, 2 };
-    ac_f->sp = &ac_f->st;
-    ac_yield__init(&ac_f->sub.a4);
-    if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-        return;
-resume_4:;
-#line 42 "locals_pointer_to_local.ac"
-    ac_f->sp->b = 20;
-    printf("st=%d %d\n", ac_f->st.a, ac_f->st.b);
+    st = (struct two){ 1, 2 };
+    struct two *sp = &st;
+    ac_yield__init(&__ac_f->sub.a4); __ac_f->q = q; __ac_f->sp = sp; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; q = __ac_f->q; sp = __ac_f->sp;
+    sp->b = 20;
+    printf("st=%d %d\n", st.a, st.b);
 #line 45 "locals_pointer_to_local.ac"
-    ac_f->pp = &ac_f->p;
-    ac_yield__init(&ac_f->sub.a5);
-    if (ac_await(&ac_f->co, &ac_f->sub.a5.co, 5))
-        return;
-resume_5:;
-#line 47 "locals_pointer_to_local.ac"
-    **ac_f->pp = 77;
-    printf("x=%d\n", ac_f->x);
+    int **pp = &p;
+    ac_yield__init(&__ac_f->sub.a5); __ac_f->q = q; __ac_f->sp = sp; __ac_f->pp = pp; if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:; q = __ac_f->q; sp = __ac_f->sp; pp = __ac_f->pp;
+    **pp = 77;
+    printf("x=%d\n", x);
 #line 50 "locals_pointer_to_local.ac"
-    setter__init(&ac_f->sub.a6, &ac_f->x, 123);
-    if (ac_await(&ac_f->co, &ac_f->sub.a6.co, 6))
-        return;
-resume_6:;
-#line 51 "locals_pointer_to_local.ac"
-    printf("x=%d\n", ac_f->x);
-    setter__init(&ac_f->sub.a7, &ac_f->st.a, 321);
-    if (ac_await(&ac_f->co, &ac_f->sub.a7.co, 7))
-        return;
-resume_7:;
-#line 53 "locals_pointer_to_local.ac"
-    printf("st.a=%d\n", ac_f->st.a);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    setter__init(&__ac_f->sub.a6, &x, 123); __ac_f->q = q; __ac_f->sp = sp; __ac_f->pp = pp; if (__ac_await(&__ac_f->co, &__ac_f->sub.a6.co, 6)) return; __ac_resume_6:; q = __ac_f->q; sp = __ac_f->sp; pp = __ac_f->pp;
+    printf("x=%d\n", x);
+    setter__init(&__ac_f->sub.a7, &st.a, 321); __ac_f->q = q; __ac_f->sp = sp; __ac_f->pp = pp; if (__ac_await(&__ac_f->co, &__ac_f->sub.a7.co, 7)) return; __ac_resume_7:; q = __ac_f->q; sp = __ac_f->sp; pp = __ac_f->pp;
+    printf("st.a=%d\n", st.a);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 174 "locals_pointer_to_local.c"
+#undef x
+#undef p
+#undef arr
+#undef st
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -239,12 +189,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 55 "locals_pointer_to_local.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

@@ -9,6 +9,7 @@
 
 static int x = 1000;
 
+#line 13 "locals_shadowed.c"
 /* async int id(int): its coroutine frame */
 struct id__frame {
     ac_coro co;
@@ -18,41 +19,30 @@ struct id__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void id__resume(ac_coro *ac_co);
-static inline void id__init(struct id__frame *ac_f, int v)
+static void id__resume(ac_coro *__ac_co);
+static inline void id__init(struct id__frame *__ac_f, int v)
 {
-    ac_f->co.resume = id__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = id__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void id__resume(ac_coro *ac_co)
+static void id__resume(ac_coro *__ac_co)
 {
-    struct id__frame *ac_f = (struct id__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 11 "locals_shadowed.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 12 "locals_shadowed.ac"
-    {
-        ac_f->ret = ac_f->v;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 10 "locals_shadowed.ac"
+struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = v; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 39 "locals_shadowed.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *id__new(int v)
 {
-    struct id__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    id__init(ac_f, v);
-    return &ac_f->co;
+    struct id__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    id__init(__ac_f, v);
+    return &__ac_f->co;
 }
 int id__result(ac_coro *co)
 {
@@ -60,11 +50,12 @@ int id__result(ac_coro *co)
 }
 void id__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct id__frame));
+    __ac_frame_free(co, sizeof(struct id__frame));
 }
 #line 13 "locals_shadowed.ac"
 
 
+#line 59 "locals_shadowed.c"
 /* async int param_shadow(int): its coroutine frame */
 struct param_shadow__frame {
     ac_coro co;
@@ -74,45 +65,33 @@ struct param_shadow__frame {
         struct id__frame a1;
     } sub;
 };
-static void param_shadow__resume(ac_coro *ac_co);
-static inline void param_shadow__init(struct param_shadow__frame *ac_f, int n)
+static void param_shadow__resume(ac_coro *__ac_co);
+static inline void param_shadow__init(struct param_shadow__frame *__ac_f, int n)
 {
-    ac_f->co.resume = param_shadow__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->n = n;
+    __ac_f->co.resume = param_shadow__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->n = n;
 }
 
-static void param_shadow__resume(ac_coro *ac_co)
+static void param_shadow__resume(ac_coro *__ac_co)
 {
-    struct param_shadow__frame *ac_f = (struct param_shadow__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 17 "locals_shadowed.ac"
+#line 16 "locals_shadowed.ac"
+struct param_shadow__frame *__ac_f = (struct param_shadow__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
     {
-        id__init(&ac_f->sub.a1, 5);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-#line 18 "locals_shadowed.ac"
-        int n = ac_f->sub.a1.ret;
+        id__init(&__ac_f->sub.a1, 5); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int n = __ac_f->sub.a1.ret;
         printf("inner n %d\n", n);
     }
-    {
-        ac_f->ret = ac_f->n;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = __ac_f->n; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 88 "locals_shadowed.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *param_shadow__new(int n)
 {
-    struct param_shadow__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    param_shadow__init(ac_f, n);
-    return &ac_f->co;
+    struct param_shadow__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    param_shadow__init(__ac_f, n);
+    return &__ac_f->co;
 }
 int param_shadow__result(ac_coro *co)
 {
@@ -120,11 +99,12 @@ int param_shadow__result(ac_coro *co)
 }
 void param_shadow__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct param_shadow__frame));
+    __ac_frame_free(co, sizeof(struct param_shadow__frame));
 }
 #line 22 "locals_shadowed.ac"
 
 
+#line 108 "locals_shadowed.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -144,111 +124,58 @@ struct amain__frame {
         struct param_shadow__frame a8;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    case 5: goto resume_5;
-    case 6: goto resume_6;
-    case 7: goto resume_7;
-    case 8: goto resume_8;
-    }
-#line 26 "locals_shadowed.ac"
+#line 25 "locals_shadowed.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; case 6: goto __ac_resume_6; case 7: goto __ac_resume_7; case 8: goto __ac_resume_8; }
     printf("global x %d\n", x);
-    ac_f->x = 1;
+        __ac_f->x = 1;
     {
-        id__init(&ac_f->sub.a1, 2);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-        ac_f->x_2 = ac_f->sub.a1.ret;
-#line 30 "locals_shadowed.ac"
+        id__init(&__ac_f->sub.a1, 2); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; __ac_f->x_2 = __ac_f->sub.a1.ret;
         {
-            id__init(&ac_f->sub.a2, 3);
-            if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-                return;
-resume_2:;
-            ac_f->x_3 = ac_f->sub.a2.ret;
-#line 32 "locals_shadowed.ac"
-            ac_yield__init(&ac_f->sub.a3);
-            if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-                return;
-resume_3:;
-#line 33 "locals_shadowed.ac"
-            printf("inner %d\n", ac_f->x_3);
+            id__init(&__ac_f->sub.a2, 3); if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; __ac_f->x_3 = __ac_f->sub.a2.ret;
+            ac_yield__init(&__ac_f->sub.a3); if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:;
+            printf("inner %d\n", __ac_f->x_3);
         }
-        printf("middle %d\n", ac_f->x_2);
-        ac_f->x_2 += 10;
-        ac_yield__init(&ac_f->sub.a4);
-        if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-            return;
-resume_4:;
-#line 38 "locals_shadowed.ac"
-        printf("middle after %d\n", ac_f->x_2);
+        printf("middle %d\n", __ac_f->x_2);
+        __ac_f->x_2 += 10;
+        ac_yield__init(&__ac_f->sub.a4); if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:;
+        printf("middle after %d\n", __ac_f->x_2);
     }
-    printf("outer %d\n", ac_f->x);
-    for (ac_f->x_4 = 0; ac_f->x_4 < 2; ac_f->x_4++)
-#line 41 "locals_shadowed.ac"
-    {
-        ac_yield__init(&ac_f->sub.a5);
-        if (ac_await(&ac_f->co, &ac_f->sub.a5.co, 5))
-            return;
-resume_5:;
-#line 43 "locals_shadowed.ac"
-        printf("loop %d\n", ac_f->x_4);
+    printf("outer %d\n", __ac_f->x);
+    for (    __ac_f->x_4 = 0; __ac_f->x_4 < 2; __ac_f->x_4++) {
+        ac_yield__init(&__ac_f->sub.a5); if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:;
+        printf("loop %d\n", __ac_f->x_4);
     }
     {
-        id__init(&ac_f->sub.a6, 7);
-        if (ac_await(&ac_f->co, &ac_f->sub.a6.co, 6))
-            return;
-resume_6:;
-#line 46 "locals_shadowed.ac"
-        int v = ac_f->sub.a6.ret;
+        id__init(&__ac_f->sub.a6, 7); if (__ac_await(&__ac_f->co, &__ac_f->sub.a6.co, 6)) return; __ac_resume_6:; int v = __ac_f->sub.a6.ret;
         printf("int v %d\n", v);
     }
     {
-        id__init(&ac_f->sub.a7, 8);
-        if (ac_await(&ac_f->co, &ac_f->sub.a7.co, 7))
-            return;
-resume_7:;
-#line 50 "locals_shadowed.ac"
-        double v = ac_f->sub.a7.ret;
+        id__init(&__ac_f->sub.a7, 8); if (__ac_await(&__ac_f->co, &__ac_f->sub.a7.co, 7)) return; __ac_resume_7:; double v = __ac_f->sub.a7.ret;
         v /= 4;
         printf("double v %.2f\n", v);
     }
-    param_shadow__init(&ac_f->sub.a8, 42);
-    if (ac_await(&ac_f->co, &ac_f->sub.a8.co, 8))
-        return;
-resume_8:;
-#line 54 "locals_shadowed.ac"
-    int r = ac_f->sub.a8.ret;
-    printf("param %d outer %d\n", r, ac_f->x);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    param_shadow__init(&__ac_f->sub.a8, 42); if (__ac_await(&__ac_f->co, &__ac_f->sub.a8.co, 8)) return; __ac_resume_8:; int r = __ac_f->sub.a8.ret;
+    printf("param %d outer %d\n", r, __ac_f->x);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 172 "locals_shadowed.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -256,12 +183,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 57 "locals_shadowed.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

@@ -7,6 +7,7 @@
 /* static locals keep one instance across calls (they are not frame
    members); const locals keep their value across awaits. */
 
+#line 11 "locals_static_const.c"
 /* async int counter(void): its coroutine frame */
 struct counter__frame {
     ac_coro co;
@@ -16,44 +17,35 @@ struct counter__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void counter__resume(ac_coro *ac_co);
-static inline void counter__init(struct counter__frame *ac_f)
+static void counter__resume(ac_coro *__ac_co);
+static inline void counter__init(struct counter__frame *__ac_f)
 {
-    ac_f->co.resume = counter__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = counter__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void counter__resume(ac_coro *ac_co)
+#define base __ac_f->base
+static void counter__resume(ac_coro *__ac_co)
 {
-    struct counter__frame *ac_f = (struct counter__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 9 "locals_static_const.ac"
+#line 8 "locals_static_const.ac"
+struct counter__frame *__ac_f = (struct counter__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
     static int calls;
     static const int table[3] = { 10, 20, 30 };
-    ac_f->base = 1000;
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 13 "locals_static_const.ac"
+              base = 1000;
+    ac_yield__init(&__ac_f->sub.a1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     calls++;
-    {
-        ac_f->ret = ac_f->base + table[calls % 3] + calls;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = base + table[calls % 3] + calls; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 41 "locals_static_const.c"
+#undef base
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *counter__new(void)
 {
-    struct counter__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    counter__init(ac_f);
-    return &ac_f->co;
+    struct counter__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    counter__init(__ac_f);
+    return &__ac_f->co;
 }
 int counter__result(ac_coro *co)
 {
@@ -61,11 +53,12 @@ int counter__result(ac_coro *co)
 }
 void counter__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct counter__frame));
+    __ac_frame_free(co, sizeof(struct counter__frame));
 }
 #line 15 "locals_static_const.ac"
 
 
+#line 62 "locals_static_const.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -79,59 +72,44 @@ struct amain__frame {
         struct ac_sleep__frame a2;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+#define scale __ac_f->scale
+#define msg __ac_f->msg
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    }
-#line 19 "locals_static_const.ac"
-    ac_f->scale = 0.5;
-    ac_f->msg = "total";
+#line 18 "locals_static_const.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; }
+                 scale = 0.5;
+                      msg = "total";
     static int seen = 3;
-    ac_f->total = 0;
-    for (ac_f->i = 0; ac_f->i < 3; ac_f->i++)
-#line 23 "locals_static_const.ac"
-    {
-        counter__init(&ac_f->sub.a1);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-#line 24 "locals_static_const.ac"
-        int c = ac_f->sub.a1.ret;
-        printf("call %d -> %d\n", ac_f->i, c);
-        ac_f->total += c;
+    int total = 0;
+    for (int i = 0; i < 3; i++) {
+        counter__init(&__ac_f->sub.a1); __ac_f->total = total; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; total = __ac_f->total; i = __ac_f->i; int c = __ac_f->sub.a1.ret;
+        printf("call %d -> %d\n", i, c);
+        total += c;
         seen++;
     }
-    ac_sleep__init(&ac_f->sub.a2, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-#line 30 "locals_static_const.ac"
-    printf("%s %d scaled %.1f seen %d\n", ac_f->msg, ac_f->total, ac_f->total * ac_f->scale, seen);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    ac_sleep__init(&__ac_f->sub.a2, 1); __ac_f->total = total; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; total = __ac_f->total;
+    printf("%s %d scaled %.1f seen %d\n", msg, total, total * scale, seen);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 104 "locals_static_const.c"
+#undef scale
+#undef msg
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -139,12 +117,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 32 "locals_static_const.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

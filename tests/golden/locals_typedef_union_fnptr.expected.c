@@ -27,6 +27,7 @@ static int mul(int a, int b)
     return a * b;
 }
 
+#line 31 "locals_typedef_union_fnptr.c"
 /* async int apply(binop, int, int): its coroutine frame */
 struct apply__frame {
     ac_coro co;
@@ -38,43 +39,32 @@ struct apply__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void apply__resume(ac_coro *ac_co);
-static inline void apply__init(struct apply__frame *ac_f, binop op, int a, int b)
+static void apply__resume(ac_coro *__ac_co);
+static inline void apply__init(struct apply__frame *__ac_f, binop op, int a, int b)
 {
-    ac_f->co.resume = apply__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->op = op;
-    ac_f->a = a;
-    ac_f->b = b;
+    __ac_f->co.resume = apply__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->op = op;
+    __ac_f->a = a;
+    __ac_f->b = b;
 }
 
-static void apply__resume(ac_coro *ac_co)
+static void apply__resume(ac_coro *__ac_co)
 {
-    struct apply__frame *ac_f = (struct apply__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 29 "locals_typedef_union_fnptr.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 30 "locals_typedef_union_fnptr.ac"
-    {
-        ac_f->ret = ac_f->op(ac_f->a, ac_f->b);
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 28 "locals_typedef_union_fnptr.ac"
+struct apply__frame *__ac_f = (struct apply__frame *)__ac_co; binop op = __ac_f->op; int a = __ac_f->a; int b = __ac_f->b; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->op = op; __ac_f->a = a; __ac_f->b = b; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = op(a, b); __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 61 "locals_typedef_union_fnptr.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *apply__new(binop op, int a, int b)
 {
-    struct apply__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    apply__init(ac_f, op, a, b);
-    return &ac_f->co;
+    struct apply__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    apply__init(__ac_f, op, a, b);
+    return &__ac_f->co;
 }
 int apply__result(ac_coro *co)
 {
@@ -82,11 +72,12 @@ int apply__result(ac_coro *co)
 }
 void apply__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct apply__frame));
+    __ac_frame_free(co, sizeof(struct apply__frame));
 }
 #line 31 "locals_typedef_union_fnptr.ac"
 
 
+#line 81 "locals_typedef_union_fnptr.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -108,81 +99,52 @@ struct amain__frame {
         struct apply__frame a5;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+#define pr __ac_f->pr
+#define ops __ac_f->ops
+#define n __ac_f->n
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    case 5: goto resume_5;
-    }
-#line 35 "locals_typedef_union_fnptr.ac"
-    ac_f->v = 7u;
-    ac_f->pr = (pair_t){ 1u, 2u };
-    ({ binop ac_init[2] = { add, mul }; __builtin_memcpy(&ac_f->ops, &ac_init, sizeof ac_f->ops); });
-    ac_f->chosen = mul;
-    ac_f->local_fp = add;
+#line 34 "locals_typedef_union_fnptr.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; }
+    u32 v = 7u;
+    pr = (pair_t){ 1u, 2u };
+    ({ binop __ac_init[2] = { add, mul }; __builtin_memcpy(&ops, &__ac_init, sizeof ops); });
+    binop chosen = mul;
+    int (*local_fp)(int, int) = add;
 #line 42 "locals_typedef_union_fnptr.ac"
-    ac_f->n.f = 1.5f;
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 44 "locals_typedef_union_fnptr.ac"
-    printf("n.f %.2f\n", ac_f->n.f);
-    ac_f->n.i = 42;
-    apply__init(&ac_f->sub.a2, ac_f->ops[0], 3, 4);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-    ac_f->r1 = ac_f->sub.a2.ret;
-#line 47 "locals_typedef_union_fnptr.ac"
-    apply__init(&ac_f->sub.a3, ac_f->chosen, 3, 4);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
-    ac_f->r2 = ac_f->sub.a3.ret;
-#line 48 "locals_typedef_union_fnptr.ac"
-    apply__init(&ac_f->sub.a4, ac_f->local_fp, 10, 5);
-    if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-        return;
-resume_4:;
-    ac_f->r3 = ac_f->sub.a4.ret;
-#line 49 "locals_typedef_union_fnptr.ac"
-    apply__init(&ac_f->sub.a5, add, 1, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a5.co, 5))
-        return;
-resume_5:;
-    ac_f->v += ac_f->sub.a5.ret;
-#line 50 "locals_typedef_union_fnptr.ac"
-    ac_f->pr.hi = ac_f->v;
-    printf("n.i %d\n", ac_f->n.i);
-    printf("r1 %d r2 %d r3 %d\n", ac_f->r1, ac_f->r2, ac_f->r3);
-    printf("v %u pr %u %u\n", ac_f->v, ac_f->pr.lo, ac_f->pr.hi);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    n.f = 1.5f;
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; __ac_f->chosen = chosen; __ac_f->local_fp = local_fp; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; v = __ac_f->v; chosen = __ac_f->chosen; local_fp = __ac_f->local_fp;
+    printf("n.f %.2f\n", n.f);
+    n.i = 42;
+    apply__init(&__ac_f->sub.a2, ops[0], 3, 4); __ac_f->v = v; __ac_f->chosen = chosen; __ac_f->local_fp = local_fp; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; v = __ac_f->v; chosen = __ac_f->chosen; local_fp = __ac_f->local_fp; int r1 = __ac_f->sub.a2.ret;
+    apply__init(&__ac_f->sub.a3, chosen, 3, 4); __ac_f->v = v; __ac_f->chosen = chosen; __ac_f->local_fp = local_fp; __ac_f->r1 = r1; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; v = __ac_f->v; chosen = __ac_f->chosen; local_fp = __ac_f->local_fp; r1 = __ac_f->r1; int r2 = __ac_f->sub.a3.ret;
+    apply__init(&__ac_f->sub.a4, local_fp, 10, 5); __ac_f->v = v; __ac_f->chosen = chosen; __ac_f->local_fp = local_fp; __ac_f->r1 = r1; __ac_f->r2 = r2; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; v = __ac_f->v; chosen = __ac_f->chosen; local_fp = __ac_f->local_fp; r1 = __ac_f->r1; r2 = __ac_f->r2; int r3 = __ac_f->sub.a4.ret;
+    apply__init(&__ac_f->sub.a5, add, 1, 1); __ac_f->v = v; __ac_f->chosen = chosen; __ac_f->local_fp = local_fp; __ac_f->r1 = r1; __ac_f->r2 = r2; __ac_f->r3 = r3; if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:; v = __ac_f->v; chosen = __ac_f->chosen; local_fp = __ac_f->local_fp; r1 = __ac_f->r1; r2 = __ac_f->r2; r3 = __ac_f->r3; v += __ac_f->sub.a5.ret;
+    pr.hi = v;
+    printf("n.i %d\n", n.i);
+    printf("r1 %d r2 %d r3 %d\n", r1, r2, r3);
+    printf("v %u pr %u %u\n", v, pr.lo, pr.hi);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 138 "locals_typedef_union_fnptr.c"
+#undef pr
+#undef ops
+#undef n
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -190,12 +152,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 55 "locals_typedef_union_fnptr.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

@@ -8,39 +8,36 @@
    suspends (must not grow the C stack), 10,000 ac_yield awaits inside a
    nested loop, and 1,000 awaits of ac_sleep(0). */
 
+#line 12 "loops_many_iterations.c"
 /* async unsigned int leaf(unsigned int): its coroutine frame */
 struct leaf__frame {
     ac_coro co;
     unsigned int ret;
     unsigned int x;
 };
-static void leaf__resume(ac_coro *ac_co);
-static inline void leaf__init(struct leaf__frame *ac_f, unsigned int x)
+static void leaf__resume(ac_coro *__ac_co);
+static inline void leaf__init(struct leaf__frame *__ac_f, unsigned int x)
 {
-    ac_f->co.resume = leaf__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = leaf__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void leaf__resume(ac_coro *ac_co)
+static void leaf__resume(ac_coro *__ac_co)
 {
-    struct leaf__frame *ac_f = (struct leaf__frame *)ac_co;
-#line 10 "loops_many_iterations.ac"
-    {
-        ac_f->ret = ac_f->x * 2654435761u;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 9 "loops_many_iterations.ac"
+struct leaf__frame *__ac_f = (struct leaf__frame *)__ac_co; unsigned int x = __ac_f->x;
+    { __ac_f->ret = x * 2654435761u; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 34 "loops_many_iterations.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *leaf__new(unsigned int x)
 {
-    struct leaf__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    leaf__init(ac_f, x);
-    return &ac_f->co;
+    struct leaf__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    leaf__init(__ac_f, x);
+    return &__ac_f->co;
 }
 unsigned int leaf__result(ac_coro *co)
 {
@@ -48,11 +45,12 @@ unsigned int leaf__result(ac_coro *co)
 }
 void leaf__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct leaf__frame));
+    __ac_frame_free(co, sizeof(struct leaf__frame));
 }
 #line 11 "loops_many_iterations.ac"
 
 
+#line 54 "loops_many_iterations.c"
 /* async unsigned int mid(unsigned int): its coroutine frame */
 struct mid__frame {
     ac_coro co;
@@ -62,41 +60,30 @@ struct mid__frame {
         struct leaf__frame a1;
     } sub;
 };
-static void mid__resume(ac_coro *ac_co);
-static inline void mid__init(struct mid__frame *ac_f, unsigned int x)
+static void mid__resume(ac_coro *__ac_co);
+static inline void mid__init(struct mid__frame *__ac_f, unsigned int x)
 {
-    ac_f->co.resume = mid__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = mid__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void mid__resume(ac_coro *ac_co)
+static void mid__resume(ac_coro *__ac_co)
 {
-    struct mid__frame *ac_f = (struct mid__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-    leaf__init(&ac_f->sub.a1, ac_f->x);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 15 "loops_many_iterations.ac"
-    unsigned y = ac_f->sub.a1.ret;
-    {
-        ac_f->ret = y ^ (y >> 13);
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 14 "loops_many_iterations.ac"
+struct mid__frame *__ac_f = (struct mid__frame *)__ac_co; unsigned int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    leaf__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; unsigned y = __ac_f->sub.a1.ret;
+    { __ac_f->ret = y ^ (y >> 13); __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 80 "loops_many_iterations.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *mid__new(unsigned int x)
 {
-    struct mid__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    mid__init(ac_f, x);
-    return &ac_f->co;
+    struct mid__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    mid__init(__ac_f, x);
+    return &__ac_f->co;
 }
 unsigned int mid__result(ac_coro *co)
 {
@@ -104,11 +91,12 @@ unsigned int mid__result(ac_coro *co)
 }
 void mid__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct mid__frame));
+    __ac_frame_free(co, sizeof(struct mid__frame));
 }
 #line 17 "loops_many_iterations.ac"
 
 
+#line 100 "loops_many_iterations.c"
 /* async unsigned int top(unsigned int): its coroutine frame */
 struct top__frame {
     ac_coro co;
@@ -118,40 +106,29 @@ struct top__frame {
         struct mid__frame a1;
     } sub;
 };
-static void top__resume(ac_coro *ac_co);
-static inline void top__init(struct top__frame *ac_f, unsigned int x)
+static void top__resume(ac_coro *__ac_co);
+static inline void top__init(struct top__frame *__ac_f, unsigned int x)
 {
-    ac_f->co.resume = top__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->x = x;
+    __ac_f->co.resume = top__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->x = x;
 }
 
-static void top__resume(ac_coro *ac_co)
+static void top__resume(ac_coro *__ac_co)
 {
-    struct top__frame *ac_f = (struct top__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 21 "loops_many_iterations.ac"
-    {
-        mid__init(&ac_f->sub.a1, ac_f->x + 1u);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-        ac_f->ret = ac_f->sub.a1.ret;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 20 "loops_many_iterations.ac"
+struct top__frame *__ac_f = (struct top__frame *)__ac_co; unsigned int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    mid__init(&__ac_f->sub.a1, x + 1u); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = __ac_f->sub.a1.ret; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 125 "loops_many_iterations.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *top__new(unsigned int x)
 {
-    struct top__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    top__init(ac_f, x);
-    return &ac_f->co;
+    struct top__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    top__init(__ac_f, x);
+    return &__ac_f->co;
 }
 unsigned int top__result(ac_coro *co)
 {
@@ -159,11 +136,12 @@ unsigned int top__result(ac_coro *co)
 }
 void top__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct top__frame));
+    __ac_frame_free(co, sizeof(struct top__frame));
 }
 #line 22 "loops_many_iterations.ac"
 
 
+#line 145 "loops_many_iterations.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -181,87 +159,50 @@ struct amain__frame {
         struct ac_sleep__frame a3;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
+#line 25 "loops_many_iterations.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; }
+    unsigned h = 0;
+    for (         __ac_f->i = 0; __ac_f->i < 100000u; __ac_f->i++) {
+        top__init(&__ac_f->sub.a1, __ac_f->i); __ac_f->h = h; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; h = __ac_f->h; unsigned v = __ac_f->sub.a1.ret;
+        h = h * 31u + v;
     }
-#line 26 "loops_many_iterations.ac"
-    ac_f->h = 0;
-    for (ac_f->i = 0; ac_f->i < 100000u; ac_f->i++)
-#line 27 "loops_many_iterations.ac"
-    {
-        top__init(&ac_f->sub.a1, ac_f->i);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-#line 28 "loops_many_iterations.ac"
-        unsigned v = ac_f->sub.a1.ret;
-        ac_f->h = ac_f->h * 31u + v;
-    }
-    printf("hash %u\n", ac_f->h);
+    printf("hash %u\n", h);
 #line 33 "loops_many_iterations.ac"
-    ac_f->yields = 0;
-    for (ac_f->i_2 = 0; ac_f->i_2 < 100; ac_f->i_2++)
-    {
-#line 35 "loops_many_iterations.ac"
-        for (ac_f->j = 0; ac_f->j < 100; ac_f->j++)
-#line 35 "loops_many_iterations.ac"
-        {
-            ac_yield__init(&ac_f->sub.a2);
-            if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-                return;
-resume_2:;
-#line 37 "loops_many_iterations.ac"
-            ac_f->yields++;
-        }
-    }
-#line 39 "loops_many_iterations.ac"
-    printf("yields %d\n", ac_f->yields);
+    int yields = 0;
+    for (    __ac_f->i_2 = 0; __ac_f->i_2 < 100; __ac_f->i_2++) {
+        for (int j = 0; j < 100; j++) {
+            ac_yield__init(&__ac_f->sub.a2); __ac_f->h = h; __ac_f->yields = yields; __ac_f->j = j; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; h = __ac_f->h; yields = __ac_f->yields; j = __ac_f->j;
+            yields++;
+        } }
+    printf("yields %d\n", yields);
 #line 41 "loops_many_iterations.ac"
-    ac_f->sleeps = 0;
-    for (ac_f->i_3 = 0; ac_f->i_3 < 1000; ac_f->i_3++)
-#line 42 "loops_many_iterations.ac"
-    {
-        ac_sleep__init(&ac_f->sub.a3, 0);
-        if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-            return;
-resume_3:;
-#line 43 "loops_many_iterations.ac"
-        int r = ac_f->sub.a3.ret;
+    int sleeps = 0;
+    for (    __ac_f->i_3 = 0; __ac_f->i_3 < 1000; __ac_f->i_3++) {
+        ac_sleep__init(&__ac_f->sub.a3, 0); __ac_f->h = h; __ac_f->yields = yields; __ac_f->sleeps = sleeps; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; h = __ac_f->h; yields = __ac_f->yields; sleeps = __ac_f->sleeps; int r = __ac_f->sub.a3.ret;
         if (r == 0)
-        {
-#line 45 "loops_many_iterations.ac"
-            ac_f->sleeps++;
-        }
+            sleeps++;
     }
-#line 47 "loops_many_iterations.ac"
-    printf("sleeps %d\n", ac_f->sleeps);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    printf("sleeps %d\n", sleeps);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 199 "loops_many_iterations.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -269,12 +210,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 49 "loops_many_iterations.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

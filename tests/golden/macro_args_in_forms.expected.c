@@ -15,6 +15,7 @@
 
 static double dmix(double a, int b) { return a + b; }
 static int ff(int x) { return x; }
+#line 19 "macro_args_in_forms.c"
 /* async int f0(int): its coroutine frame */
 struct f0__frame {
     ac_coro co;
@@ -24,37 +25,23 @@ struct f0__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void f0__resume(ac_coro *ac_co);
-static inline void f0__init(struct f0__frame *ac_f, int v)
+static void f0__resume(ac_coro *__ac_co);
+static inline void f0__init(struct f0__frame *__ac_f, int v)
 {
-    ac_f->co.resume = f0__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = f0__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void f0__resume(ac_coro *ac_co)
+static void f0__resume(ac_coro *__ac_co)
 {
-    struct f0__frame *ac_f = (struct f0__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
 #line 15 "macro_args_in_forms.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 15 "macro_args_in_forms.ac"
-    {
-        ac_f->ret = ac_f->v;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+                           struct f0__frame *__ac_f = (struct f0__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = v; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
 #line 15 "macro_args_in_forms.ac"
 
 
+#line 45 "macro_args_in_forms.c"
 /* async double g(unsigned int, unsigned int): its coroutine frame */
 struct g__thread2 {
     struct ac_to_thread__frame w;
@@ -123,14 +110,14 @@ struct g__frame {
         struct g__thread10 a10;
     } sub;
 };
-static void g__resume(ac_coro *ac_co);
-static inline void g__init(struct g__frame *ac_f, unsigned int y3, unsigned int y0)
+static void g__resume(ac_coro *__ac_co);
+static inline void g__init(struct g__frame *__ac_f, unsigned int y3, unsigned int y0)
 {
-    ac_f->co.resume = g__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->y3 = y3;
-    ac_f->y0 = y0;
+    __ac_f->co.resume = g__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->y3 = y3;
+    __ac_f->y0 = y0;
 }
 
 static void g__thread2__run(struct ac_to_thread__frame *w)
@@ -163,105 +150,29 @@ static void g__thread10__run(struct ac_to_thread__frame *w)
     t->ret = dmix(t->a0, t->a1);
 }
 
-static void g__resume(ac_coro *ac_co)
+#define y3 __ac_f->y3
+#define y0 __ac_f->y0
+static void g__resume(ac_coro *__ac_co)
 {
-    struct g__frame *ac_f = (struct g__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    case 5: goto resume_5;
-    case 6: goto resume_6;
-    case 7: goto resume_7;
-    case 8: goto resume_8;
-    case 9: goto resume_9;
-    case 10: goto resume_10;
-    }
-#line 19 "macro_args_in_forms.ac"
-    ac_f->tmp_1 = MIX(ac_f->y3, ac_f->y0);
-    f0__init(&ac_f->sub.a1, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    ac_f->tmp_2 = (double)(ac_f->tmp_1 * (175u % ((unsigned)(ac_f->sub.a1.ret) | 1u))) * 0.5;
-    ac_f->sub.a2.a0 = ac_f->tmp_2;
-    ac_f->sub.a2.a1 = 3;
-    ac_to_thread__init(&ac_f->sub.a2.w, g__thread2__run);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.w.co, 2))
-        return;
-resume_2:;
-    ac_f->z0 = ac_f->sub.a2.ret;
-#line 20 "macro_args_in_forms.ac"
-    ac_f->tmp_3 = ac_f->y3;
-    f0__init(&ac_f->sub.a3, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
-    ac_f->tmp_4 = (double)(ac_f->tmp_3 * (175u % ((unsigned)(ac_f->sub.a3.ret) | 1u))) * 0.5;
-    ac_f->sub.a4.a0 = ac_f->tmp_4;
-    ac_f->sub.a4.a1 = 3;
-    ac_to_thread__init(&ac_f->sub.a4.w, g__thread4__run);
-    if (ac_await(&ac_f->co, &ac_f->sub.a4.w.co, 4))
-        return;
-resume_4:;
-    ac_f->z1 = ac_f->sub.a4.ret;
-#line 21 "macro_args_in_forms.ac"
-    ac_f->tmp_5 = MIX(ac_f->y3, ac_f->y0);
-    f0__init(&ac_f->sub.a5, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a5.co, 5))
-        return;
-resume_5:;
-    ac_f->tmp_6 = (double)(ac_f->tmp_5 * (unsigned)(ac_f->sub.a5.ret));
-    ac_f->sub.a6.a0 = ac_f->tmp_6;
-    ac_f->sub.a6.a1 = 3;
-    ac_to_thread__init(&ac_f->sub.a6.w, g__thread6__run);
-    if (ac_await(&ac_f->co, &ac_f->sub.a6.w.co, 6))
-        return;
-resume_6:;
-    ac_f->z2 = ac_f->sub.a6.ret;
-#line 22 "macro_args_in_forms.ac"
-    ac_f->sub.a7.a0 = (double)(MIX(ac_f->y3, ac_f->y0));
-    ac_f->sub.a7.a1 = 3;
-    ac_to_thread__init(&ac_f->sub.a7.w, g__thread7__run);
-    if (ac_await(&ac_f->co, &ac_f->sub.a7.w.co, 7))
-        return;
-resume_7:;
-    ac_f->z3 = ac_f->sub.a7.ret;
-#line 23 "macro_args_in_forms.ac"
-    ac_f->tmp_7 = MIX(1, 2);
-    f0__init(&ac_f->sub.a8, 2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a8.co, 8))
-        return;
-resume_8:;
-    ac_f->z4 = ff(ac_f->tmp_7 + ac_f->sub.a8.ret);
-    ac_f->tmp_8 = ac_f->y3 ^ KSEED;
-    f0__init(&ac_f->sub.a9, 4);
-    if (ac_await(&ac_f->co, &ac_f->sub.a9.co, 9))
-        return;
-resume_9:;
-    ac_f->tmp_9 = (int)(ac_f->sub.a9.ret);
-    ac_f->sub.a10.a0 = ac_f->tmp_8;
-    ac_f->sub.a10.a1 = ac_f->tmp_9;
-    ac_to_thread__init(&ac_f->sub.a10.w, g__thread10__run);
-    if (ac_await(&ac_f->co, &ac_f->sub.a10.w.co, 10))
-        return;
-resume_10:;
-#line 24 "macro_args_in_forms.ac"
-    double z5 = ac_f->sub.a10.ret;
-    printf("%.1f %.1f %.1f %.1f %d %.1f\n", ac_f->z0, ac_f->z1, ac_f->z2, ac_f->z3, ac_f->z4, z5);
-    {
-        ac_f->ret = ac_f->z0 + ac_f->z1 + ac_f->z2 + ac_f->z3 + ac_f->z4 + z5;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 18 "macro_args_in_forms.ac"
+struct g__frame *__ac_f = (struct g__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; case 6: goto __ac_resume_6; case 7: goto __ac_resume_7; case 8: goto __ac_resume_8; case 9: goto __ac_resume_9; case 10: goto __ac_resume_10; }
+    __ac_f->tmp_1 = MIX(y3, y0); f0__init(&__ac_f->sub.a1, 1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; __ac_f->tmp_2 = (double)(__ac_f->tmp_1 * (175u % ((unsigned)(__ac_f->sub.a1.ret) | 1u))) * 0.5; __ac_f->sub.a2.a0 = __ac_f->tmp_2; __ac_f->sub.a2.a1 = 3; __ac_to_thread__init(&__ac_f->sub.a2.w, g__thread2__run); if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.w.co, 2)) return; __ac_resume_2:; double z0 = __ac_f->sub.a2.ret;
+    __ac_f->tmp_3 = y3; f0__init(&__ac_f->sub.a3, 1); __ac_f->z0 = z0; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; z0 = __ac_f->z0; __ac_f->tmp_4 = (double)(__ac_f->tmp_3 * (175u % ((unsigned)(__ac_f->sub.a3.ret) | 1u))) * 0.5; __ac_f->sub.a4.a0 = __ac_f->tmp_4; __ac_f->sub.a4.a1 = 3; __ac_to_thread__init(&__ac_f->sub.a4.w, g__thread4__run); __ac_f->z0 = z0; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.w.co, 4)) return; __ac_resume_4:; z0 = __ac_f->z0; double z1 = __ac_f->sub.a4.ret;
+    __ac_f->tmp_5 = MIX(y3, y0); f0__init(&__ac_f->sub.a5, 1); __ac_f->z0 = z0; __ac_f->z1 = z1; if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:; z0 = __ac_f->z0; z1 = __ac_f->z1; __ac_f->tmp_6 = (double)(__ac_f->tmp_5 * (unsigned)(__ac_f->sub.a5.ret)); __ac_f->sub.a6.a0 = __ac_f->tmp_6; __ac_f->sub.a6.a1 = 3; __ac_to_thread__init(&__ac_f->sub.a6.w, g__thread6__run); __ac_f->z0 = z0; __ac_f->z1 = z1; if (__ac_await(&__ac_f->co, &__ac_f->sub.a6.w.co, 6)) return; __ac_resume_6:; z0 = __ac_f->z0; z1 = __ac_f->z1; double z2 = __ac_f->sub.a6.ret;
+    __ac_f->sub.a7.a0 = (double)(MIX(y3, y0)); __ac_f->sub.a7.a1 = 3; __ac_to_thread__init(&__ac_f->sub.a7.w, g__thread7__run); __ac_f->z0 = z0; __ac_f->z1 = z1; __ac_f->z2 = z2; if (__ac_await(&__ac_f->co, &__ac_f->sub.a7.w.co, 7)) return; __ac_resume_7:; z0 = __ac_f->z0; z1 = __ac_f->z1; z2 = __ac_f->z2; double z3 = __ac_f->sub.a7.ret;
+    __ac_f->tmp_7 = MIX(1, 2); f0__init(&__ac_f->sub.a8, 2); __ac_f->z0 = z0; __ac_f->z1 = z1; __ac_f->z2 = z2; __ac_f->z3 = z3; if (__ac_await(&__ac_f->co, &__ac_f->sub.a8.co, 8)) return; __ac_resume_8:; z0 = __ac_f->z0; z1 = __ac_f->z1; z2 = __ac_f->z2; z3 = __ac_f->z3; int z4 = ff(__ac_f->tmp_7 + __ac_f->sub.a8.ret);
+    __ac_f->tmp_8 = y3 ^ KSEED; f0__init(&__ac_f->sub.a9, 4); __ac_f->z0 = z0; __ac_f->z1 = z1; __ac_f->z2 = z2; __ac_f->z3 = z3; __ac_f->z4 = z4; if (__ac_await(&__ac_f->co, &__ac_f->sub.a9.co, 9)) return; __ac_resume_9:; z0 = __ac_f->z0; z1 = __ac_f->z1; z2 = __ac_f->z2; z3 = __ac_f->z3; z4 = __ac_f->z4; __ac_f->tmp_9 = (int)(__ac_f->sub.a9.ret); __ac_f->sub.a10.a0 = __ac_f->tmp_8; __ac_f->sub.a10.a1 = __ac_f->tmp_9; __ac_to_thread__init(&__ac_f->sub.a10.w, g__thread10__run); __ac_f->z0 = z0; __ac_f->z1 = z1; __ac_f->z2 = z2; __ac_f->z3 = z3; __ac_f->z4 = z4; if (__ac_await(&__ac_f->co, &__ac_f->sub.a10.w.co, 10)) return; __ac_resume_10:; z0 = __ac_f->z0; z1 = __ac_f->z1; z2 = __ac_f->z2; z3 = __ac_f->z3; z4 = __ac_f->z4; double z5 = __ac_f->sub.a10.ret;
+    printf("%.1f %.1f %.1f %.1f %d %.1f\n", z0, z1, z2, z3, z4, z5);
+    { __ac_f->ret = z0 + z1 + z2 + z3 + z4 + z5; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 169 "macro_args_in_forms.c"
+#undef y3
+#undef y0
 #line 27 "macro_args_in_forms.ac"
 
 
 int main(void)
 {
-    printf("sum %.1f\n", ({ struct g__frame ac_main; g__init(&ac_main, 1, 2); ac_run(&ac_main.co); ac_main.ret; }));
+    printf("sum %.1f\n", ({ struct g__frame __ac_main; g__init(&__ac_main, 1, 2); __ac_run(&__ac_main.co); __ac_main.ret; }));
     return 0;
 }

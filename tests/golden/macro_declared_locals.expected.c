@@ -12,6 +12,7 @@
 #define FOREACH(v, n) for (int v = 0; v < (n); v++)
 #define local
 
+#line 16 "macro_declared_locals.c"
 /* async int id(int): its coroutine frame */
 struct id__frame {
     ac_coro co;
@@ -21,37 +22,23 @@ struct id__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void id__resume(ac_coro *ac_co);
-static inline void id__init(struct id__frame *ac_f, int v)
+static void id__resume(ac_coro *__ac_co);
+static inline void id__init(struct id__frame *__ac_f, int v)
 {
-    ac_f->co.resume = id__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = id__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void id__resume(ac_coro *ac_co)
+static void id__resume(ac_coro *__ac_co)
 {
-    struct id__frame *ac_f = (struct id__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
 #line 12 "macro_declared_locals.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 12 "macro_declared_locals.ac"
-    {
-        ac_f->ret = ac_f->v;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+                           struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = v; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
 #line 12 "macro_declared_locals.ac"
 
 
+#line 42 "macro_declared_locals.c"
 /* async int f(void): its coroutine frame */
 struct f__frame {
     ac_coro co;
@@ -62,52 +49,32 @@ struct f__frame {
         struct ac_yield__frame a2;
     } sub;
 };
-static void f__resume(ac_coro *ac_co);
-static inline void f__init(struct f__frame *ac_f)
+static void f__resume(ac_coro *__ac_co);
+static inline void f__init(struct f__frame *__ac_f)
 {
-    ac_f->co.resume = f__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = f__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void f__resume(ac_coro *ac_co)
+#define total __ac_f->total
+static void f__resume(ac_coro *__ac_co)
 {
-    struct f__frame *ac_f = (struct f__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    }
-#line 16 "macro_declared_locals.ac"
-    id__init(&ac_f->sub.a1, 10);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    ac_f->total = ac_f->sub.a1.ret;
-#line 17 "macro_declared_locals.ac"
-    ac_f->total += ({ int t = 3; t * 2; }) ? 1 : 0;
-    FOREACH(i, 4)
-    {
-#line 18 "macro_declared_locals.ac"
-        ac_f->total += i;
-    }
-#line 19 "macro_declared_locals.ac"
-    ac_yield__init(&ac_f->sub.a2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-#line 20 "macro_declared_locals.ac"
-    printf("total %d\n", ac_f->total);
-    {
-        ac_f->ret = ac_f->total;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 15 "macro_declared_locals.ac"
+struct f__frame *__ac_f = (struct f__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; }
+          id__init(&__ac_f->sub.a1, 10); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; total = __ac_f->sub.a1.ret;
+    total += ({ int t = 3; t * 2; }) ? 1 : 0;
+    FOREACH(i, 4) total += i;
+    ac_yield__init(&__ac_f->sub.a2); if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:;
+    printf("total %d\n", total);
+    { __ac_f->ret = total; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 73 "macro_declared_locals.c"
+#undef total
 #line 22 "macro_declared_locals.ac"
 
 
 int main(void)
 {
-    return ({ struct f__frame ac_main; f__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; }) == 17 ? 0 : 1;
+    return ({ struct f__frame __ac_main; f__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; }) == 17 ? 0 : 1;
 }

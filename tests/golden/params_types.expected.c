@@ -14,6 +14,7 @@ struct big {
     char tag;
 };
 
+#line 18 "params_types.c"
 /* async double mix(struct big, const int *, double, char, unsigned short, long long): its coroutine frame */
 struct mix__frame {
     ac_coro co;
@@ -29,55 +30,39 @@ struct mix__frame {
         struct ac_yield__frame a2;
     } sub;
 };
-static void mix__resume(ac_coro *ac_co);
-static inline void mix__init(struct mix__frame *ac_f, struct big b, const int *p, double d, char c, unsigned short us, long long ll)
+static void mix__resume(ac_coro *__ac_co);
+static inline void mix__init(struct mix__frame *__ac_f, struct big b, const int *p, double d, char c, unsigned short us, long long ll)
 {
-    ac_f->co.resume = mix__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->b = b;
-    ac_f->p = p;
-    ac_f->d = d;
-    ac_f->c = c;
-    ac_f->us = us;
-    ac_f->ll = ll;
+    __ac_f->co.resume = mix__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->b = b;
+    __ac_f->p = p;
+    __ac_f->d = d;
+    __ac_f->c = c;
+    __ac_f->us = us;
+    __ac_f->ll = ll;
 }
 
-static void mix__resume(ac_coro *ac_co)
+#define b __ac_f->b
+static void mix__resume(ac_coro *__ac_co)
 {
-    struct mix__frame *ac_f = (struct mix__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    }
-#line 17 "params_types.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 18 "params_types.ac"
-    ac_f->b.a[0] += 1000;
-#line 18 "params_types.ac"
-    /* modifies the callee's copy only */
-    ac_yield__init(&ac_f->sub.a2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-#line 20 "params_types.ac"
-    {
-        ac_f->ret = (ac_f->b.a[0] - 1000) + ac_f->b.a[3] + *ac_f->p + ac_f->d + (ac_f->c - 'a') + ac_f->us + (double)ac_f->ll;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 16 "params_types.ac"
+struct mix__frame *__ac_f = (struct mix__frame *)__ac_co; const int *p = __ac_f->p; double d = __ac_f->d; char c = __ac_f->c; unsigned short us = __ac_f->us; long long ll = __ac_f->ll; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->p = p; __ac_f->d = d; __ac_f->c = c; __ac_f->us = us; __ac_f->ll = ll; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    b.a[0] += 1000; /* modifies the callee's copy only */
+    ac_yield__init(&__ac_f->sub.a2); __ac_f->p = p; __ac_f->d = d; __ac_f->c = c; __ac_f->us = us; __ac_f->ll = ll; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:;
+    { __ac_f->ret = (b.a[0] - 1000) + b.a[3] + *p + d + (c - 'a') + us + (double)ll; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 58 "params_types.c"
+#undef b
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *mix__new(struct big b, const int *p, double d, char c, unsigned short us, long long ll)
 {
-    struct mix__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    mix__init(ac_f, b, p, d, c, us, ll);
-    return &ac_f->co;
+    struct mix__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    mix__init(__ac_f, b, p, d, c, us, ll);
+    return &__ac_f->co;
 }
 double mix__result(ac_coro *co)
 {
@@ -85,11 +70,12 @@ double mix__result(ac_coro *co)
 }
 void mix__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct mix__frame));
+    __ac_frame_free(co, sizeof(struct mix__frame));
 }
 #line 21 "params_types.ac"
 
 
+#line 79 "params_types.c"
 /* async void fill(char *, size_t, char): its coroutine frame */
 struct fill__frame {
     ac_coro co;
@@ -101,52 +87,44 @@ struct fill__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void fill__resume(ac_coro *ac_co);
-static inline void fill__init(struct fill__frame *ac_f, char *out, size_t n, char c)
+static void fill__resume(ac_coro *__ac_co);
+static inline void fill__init(struct fill__frame *__ac_f, char *out, size_t n, char c)
 {
-    ac_f->co.resume = fill__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->out = out;
-    ac_f->n = n;
-    ac_f->c = c;
+    __ac_f->co.resume = fill__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->out = out;
+    __ac_f->n = n;
+    __ac_f->c = c;
 }
 
-static void fill__resume(ac_coro *ac_co)
+static void fill__resume(ac_coro *__ac_co)
 {
-    struct fill__frame *ac_f = (struct fill__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
+#line 24 "params_types.ac"
+struct fill__frame *__ac_f = (struct fill__frame *)__ac_co; char *out = __ac_f->out; size_t n = __ac_f->n; char c = __ac_f->c; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    for (size_t i = 0; i + 1 < n; i++) {
+        ac_yield__init(&__ac_f->sub.a1); __ac_f->out = out; __ac_f->n = n; __ac_f->c = c; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; i = __ac_f->i;
+        out[i] = c;
     }
-#line 25 "params_types.ac"
-    for (ac_f->i = 0; ac_f->i + 1 < ac_f->n; ac_f->i++)
-#line 25 "params_types.ac"
-    {
-        ac_yield__init(&ac_f->sub.a1);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-#line 27 "params_types.ac"
-        ac_f->out[ac_f->i] = ac_f->c;
-    }
-    ac_f->out[ac_f->n - 1] = '\0';
-    ac_return(&ac_f->co);
-}
+    out[n - 1] = '\0';
+__ac_return(&__ac_f->co); }
+#line 112 "params_types.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *fill__new(char *out, size_t n, char c)
 {
-    struct fill__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    fill__init(ac_f, out, n, c);
-    return &ac_f->co;
+    struct fill__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    fill__init(__ac_f, out, n, c);
+    return &__ac_f->co;
 }
 void fill__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct fill__frame));
+    __ac_frame_free(co, sizeof(struct fill__frame));
 }
 #line 30 "params_types.ac"
 
 
+#line 128 "params_types.c"
 /* async int countdown(int): its coroutine frame */
 struct countdown__frame {
     ac_coro co;
@@ -157,48 +135,35 @@ struct countdown__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void countdown__resume(ac_coro *ac_co);
-static inline void countdown__init(struct countdown__frame *ac_f, int n)
+static void countdown__resume(ac_coro *__ac_co);
+static inline void countdown__init(struct countdown__frame *__ac_f, int n)
 {
-    ac_f->co.resume = countdown__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->n = n;
+    __ac_f->co.resume = countdown__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->n = n;
 }
 
-static void countdown__resume(ac_coro *ac_co)
+static void countdown__resume(ac_coro *__ac_co)
 {
-    struct countdown__frame *ac_f = (struct countdown__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
+#line 33 "params_types.ac"
+struct countdown__frame *__ac_f = (struct countdown__frame *)__ac_co; int n = __ac_f->n; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    int s = 0;
+    while (n > 0) {
+        ac_yield__init(&__ac_f->sub.a1); __ac_f->n = n; __ac_f->s = s; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; s = __ac_f->s;
+        s += n;
+        n--;
     }
-#line 34 "params_types.ac"
-    ac_f->s = 0;
-    while (ac_f->n > 0)
-#line 35 "params_types.ac"
-    {
-        ac_yield__init(&ac_f->sub.a1);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-#line 37 "params_types.ac"
-        ac_f->s += ac_f->n;
-        ac_f->n--;
-    }
-    {
-        ac_f->ret = ac_f->s * 100 + ac_f->n;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = s * 100 + n; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 160 "params_types.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *countdown__new(int n)
 {
-    struct countdown__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    countdown__init(ac_f, n);
-    return &ac_f->co;
+    struct countdown__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    countdown__init(__ac_f, n);
+    return &__ac_f->co;
 }
 int countdown__result(ac_coro *co)
 {
@@ -206,11 +171,12 @@ int countdown__result(ac_coro *co)
 }
 void countdown__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct countdown__frame));
+    __ac_frame_free(co, sizeof(struct countdown__frame));
 }
 #line 41 "params_types.ac"
 
 
+#line 180 "params_types.c"
 /* async int sum(int [], int): its coroutine frame */
 struct sum__frame {
     ac_coro co;
@@ -223,48 +189,35 @@ struct sum__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void sum__resume(ac_coro *ac_co);
-static inline void sum__init(struct sum__frame *ac_f, int v[], int n)
+static void sum__resume(ac_coro *__ac_co);
+static inline void sum__init(struct sum__frame *__ac_f, int v[], int n)
 {
-    ac_f->co.resume = sum__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
-    ac_f->n = n;
+    __ac_f->co.resume = sum__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
+    __ac_f->n = n;
 }
 
-static void sum__resume(ac_coro *ac_co)
+static void sum__resume(ac_coro *__ac_co)
 {
-    struct sum__frame *ac_f = (struct sum__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
+#line 44 "params_types.ac"
+struct sum__frame *__ac_f = (struct sum__frame *)__ac_co; int *v = __ac_f->v; int n = __ac_f->n; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    int s = 0;
+    for (int i = 0; i < n; i++) {
+        ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; __ac_f->n = n; __ac_f->s = s; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; s = __ac_f->s; i = __ac_f->i;
+        s += v[i];
     }
-#line 45 "params_types.ac"
-    ac_f->s = 0;
-    for (ac_f->i = 0; ac_f->i < ac_f->n; ac_f->i++)
-#line 46 "params_types.ac"
-    {
-        ac_yield__init(&ac_f->sub.a1);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-#line 48 "params_types.ac"
-        ac_f->s += ac_f->v[ac_f->i];
-    }
-    {
-        ac_f->ret = ac_f->s;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = s; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 214 "params_types.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *sum__new(int v[], int n)
 {
-    struct sum__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    sum__init(ac_f, v, n);
-    return &ac_f->co;
+    struct sum__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    sum__init(__ac_f, v, n);
+    return &__ac_f->co;
 }
 int sum__result(ac_coro *co)
 {
@@ -272,11 +225,12 @@ int sum__result(ac_coro *co)
 }
 void sum__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct sum__frame));
+    __ac_frame_free(co, sizeof(struct sum__frame));
 }
 #line 51 "params_types.ac"
 
 
+#line 234 "params_types.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -292,70 +246,50 @@ struct amain__frame {
         struct sum__frame a4;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+#define b __ac_f->b
+#define k __ac_f->k
+#define buf __ac_f->buf
+#define v __ac_f->v
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    }
-#line 55 "params_types.ac"
-    ac_f->b = (struct big){ { 1, 2, 3, 4 }, 'z' };
-    ac_f->k = 10;
-    mix__init(&ac_f->sub.a1, ac_f->b, &ac_f->k, 0.5, 'c', 7, 100LL);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 57 "params_types.ac"
-    double r = ac_f->sub.a1.ret;
-    printf("mix %.1f b.a[0] %d tag %c\n", r, ac_f->b.a[0], ac_f->b.tag);
+#line 54 "params_types.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; }
+    b = (struct big){ { 1, 2, 3, 4 }, 'z' };
+        k = 10;
+    mix__init(&__ac_f->sub.a1, b, &k, 0.5, 'c', 7, 100LL); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; double r = __ac_f->sub.a1.ret;
+    printf("mix %.1f b.a[0] %d tag %c\n", r, b.a[0], b.tag);
 #line 61 "params_types.ac"
-    fill__init(&ac_f->sub.a2, ac_f->buf, sizeof ac_f->buf, 'x');
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-#line 62 "params_types.ac"
-    printf("fill %s\n", ac_f->buf);
-    countdown__init(&ac_f->sub.a3, 4);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
+    fill__init(&__ac_f->sub.a2, buf, sizeof buf, 'x'); if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:;
+    printf("fill %s\n", buf);
 #line 64 "params_types.ac"
-    int c = ac_f->sub.a3.ret;
+    countdown__init(&__ac_f->sub.a3, 4); if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; int c = __ac_f->sub.a3.ret;
     printf("countdown %d\n", c);
 #line 67 "params_types.ac"
-    ({ int ac_init[3] = { 5, 6, 7 }; __builtin_memcpy(&ac_f->v, &ac_init, sizeof ac_f->v); });
-    sum__init(&ac_f->sub.a4, ac_f->v, 3);
-    if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-        return;
-resume_4:;
-#line 68 "params_types.ac"
-    int s = ac_f->sub.a4.ret;
+    ({ int __ac_init[3] = { 5, 6, 7 }; __builtin_memcpy(&v, &__ac_init, sizeof v); });
+    sum__init(&__ac_f->sub.a4, v, 3); if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; int s = __ac_f->sub.a4.ret;
     printf("sum %d\n", s);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 282 "params_types.c"
+#undef b
+#undef k
+#undef buf
+#undef v
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -363,12 +297,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 71 "params_types.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

@@ -10,6 +10,7 @@
    the C stack -- which the erased build (plain recursion) cannot do, so
    this case has no erased comparison (recursion.concurrent). */
 
+#line 14 "recursion.c"
 /* async long fact(int): its coroutine frame */
 struct fact__frame {
     ac_coro co;
@@ -22,44 +23,22 @@ struct fact__frame {
         struct fact__frame *a1;
     } sub;
 };
-static void fact__resume(ac_coro *ac_co);
-static inline void fact__init(struct fact__frame *ac_f, int n)
+static void fact__resume(ac_coro *__ac_co);
+static inline void fact__init(struct fact__frame *__ac_f, int n)
 {
-    ac_f->co.resume = fact__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->n = n;
+    __ac_f->co.resume = fact__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->n = n;
 }
 
-static void fact__resume(ac_coro *ac_co)
+static void fact__resume(ac_coro *__ac_co)
 {
-    struct fact__frame *ac_f = (struct fact__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
 #line 10 "recursion.ac"
-    {
-        if (ac_f->n <= 1) {
-            ac_f->tmp_1 = 1;
-        } else {
-            ac_f->tmp_2 = ac_f->n;
-            ac_f->sub.a1 = ac_frame_alloc(sizeof *ac_f->sub.a1);
-            fact__init(ac_f->sub.a1, ac_f->n - 1);
-            if (ac_await(&ac_f->co, &ac_f->sub.a1->co, 1))
-                return;
-resume_1:;
-            ac_f->tmp_3 = ac_f->sub.a1->ret;
-            ac_frame_free(ac_f->sub.a1, sizeof *ac_f->sub.a1);
-            ac_f->tmp_1 = ac_f->tmp_2 * ac_f->tmp_3;
-        }
-        ac_f->ret = ac_f->tmp_1;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+                              struct fact__frame *__ac_f = (struct fact__frame *)__ac_co; int n = __ac_f->n; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } if (n <= 1) { __ac_f->tmp_1 = 1; } else { __ac_f->tmp_2 = n; __ac_f->sub.a1 = __ac_frame_alloc(sizeof *__ac_f->sub.a1); fact__init(__ac_f->sub.a1, n - 1); __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1->co, 1)) return; __ac_resume_1:; __ac_f->tmp_3 = __ac_f->sub.a1->ret; __ac_frame_free(__ac_f->sub.a1, sizeof *__ac_f->sub.a1); __ac_f->tmp_1 = __ac_f->tmp_2 * __ac_f->tmp_3; } { __ac_f->ret = __ac_f->tmp_1; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
 #line 10 "recursion.ac"
 
+#line 42 "recursion.c"
 /* async int fib(int): its coroutine frame */
 struct fib__frame {
     ac_coro co;
@@ -73,58 +52,23 @@ struct fib__frame {
         struct fib__frame *a2;
     } sub;
 };
-static void fib__resume(ac_coro *ac_co);
-static inline void fib__init(struct fib__frame *ac_f, int n)
+static void fib__resume(ac_coro *__ac_co);
+static inline void fib__init(struct fib__frame *__ac_f, int n)
 {
-    ac_f->co.resume = fib__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->n = n;
+    __ac_f->co.resume = fib__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->n = n;
 }
 
-static void fib__resume(ac_coro *ac_co)
+static void fib__resume(ac_coro *__ac_co)
 {
-    struct fib__frame *ac_f = (struct fib__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    }
 #line 11 "recursion.ac"
-    if (ac_f->n < 2)
-    {
-#line 11 "recursion.ac"
-        {
-            ac_f->ret = ac_f->n;
-            ac_return(&ac_f->co);
-            return;
-        }
-    }
-#line 11 "recursion.ac"
-    {
-        ac_f->sub.a1 = ac_frame_alloc(sizeof *ac_f->sub.a1);
-        fib__init(ac_f->sub.a1, ac_f->n - 1);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1->co, 1))
-            return;
-resume_1:;
-        ac_f->tmp_1 = ac_f->sub.a1->ret;
-        ac_frame_free(ac_f->sub.a1, sizeof *ac_f->sub.a1);
-        ac_f->tmp_2 = ac_f->tmp_1;
-        ac_f->sub.a2 = ac_frame_alloc(sizeof *ac_f->sub.a2);
-        fib__init(ac_f->sub.a2, ac_f->n - 2);
-        if (ac_await(&ac_f->co, &ac_f->sub.a2->co, 2))
-            return;
-resume_2:;
-        ac_f->tmp_3 = ac_f->sub.a2->ret;
-        ac_frame_free(ac_f->sub.a2, sizeof *ac_f->sub.a2);
-        ac_f->ret = ac_f->tmp_2 + ac_f->tmp_3;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+                            struct fib__frame *__ac_f = (struct fib__frame *)__ac_co; int n = __ac_f->n; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; } if (n < 2) { __ac_f->ret = n; __ac_return(&__ac_f->co); return; } __ac_f->sub.a1 = __ac_frame_alloc(sizeof *__ac_f->sub.a1); fib__init(__ac_f->sub.a1, n - 1); __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1->co, 1)) return; __ac_resume_1:; __ac_f->tmp_1 = __ac_f->sub.a1->ret; __ac_frame_free(__ac_f->sub.a1, sizeof *__ac_f->sub.a1); __ac_f->tmp_2 = __ac_f->tmp_1; __ac_f->sub.a2 = __ac_frame_alloc(sizeof *__ac_f->sub.a2); fib__init(__ac_f->sub.a2, n - 2); __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2->co, 2)) return; __ac_resume_2:; __ac_f->tmp_3 = __ac_f->sub.a2->ret; __ac_frame_free(__ac_f->sub.a2, sizeof *__ac_f->sub.a2); { __ac_f->ret = __ac_f->tmp_2 + __ac_f->tmp_3; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
 #line 11 "recursion.ac"
 
 
+#line 72 "recursion.c"
 /* async int is_even(int): its coroutine frame */
 struct is_even__frame {
     ac_coro co;
@@ -136,13 +80,13 @@ struct is_even__frame {
         struct is_odd__frame *a1;
     } sub;
 };
-static void is_even__resume(ac_coro *ac_co);
-static inline void is_even__init(struct is_even__frame *ac_f, int n)
+static void is_even__resume(ac_coro *__ac_co);
+static inline void is_even__init(struct is_even__frame *__ac_f, int n)
 {
-    ac_f->co.resume = is_even__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->n = n;
+    __ac_f->co.resume = is_even__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->n = n;
 }
 
 /* async int is_odd(int): its coroutine frame */
@@ -156,71 +100,29 @@ struct is_odd__frame {
         struct is_even__frame *a1;
     } sub;
 };
-static void is_odd__resume(ac_coro *ac_co);
-static inline void is_odd__init(struct is_odd__frame *ac_f, int n)
+static void is_odd__resume(ac_coro *__ac_co);
+static inline void is_odd__init(struct is_odd__frame *__ac_f, int n)
 {
-    ac_f->co.resume = is_odd__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->n = n;
+    __ac_f->co.resume = is_odd__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->n = n;
 }
 
-static void is_even__resume(ac_coro *ac_co)
+static void is_even__resume(ac_coro *__ac_co)
 {
-    struct is_even__frame *ac_f = (struct is_even__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
 #line 13 "recursion.ac"
-    {
-        if (ac_f->n == 0) {
-            ac_f->tmp_1 = 1;
-        } else {
-            ac_f->sub.a1 = ac_frame_alloc(sizeof *ac_f->sub.a1);
-            is_odd__init(ac_f->sub.a1, ac_f->n - 1);
-            if (ac_await(&ac_f->co, &ac_f->sub.a1->co, 1))
-                return;
-resume_1:;
-            ac_f->tmp_2 = ac_f->sub.a1->ret;
-            ac_frame_free(ac_f->sub.a1, sizeof *ac_f->sub.a1);
-            ac_f->tmp_1 = ac_f->tmp_2;
-        }
-        ac_f->ret = ac_f->tmp_1;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+                                struct is_even__frame *__ac_f = (struct is_even__frame *)__ac_co; int n = __ac_f->n; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } if (n == 0) { __ac_f->tmp_1 = 1; } else { __ac_f->sub.a1 = __ac_frame_alloc(sizeof *__ac_f->sub.a1); is_odd__init(__ac_f->sub.a1, n - 1); __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1->co, 1)) return; __ac_resume_1:; __ac_f->tmp_2 = __ac_f->sub.a1->ret; __ac_frame_free(__ac_f->sub.a1, sizeof *__ac_f->sub.a1); __ac_f->tmp_1 = __ac_f->tmp_2; } { __ac_f->ret = __ac_f->tmp_1; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
 #line 13 "recursion.ac"
 
-static void is_odd__resume(ac_coro *ac_co)
+#line 119 "recursion.c"
+static void is_odd__resume(ac_coro *__ac_co)
 {
-    struct is_odd__frame *ac_f = (struct is_odd__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
 #line 14 "recursion.ac"
-    {
-        if (ac_f->n == 0) {
-            ac_f->tmp_1 = 0;
-        } else {
-            ac_f->sub.a1 = ac_frame_alloc(sizeof *ac_f->sub.a1);
-            is_even__init(ac_f->sub.a1, ac_f->n - 1);
-            if (ac_await(&ac_f->co, &ac_f->sub.a1->co, 1))
-                return;
-resume_1:;
-            ac_f->tmp_2 = ac_f->sub.a1->ret;
-            ac_frame_free(ac_f->sub.a1, sizeof *ac_f->sub.a1);
-            ac_f->tmp_1 = ac_f->tmp_2;
-        }
-        ac_f->ret = ac_f->tmp_1;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+                               struct is_odd__frame *__ac_f = (struct is_odd__frame *)__ac_co; int n = __ac_f->n; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } if (n == 0) { __ac_f->tmp_1 = 0; } else { __ac_f->sub.a1 = __ac_frame_alloc(sizeof *__ac_f->sub.a1); is_even__init(__ac_f->sub.a1, n - 1); __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1->co, 1)) return; __ac_resume_1:; __ac_f->tmp_2 = __ac_f->sub.a1->ret; __ac_frame_free(__ac_f->sub.a1, sizeof *__ac_f->sub.a1); __ac_f->tmp_1 = __ac_f->tmp_2; } { __ac_f->ret = __ac_f->tmp_1; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
 #line 14 "recursion.ac"
 
+#line 126 "recursion.c"
 /* async long depth(long): its coroutine frame */
 struct depth__frame {
     ac_coro co;
@@ -232,55 +134,29 @@ struct depth__frame {
         struct depth__frame *a2;
     } sub;
 };
-static void depth__resume(ac_coro *ac_co);
-static inline void depth__init(struct depth__frame *ac_f, long n)
+static void depth__resume(ac_coro *__ac_co);
+static inline void depth__init(struct depth__frame *__ac_f, long n)
 {
-    ac_f->co.resume = depth__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->n = n;
+    __ac_f->co.resume = depth__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->n = n;
 }
 
-static void depth__resume(ac_coro *ac_co)
+static void depth__resume(ac_coro *__ac_co)
 {
-    struct depth__frame *ac_f = (struct depth__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
+#line 16 "recursion.ac"
+struct depth__frame *__ac_f = (struct depth__frame *)__ac_co; long n = __ac_f->n; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; }
+    if (n == 0) {
+        ac_yield__init(&__ac_f->sub.a1); __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+        { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
     }
-#line 17 "recursion.ac"
-    if (ac_f->n == 0)
-#line 17 "recursion.ac"
-    {
-        ac_yield__init(&ac_f->sub.a1);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-#line 19 "recursion.ac"
-        {
-            ac_f->ret = 0;
-            ac_return(&ac_f->co);
-            return;
-        }
-    }
-#line 21 "recursion.ac"
-    {
-        ac_f->sub.a2 = ac_frame_alloc(sizeof *ac_f->sub.a2);
-        depth__init(ac_f->sub.a2, ac_f->n - 1);
-        if (ac_await(&ac_f->co, &ac_f->sub.a2->co, 2))
-            return;
-resume_2:;
-        ac_f->tmp_1 = ac_f->sub.a2->ret;
-        ac_frame_free(ac_f->sub.a2, sizeof *ac_f->sub.a2);
-        ac_f->ret = 1 + ac_f->tmp_1;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    __ac_f->sub.a2 = __ac_frame_alloc(sizeof *__ac_f->sub.a2); depth__init(__ac_f->sub.a2, n - 1); __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2->co, 2)) return; __ac_resume_2:; __ac_f->tmp_1 = __ac_f->sub.a2->ret; __ac_frame_free(__ac_f->sub.a2, sizeof *__ac_f->sub.a2); { __ac_f->ret = 1 + __ac_f->tmp_1; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
 #line 22 "recursion.ac"
 
 
+#line 160 "recursion.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -292,61 +168,30 @@ struct amain__frame {
         struct depth__frame a4;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    }
-#line 26 "recursion.ac"
-    fact__init(&ac_f->sub.a1, 15);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    printf("fact(15) = %ld\n", ac_f->sub.a1.ret);
-#line 27 "recursion.ac"
-    fib__init(&ac_f->sub.a2, 20);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-    printf("fib(20) = %d\n", ac_f->sub.a2.ret);
-#line 28 "recursion.ac"
-    is_even__init(&ac_f->sub.a3, 1001);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
-    printf("is_even(1001) = %d\n", ac_f->sub.a3.ret);
-#line 29 "recursion.ac"
-    depth__init(&ac_f->sub.a4, 1000000);
-    if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-        return;
-resume_4:;
-    printf("depth(1000000) = %ld\n", ac_f->sub.a4.ret);
-#line 30 "recursion.ac"
+#line 25 "recursion.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; }
+    fact__init(&__ac_f->sub.a1, 15); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; printf("fact(15) = %ld\n", __ac_f->sub.a1.ret);
+    fib__init(&__ac_f->sub.a2, 20); if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; printf("fib(20) = %d\n", __ac_f->sub.a2.ret);
+    is_even__init(&__ac_f->sub.a3, 1001); if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; printf("is_even(1001) = %d\n", __ac_f->sub.a3.ret);
+    depth__init(&__ac_f->sub.a4, 1000000); if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; printf("depth(1000000) = %ld\n", __ac_f->sub.a4.ret);
     ac_stats_t st = ac_stats();
     printf("frame bytes after: %zu\n", st.frame_bytes);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
 #line 33 "recursion.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

@@ -12,6 +12,7 @@
 
 struct node { int value; struct node *left, *right; };
 
+#line 16 "recursion_concurrent.c"
 /* async int tree_sum(const struct node *): its coroutine frame */
 struct tree_sum__gather2 {
     struct ac_gather__frame g;
@@ -33,13 +34,13 @@ struct tree_sum__frame {
         struct tree_sum__gather2 a2;
     } sub;
 };
-static void tree_sum__resume(ac_coro *ac_co);
-static inline void tree_sum__init(struct tree_sum__frame *ac_f, const struct node *t)
+static void tree_sum__resume(ac_coro *__ac_co);
+static inline void tree_sum__init(struct tree_sum__frame *__ac_f, const struct node *t)
 {
-    ac_f->co.resume = tree_sum__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->t = t;
+    __ac_f->co.resume = tree_sum__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->t = t;
 }
 
 static void tree_sum__gather2__store0(void *ctx)
@@ -54,61 +55,26 @@ static void tree_sum__gather2__store1(void *ctx)
     *s->p1 = s->c1->ret;
 }
 
-static void tree_sum__resume(ac_coro *ac_co)
+#define l __ac_f->l
+#define r __ac_f->r
+static void tree_sum__resume(ac_coro *__ac_co)
 {
-    struct tree_sum__frame *ac_f = (struct tree_sum__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    }
-#line 14 "recursion_concurrent.ac"
-    if (!ac_f->t)
-    {
-#line 15 "recursion_concurrent.ac"
-        {
-            ac_f->ret = 0;
-            ac_return(&ac_f->co);
-            return;
-        }
-    }
-#line 16 "recursion_concurrent.ac"
-    ac_f->l = 0;
-#line 16 "recursion_concurrent.ac"
-    ac_f->r = 0;
-    ac_sleep__init(&ac_f->sub.a1, (uint64_t)(ac_f->t->value % 3));
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 18 "recursion_concurrent.ac"
-    ac_f->sub.a2.p0 = &(ac_f->l);
-    ac_f->sub.a2.c0 = ac_frame_alloc(sizeof *ac_f->sub.a2.c0);
-    tree_sum__init(ac_f->sub.a2.c0, ac_f->t->left);
-    ac_f->sub.a2.ch[0].co = &ac_f->sub.a2.c0->co;
-    ac_f->sub.a2.ch[0].store = tree_sum__gather2__store0;
-    ac_f->sub.a2.ch[0].ctx = &ac_f->sub.a2;
-    ac_f->sub.a2.p1 = &(ac_f->r);
-    ac_f->sub.a2.c1 = ac_frame_alloc(sizeof *ac_f->sub.a2.c1);
-    tree_sum__init(ac_f->sub.a2.c1, ac_f->t->right);
-    ac_f->sub.a2.ch[1].co = &ac_f->sub.a2.c1->co;
-    ac_f->sub.a2.ch[1].store = tree_sum__gather2__store1;
-    ac_f->sub.a2.ch[1].ctx = &ac_f->sub.a2;
-    ac_gather__init(&ac_f->sub.a2.g, ac_f->sub.a2.ch, 2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.g.co, 2))
-        return;
-resume_2:;
-    ac_frame_free(ac_f->sub.a2.c0, sizeof *ac_f->sub.a2.c0);
-    ac_frame_free(ac_f->sub.a2.c1, sizeof *ac_f->sub.a2.c1);
-#line 19 "recursion_concurrent.ac"
-    {
-        ac_f->ret = ac_f->t->value + ac_f->l + ac_f->r;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 13 "recursion_concurrent.ac"
+struct tree_sum__frame *__ac_f = (struct tree_sum__frame *)__ac_co; const struct node *t = __ac_f->t; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; }
+    if (!t)
+        { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+        l = 0, r = 0;
+    ac_sleep__init(&__ac_f->sub.a1, (uint64_t)(t->value % 3)); __ac_f->t = t; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    __ac_f->sub.a2.p0 = &(l); __ac_f->sub.a2.c0 = __ac_frame_alloc(sizeof *__ac_f->sub.a2.c0); tree_sum__init(__ac_f->sub.a2.c0, t->left); __ac_f->sub.a2.ch[0].co = &__ac_f->sub.a2.c0->co; __ac_f->sub.a2.ch[0].store = tree_sum__gather2__store0; __ac_f->sub.a2.ch[0].ctx = &__ac_f->sub.a2; __ac_f->sub.a2.p1 = &(r); __ac_f->sub.a2.c1 = __ac_frame_alloc(sizeof *__ac_f->sub.a2.c1); tree_sum__init(__ac_f->sub.a2.c1, t->right); __ac_f->sub.a2.ch[1].co = &__ac_f->sub.a2.c1->co; __ac_f->sub.a2.ch[1].store = tree_sum__gather2__store1; __ac_f->sub.a2.ch[1].ctx = &__ac_f->sub.a2; __ac_gather__init(&__ac_f->sub.a2.g, __ac_f->sub.a2.ch, 2); __ac_f->t = t; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.g.co, 2)) return; __ac_resume_2:; __ac_frame_free(__ac_f->sub.a2.c0, sizeof *__ac_f->sub.a2.c0); __ac_frame_free(__ac_f->sub.a2.c1, sizeof *__ac_f->sub.a2.c1);
+    { __ac_f->ret = t->value + l + r; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 72 "recursion_concurrent.c"
+#undef l
+#undef r
 #line 20 "recursion_concurrent.ac"
 
 
+#line 78 "recursion_concurrent.c"
 /* async int count(const struct node *, int *): its coroutine frame */
 struct count__frame {
     ac_coro co;
@@ -124,14 +90,14 @@ struct count__frame {
         struct ac_join__frame a2;
     } sub;
 };
-static void count__resume(ac_coro *ac_co);
-static inline void count__init(struct count__frame *ac_f, const struct node *t, int *visits)
+static void count__resume(ac_coro *__ac_co);
+static inline void count__init(struct count__frame *__ac_f, const struct node *t, int *visits)
 {
-    ac_f->co.resume = count__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->t = t;
-    ac_f->visits = visits;
+    __ac_f->co.resume = count__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->t = t;
+    __ac_f->visits = visits;
 }
 
 struct count__spawn1 {
@@ -146,60 +112,24 @@ static void count__spawn1__store0(void *ctx)
     *s->p0 = s->c0.ret;
 }
 
-static void count__resume(ac_coro *ac_co)
+#define l __ac_f->l
+static void count__resume(ac_coro *__ac_co)
 {
-    struct count__frame *ac_f = (struct count__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    }
-#line 24 "recursion_concurrent.ac"
-    if (!ac_f->t)
-    {
-#line 25 "recursion_concurrent.ac"
-        {
-            ac_f->ret = 0;
-            ac_return(&ac_f->co);
-            return;
-        }
-    }
-#line 26 "recursion_concurrent.ac"
-    ++*ac_f->visits;
+#line 23 "recursion_concurrent.ac"
+struct count__frame *__ac_f = (struct count__frame *)__ac_co; const struct node *t = __ac_f->t; int *visits = __ac_f->visits; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; }
+    if (!t)
+        { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+    ++*visits;
 #line 28 "recursion_concurrent.ac"
-    ac_group_init(&ac_f->g);
-    ac_f->l = 0;
-    {
-        struct count__spawn1 *ac_s = ac_frame_alloc(sizeof *ac_s);
-        ac_s->p0 = &(ac_f->l);
-        count__init(&ac_s->c0, ac_f->t->left, ac_f->visits);
-        ac_s->hdr.co = &ac_s->c0.co;
-        ac_s->hdr.store = count__spawn1__store0;
-        ac_s->hdr.ctx = ac_s;
-        ac_s->hdr.alloc_size = sizeof *ac_s;
-        ac_spawn(&ac_f->g, &ac_s->hdr);
-    }
-#line 31 "recursion_concurrent.ac"
-    ac_f->sub.a1 = ac_frame_alloc(sizeof *ac_f->sub.a1);
-    count__init(ac_f->sub.a1, ac_f->t->right, ac_f->visits);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1->co, 1))
-        return;
-resume_1:;
-    ac_f->tmp_1 = ac_f->sub.a1->ret;
-    ac_frame_free(ac_f->sub.a1, sizeof *ac_f->sub.a1);
-    ac_f->r = ac_f->tmp_1;
-#line 32 "recursion_concurrent.ac"
-    ac_join__init(&ac_f->sub.a2, &ac_f->g);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-#line 33 "recursion_concurrent.ac"
-    {
-        ac_f->ret = 1 + ac_f->l + ac_f->r;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    ac_group_init(&__ac_f->g);
+        l = 0;
+    { struct count__spawn1 *__ac_s = __ac_frame_alloc(sizeof *__ac_s); __ac_s->p0 = &(l); count__init(&__ac_s->c0, t->left, visits); __ac_s->hdr.co = &__ac_s->c0.co; __ac_s->hdr.store = count__spawn1__store0; __ac_s->hdr.ctx = __ac_s; __ac_s->hdr.alloc_size = sizeof *__ac_s; __ac_spawn(&__ac_f->g, &__ac_s->hdr); }
+    __ac_f->sub.a1 = __ac_frame_alloc(sizeof *__ac_f->sub.a1); count__init(__ac_f->sub.a1, t->right, visits); __ac_f->t = t; __ac_f->visits = visits; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1->co, 1)) return; __ac_resume_1:; __ac_f->tmp_1 = __ac_f->sub.a1->ret; __ac_frame_free(__ac_f->sub.a1, sizeof *__ac_f->sub.a1); int r = __ac_f->tmp_1;
+    ac_join__init(&__ac_f->sub.a2, &__ac_f->g); __ac_f->t = t; __ac_f->visits = visits; __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; r = __ac_f->r;
+    { __ac_f->ret = 1 + l + r; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 132 "recursion_concurrent.c"
+#undef l
 #line 34 "recursion_concurrent.ac"
 
 
@@ -216,6 +146,7 @@ static struct node *build(int lo, int hi)
     return &nodes[mid];
 }
 
+#line 150 "recursion_concurrent.c"
 /* async int amain(void): its coroutine frame */
 struct amain__timeout2 {
     struct ac_with_timeout__frame w;
@@ -235,12 +166,12 @@ struct amain__frame {
         struct count__frame a3;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
 static void amain__timeout2__store0(void *ctx)
@@ -249,53 +180,31 @@ static void amain__timeout2__store0(void *ctx)
     *s->p0 = s->c0.ret;
 }
 
-static void amain__resume(ac_coro *ac_co)
+#define again __ac_f->again
+#define visits __ac_f->visits
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    }
-#line 51 "recursion_concurrent.ac"
-    ac_f->root = build(0, 14);
-    tree_sum__init(&ac_f->sub.a1, ac_f->root);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 52 "recursion_concurrent.ac"
-    int sum = ac_f->sub.a1.ret;
+#line 50 "recursion_concurrent.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; }
+    struct node *root = build(0, 14);
+    tree_sum__init(&__ac_f->sub.a1, root); __ac_f->root = root; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; root = __ac_f->root; int sum = __ac_f->sub.a1.ret;
     printf("sum %d\n", sum);
-    ac_f->again = 0;
-    ac_f->sub.a2.p0 = &(ac_f->again);
-    tree_sum__init(&ac_f->sub.a2.c0, ac_f->root);
-    ac_with_timeout__init(&ac_f->sub.a2.w, 5000, &ac_f->sub.a2.c0.co, amain__timeout2__store0, &ac_f->sub.a2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.w.co, 2))
-        return;
-resume_2:;
-#line 55 "recursion_concurrent.ac"
-    int rc = ac_f->sub.a2.w.ret;
-    printf("with_timeout rc %d sum %d\n", rc, ac_f->again);
-    ac_f->visits = 0;
-    count__init(&ac_f->sub.a3, ac_f->root, &ac_f->visits);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
-#line 58 "recursion_concurrent.ac"
-    int n = ac_f->sub.a3.ret;
-    printf("count %d visits %d\n", n, ac_f->visits);
+        again = 0;
+    __ac_f->sub.a2.p0 = &(again); tree_sum__init(&__ac_f->sub.a2.c0, root); __ac_with_timeout__init(&__ac_f->sub.a2.w, 5000, &__ac_f->sub.a2.c0.co, amain__timeout2__store0, &__ac_f->sub.a2); __ac_f->root = root; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.w.co, 2)) return; __ac_resume_2:; root = __ac_f->root; int rc = __ac_f->sub.a2.w.ret;
+    printf("with_timeout rc %d sum %d\n", rc, again);
+        visits = 0;
+    count__init(&__ac_f->sub.a3, root, &visits); __ac_f->root = root; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; root = __ac_f->root; int n = __ac_f->sub.a3.ret;
+    printf("count %d visits %d\n", n, visits);
     printf("frame bytes %zu\n", ac_stats().frame_bytes);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 202 "recursion_concurrent.c"
+#undef again
+#undef visits
 #line 62 "recursion_concurrent.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

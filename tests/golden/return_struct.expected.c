@@ -19,6 +19,7 @@ struct stats {
     char label[8];
 };
 
+#line 23 "return_struct.c"
 /* async struct vec vadd(struct vec, struct vec): its coroutine frame */
 struct vadd__frame {
     ac_coro co;
@@ -29,42 +30,35 @@ struct vadd__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void vadd__resume(ac_coro *ac_co);
-static inline void vadd__init(struct vadd__frame *ac_f, struct vec a, struct vec b)
+static void vadd__resume(ac_coro *__ac_co);
+static inline void vadd__init(struct vadd__frame *__ac_f, struct vec a, struct vec b)
 {
-    ac_f->co.resume = vadd__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->a = a;
-    ac_f->b = b;
+    __ac_f->co.resume = vadd__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->a = a;
+    __ac_f->b = b;
 }
 
-static void vadd__resume(ac_coro *ac_co)
+#define a __ac_f->a
+#define b __ac_f->b
+static void vadd__resume(ac_coro *__ac_co)
 {
-    struct vadd__frame *ac_f = (struct vadd__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 21 "return_struct.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 22 "return_struct.ac"
-    {
-        ac_f->ret = (struct vec){ ac_f->a.x + ac_f->b.x, ac_f->a.y + ac_f->b.y };
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 20 "return_struct.ac"
+struct vadd__frame *__ac_f = (struct vadd__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_f->ret = (struct vec){ a.x + b.x, a.y + b.y }; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 53 "return_struct.c"
+#undef a
+#undef b
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *vadd__new(struct vec a, struct vec b)
 {
-    struct vadd__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    vadd__init(ac_f, a, b);
-    return &ac_f->co;
+    struct vadd__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    vadd__init(__ac_f, a, b);
+    return &__ac_f->co;
 }
 struct vec vadd__result(ac_coro *co)
 {
@@ -72,11 +66,12 @@ struct vec vadd__result(ac_coro *co)
 }
 void vadd__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct vadd__frame));
+    __ac_frame_free(co, sizeof(struct vadd__frame));
 }
 #line 23 "return_struct.ac"
 
 
+#line 75 "return_struct.c"
 /* async struct stats compute(const int *, int): its coroutine frame */
 struct compute__frame {
     ac_coro co;
@@ -89,64 +84,46 @@ struct compute__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void compute__resume(ac_coro *ac_co);
-static inline void compute__init(struct compute__frame *ac_f, const int *v, int n)
+static void compute__resume(ac_coro *__ac_co);
+static inline void compute__init(struct compute__frame *__ac_f, const int *v, int n)
 {
-    ac_f->co.resume = compute__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
-    ac_f->n = n;
+    __ac_f->co.resume = compute__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
+    __ac_f->n = n;
 }
 
-static void compute__resume(ac_coro *ac_co)
+#define s __ac_f->s
+static void compute__resume(ac_coro *__ac_co)
 {
-    struct compute__frame *ac_f = (struct compute__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
+#line 26 "return_struct.ac"
+struct compute__frame *__ac_f = (struct compute__frame *)__ac_co; const int *v = __ac_f->v; int n = __ac_f->n; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
 #line 28 "return_struct.ac"
-    memset(&ac_f->s, 0, sizeof ac_f->s);
-    ac_f->s.min = ac_f->v[0];
-    ac_f->s.max = ac_f->v[0];
-    for (ac_f->i = 0; ac_f->i < ac_f->n; ac_f->i++)
-#line 31 "return_struct.ac"
-    {
-        ac_yield__init(&ac_f->sub.a1);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-#line 33 "return_struct.ac"
-        ac_f->s.n++;
-        ac_f->s.sum += ac_f->v[ac_f->i];
-        if (ac_f->v[ac_f->i] < ac_f->s.min)
-        {
-#line 36 "return_struct.ac"
-            ac_f->s.min = ac_f->v[ac_f->i];
-        }
-#line 37 "return_struct.ac"
-        if (ac_f->v[ac_f->i] > ac_f->s.max)
-        {
-#line 38 "return_struct.ac"
-            ac_f->s.max = ac_f->v[ac_f->i];
-        }
+    memset(&s, 0, sizeof s);
+    s.min = v[0];
+    s.max = v[0];
+    for (int i = 0; i < n; i++) {
+        ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; __ac_f->n = n; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; i = __ac_f->i;
+        s.n++;
+        s.sum += v[i];
+        if (v[i] < s.min)
+            s.min = v[i];
+        if (v[i] > s.max)
+            s.max = v[i];
     }
-#line 40 "return_struct.ac"
-    strcpy(ac_f->s.label, "stats");
-    {
-        ac_f->ret = ac_f->s;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    strcpy(s.label, "stats");
+    { __ac_f->ret = s; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 119 "return_struct.c"
+#undef s
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *compute__new(const int *v, int n)
 {
-    struct compute__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    compute__init(ac_f, v, n);
-    return &ac_f->co;
+    struct compute__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    compute__init(__ac_f, v, n);
+    return &__ac_f->co;
 }
 struct stats compute__result(ac_coro *co)
 {
@@ -154,11 +131,12 @@ struct stats compute__result(ac_coro *co)
 }
 void compute__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct compute__frame));
+    __ac_frame_free(co, sizeof(struct compute__frame));
 }
 #line 42 "return_struct.ac"
 
 
+#line 140 "return_struct.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -171,62 +149,42 @@ struct amain__frame {
         struct compute__frame a3;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+#define a __ac_f->a
+#define s __ac_f->s
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    }
-#line 46 "return_struct.ac"
-    ac_f->a = (struct vec){ 1.0, 2.0 };
-    vadd__init(&ac_f->sub.a1, ac_f->a, (struct vec){ 0.5, 0.25 });
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    ac_f->s = ac_f->sub.a1.ret;
-#line 48 "return_struct.ac"
-    printf("s %.2f %.2f\n", ac_f->s.x, ac_f->s.y);
-    vadd__init(&ac_f->sub.a2, ac_f->s, ac_f->s);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-    ac_f->s = ac_f->sub.a2.ret;
-#line 50 "return_struct.ac"
-    printf("s %.2f %.2f\n", ac_f->s.x, ac_f->s.y);
+#line 45 "return_struct.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; }
+    a = (struct vec){ 1.0, 2.0 };
+    vadd__init(&__ac_f->sub.a1, a, (struct vec){ 0.5, 0.25 }); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; s = __ac_f->sub.a1.ret;
+    printf("s %.2f %.2f\n", s.x, s.y);
+    vadd__init(&__ac_f->sub.a2, s, s); if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; s = __ac_f->sub.a2.ret;
+    printf("s %.2f %.2f\n", s.x, s.y);
 #line 52 "return_struct.ac"
     static const int v[] = { 4, -2, 9, 0 };
-    compute__init(&ac_f->sub.a3, v, 4);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
-#line 53 "return_struct.ac"
-    struct stats st = ac_f->sub.a3.ret;
+    compute__init(&__ac_f->sub.a3, v, 4); if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; struct stats st = __ac_f->sub.a3.ret;
     printf("%s n %d sum %ld min %d max %d\n", st.label, st.n, st.sum, st.min,
            st.max);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 179 "return_struct.c"
+#undef a
+#undef s
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -234,12 +192,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 57 "return_struct.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

@@ -7,6 +7,7 @@
 /* ac_sleep and ac_yield awaited one after another: both return 0, and a
    single task sees no cancellation. */
 
+#line 11 "sleep_yield_sequential.c"
 /* async int nap(int): its coroutine frame */
 struct nap__frame {
     ac_coro co;
@@ -16,41 +17,30 @@ struct nap__frame {
         struct ac_sleep__frame a1;
     } sub;
 };
-static void nap__resume(ac_coro *ac_co);
-static inline void nap__init(struct nap__frame *ac_f, int ms)
+static void nap__resume(ac_coro *__ac_co);
+static inline void nap__init(struct nap__frame *__ac_f, int ms)
 {
-    ac_f->co.resume = nap__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->ms = ms;
+    __ac_f->co.resume = nap__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->ms = ms;
 }
 
-static void nap__resume(ac_coro *ac_co)
+static void nap__resume(ac_coro *__ac_co)
 {
-    struct nap__frame *ac_f = (struct nap__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-    ac_sleep__init(&ac_f->sub.a1, (uint64_t)ac_f->ms);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 9 "sleep_yield_sequential.ac"
-    int r = ac_f->sub.a1.ret;
-    {
-        ac_f->ret = r;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 8 "sleep_yield_sequential.ac"
+struct nap__frame *__ac_f = (struct nap__frame *)__ac_co; int ms = __ac_f->ms; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_sleep__init(&__ac_f->sub.a1, (uint64_t)ms); __ac_f->ms = ms; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int r = __ac_f->sub.a1.ret;
+    { __ac_f->ret = r; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 37 "sleep_yield_sequential.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *nap__new(int ms)
 {
-    struct nap__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    nap__init(ac_f, ms);
-    return &ac_f->co;
+    struct nap__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    nap__init(__ac_f, ms);
+    return &__ac_f->co;
 }
 int nap__result(ac_coro *co)
 {
@@ -58,11 +48,12 @@ int nap__result(ac_coro *co)
 }
 void nap__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct nap__frame));
+    __ac_frame_free(co, sizeof(struct nap__frame));
 }
 #line 11 "sleep_yield_sequential.ac"
 
 
+#line 57 "sleep_yield_sequential.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -77,71 +68,39 @@ struct amain__frame {
         struct ac_yield__frame a4;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
+#line 14 "sleep_yield_sequential.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; }
+    ac_sleep__init(&__ac_f->sub.a1, 5); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int r = __ac_f->sub.a1.ret;
+    printf("sleep -> %d\n", r);
+    ac_yield__init(&__ac_f->sub.a2); __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; r = __ac_f->r; r = __ac_f->sub.a2.ret;
+    printf("yield -> %d\n", r);
+    int sum = 0;
+    for (int i = 0; i < 3; i++) {
+        nap__init(&__ac_f->sub.a3, i); __ac_f->r = r; __ac_f->sum = sum; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; r = __ac_f->r; sum = __ac_f->sum; i = __ac_f->i; sum += __ac_f->sub.a3.ret;
+        ac_yield__init(&__ac_f->sub.a4); __ac_f->r = r; __ac_f->sum = sum; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; r = __ac_f->r; sum = __ac_f->sum; i = __ac_f->i; sum += __ac_f->sub.a4.ret;
     }
-#line 15 "sleep_yield_sequential.ac"
-    ac_sleep__init(&ac_f->sub.a1, 5);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    ac_f->r = ac_f->sub.a1.ret;
-#line 16 "sleep_yield_sequential.ac"
-    printf("sleep -> %d\n", ac_f->r);
-    ac_yield__init(&ac_f->sub.a2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-    ac_f->r = ac_f->sub.a2.ret;
-#line 18 "sleep_yield_sequential.ac"
-    printf("yield -> %d\n", ac_f->r);
-    ac_f->sum = 0;
-    for (ac_f->i = 0; ac_f->i < 3; ac_f->i++)
-#line 20 "sleep_yield_sequential.ac"
-    {
-        nap__init(&ac_f->sub.a3, ac_f->i);
-        if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-            return;
-resume_3:;
-        ac_f->sum += ac_f->sub.a3.ret;
-#line 22 "sleep_yield_sequential.ac"
-        ac_yield__init(&ac_f->sub.a4);
-        if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-            return;
-resume_4:;
-        ac_f->sum += ac_f->sub.a4.ret;
-    }
-#line 24 "sleep_yield_sequential.ac"
-    printf("sum %d\n", ac_f->sum);
+    printf("sum %d\n", sum);
     printf("cancelled %d\n", ac_cancelled());
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 97 "sleep_yield_sequential.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -149,14 +108,14 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 27 "sleep_yield_sequential.ac"
 
 
 int main(void)
 {
-    int rc = ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    int rc = ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
     printf("rc %d\n", rc);
     return rc;
 }

@@ -10,6 +10,7 @@
    build runs everything sequentially, so it is not compared
    (spawn_timeout.concurrent). */
 
+#line 14 "spawn_timeout.c"
 /* async int sleeper(int, int): its coroutine frame */
 struct sleeper__frame {
     ac_coro co;
@@ -20,50 +21,32 @@ struct sleeper__frame {
         struct ac_sleep__frame a1;
     } sub;
 };
-static void sleeper__resume(ac_coro *ac_co);
-static inline void sleeper__init(struct sleeper__frame *ac_f, int ms, int v)
+static void sleeper__resume(ac_coro *__ac_co);
+static inline void sleeper__init(struct sleeper__frame *__ac_f, int ms, int v)
 {
-    ac_f->co.resume = sleeper__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->ms = ms;
-    ac_f->v = v;
+    __ac_f->co.resume = sleeper__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->ms = ms;
+    __ac_f->v = v;
 }
 
-static void sleeper__resume(ac_coro *ac_co)
+static void sleeper__resume(ac_coro *__ac_co)
 {
-    struct sleeper__frame *ac_f = (struct sleeper__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
+#line 11 "spawn_timeout.ac"
+struct sleeper__frame *__ac_f = (struct sleeper__frame *)__ac_co; int ms = __ac_f->ms; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_sleep__init(&__ac_f->sub.a1, (uint64_t)ms); __ac_f->ms = ms; __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int rc = __ac_f->sub.a1.ret;
+    if (rc != 0) {
+        printf("sleeper %d: %s\n", v, rc == AC_ECANCELED ? "cancelled" : "error");
+        { __ac_f->ret = -1; __ac_return(&__ac_f->co); return; }
     }
-    ac_sleep__init(&ac_f->sub.a1, (uint64_t)ac_f->ms);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 12 "spawn_timeout.ac"
-    int rc = ac_f->sub.a1.ret;
-    if (rc != 0)
-#line 13 "spawn_timeout.ac"
-    {
-        printf("sleeper %d: %s\n", ac_f->v, rc == AC_ECANCELED ? "cancelled" : "error");
-        {
-            ac_f->ret = -1;
-            ac_return(&ac_f->co);
-            return;
-        }
-    }
-#line 17 "spawn_timeout.ac"
-    printf("sleeper %d woke\n", ac_f->v);
-    {
-        ac_f->ret = ac_f->v;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    printf("sleeper %d woke\n", v);
+    { __ac_f->ret = v; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
 #line 19 "spawn_timeout.ac"
 
 
+#line 50 "spawn_timeout.c"
 /* async int amain(void): its coroutine frame */
 struct amain__timeout2 {
     struct ac_with_timeout__frame w;
@@ -93,12 +76,12 @@ struct amain__frame {
         struct ac_join__frame a5;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
 struct amain__spawn1 {
@@ -154,120 +137,47 @@ static void amain__spawn4__store0(void *ctx)
     *s->p0 = s->c0.ret;
 }
 
-static void amain__resume(ac_coro *ac_co)
+#define a __ac_f->a
+#define b __ac_f->b
+#define v __ac_f->v
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    case 5: goto resume_5;
-    }
+#line 22 "spawn_timeout.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; }
 #line 24 "spawn_timeout.ac"
-    ac_group_init(&ac_f->g);
-    ac_f->a = 0;
-#line 25 "spawn_timeout.ac"
-    ac_f->b = 0;
-    {
-        struct amain__spawn1 *ac_s = ac_frame_alloc(sizeof *ac_s);
-        ac_s->p0 = &(ac_f->a);
-        sleeper__init(&ac_s->c0, 30, 1);
-        ac_s->hdr.co = &ac_s->c0.co;
-        ac_s->hdr.store = amain__spawn1__store0;
-        ac_s->hdr.ctx = ac_s;
-        ac_s->hdr.alloc_size = sizeof *ac_s;
-        ac_spawn(&ac_f->g, &ac_s->hdr);
-    }
-#line 27 "spawn_timeout.ac"
-    {
-        struct amain__spawn2 *ac_s = ac_frame_alloc(sizeof *ac_s);
-        ac_s->p0 = &(ac_f->b);
-        sleeper__init(&ac_s->c0, 10, 2);
-        ac_s->hdr.co = &ac_s->c0.co;
-        ac_s->hdr.store = amain__spawn2__store0;
-        ac_s->hdr.ctx = ac_s;
-        ac_s->hdr.alloc_size = sizeof *ac_s;
-        ac_spawn(&ac_f->g, &ac_s->hdr);
-    }
-#line 28 "spawn_timeout.ac"
-    {
-        struct amain__spawn3 *ac_s = ac_frame_alloc(sizeof *ac_s);
-        sleeper__init(&ac_s->c0, 20, 3);
-        ac_s->hdr.co = &ac_s->c0.co;
-        ac_s->hdr.store = NULL;
-        ac_s->hdr.ctx = ac_s;
-        ac_s->hdr.alloc_size = sizeof *ac_s;
-        ac_spawn(&ac_f->g, &ac_s->hdr);
-    }
-#line 29 "spawn_timeout.ac"
+    ac_group_init(&__ac_f->g);
+        a = 0, b = 0;
+    { struct amain__spawn1 *__ac_s = __ac_frame_alloc(sizeof *__ac_s); __ac_s->p0 = &(a); sleeper__init(&__ac_s->c0, 30, 1); __ac_s->hdr.co = &__ac_s->c0.co; __ac_s->hdr.store = amain__spawn1__store0; __ac_s->hdr.ctx = __ac_s; __ac_s->hdr.alloc_size = sizeof *__ac_s; __ac_spawn(&__ac_f->g, &__ac_s->hdr); }
+    { struct amain__spawn2 *__ac_s = __ac_frame_alloc(sizeof *__ac_s); __ac_s->p0 = &(b); sleeper__init(&__ac_s->c0, 10, 2); __ac_s->hdr.co = &__ac_s->c0.co; __ac_s->hdr.store = amain__spawn2__store0; __ac_s->hdr.ctx = __ac_s; __ac_s->hdr.alloc_size = sizeof *__ac_s; __ac_spawn(&__ac_f->g, &__ac_s->hdr); }
+    { struct amain__spawn3 *__ac_s = __ac_frame_alloc(sizeof *__ac_s); sleeper__init(&__ac_s->c0, 20, 3); __ac_s->hdr.co = &__ac_s->c0.co; __ac_s->hdr.store = NULL; __ac_s->hdr.ctx = __ac_s; __ac_s->hdr.alloc_size = sizeof *__ac_s; __ac_spawn(&__ac_f->g, &__ac_s->hdr); }
     printf("spawned three\n");
-    ac_join__init(&ac_f->sub.a1, &ac_f->g);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-    ac_f->rc = ac_f->sub.a1.ret;
-#line 31 "spawn_timeout.ac"
-    printf("joined: rc %d a %d b %d\n", ac_f->rc, ac_f->a, ac_f->b);
+    ac_join__init(&__ac_f->sub.a1, &__ac_f->g); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int rc = __ac_f->sub.a1.ret;
+    printf("joined: rc %d a %d b %d\n", rc, a, b);
 #line 33 "spawn_timeout.ac"
-    ac_f->v = 0;
-    ac_f->sub.a2.p0 = &(ac_f->v);
-    sleeper__init(&ac_f->sub.a2.c0, 10, 4);
-    ac_with_timeout__init(&ac_f->sub.a2.w, 200, &ac_f->sub.a2.c0.co, amain__timeout2__store0, &ac_f->sub.a2);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.w.co, 2))
-        return;
-resume_2:;
-    ac_f->rc = ac_f->sub.a2.w.ret;
-#line 35 "spawn_timeout.ac"
-    printf("operand first: rc %d v %d\n", ac_f->rc, ac_f->v);
-    ac_f->v = 0;
-    ac_f->sub.a3.p0 = &(ac_f->v);
-    sleeper__init(&ac_f->sub.a3.c0, 500, 5);
-    ac_with_timeout__init(&ac_f->sub.a3.w, 10, &ac_f->sub.a3.c0.co, amain__timeout3__store0, &ac_f->sub.a3);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.w.co, 3))
-        return;
-resume_3:;
-    ac_f->rc = ac_f->sub.a3.w.ret;
-#line 38 "spawn_timeout.ac"
-    printf("deadline first: %s v %d\n", ac_f->rc == AC_ETIMEDOUT ? "timed out" : "?", ac_f->v);
+        v = 0;
+    __ac_f->sub.a2.p0 = &(v); sleeper__init(&__ac_f->sub.a2.c0, 10, 4); __ac_with_timeout__init(&__ac_f->sub.a2.w, 200, &__ac_f->sub.a2.c0.co, amain__timeout2__store0, &__ac_f->sub.a2); __ac_f->rc = rc; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.w.co, 2)) return; __ac_resume_2:; rc = __ac_f->rc; rc = __ac_f->sub.a2.w.ret;
+    printf("operand first: rc %d v %d\n", rc, v);
+    v = 0;
+    __ac_f->sub.a3.p0 = &(v); sleeper__init(&__ac_f->sub.a3.c0, 500, 5); __ac_with_timeout__init(&__ac_f->sub.a3.w, 10, &__ac_f->sub.a3.c0.co, amain__timeout3__store0, &__ac_f->sub.a3); __ac_f->rc = rc; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.w.co, 3)) return; __ac_resume_3:; rc = __ac_f->rc; rc = __ac_f->sub.a3.w.ret;
+    printf("deadline first: %s v %d\n", rc == AC_ETIMEDOUT ? "timed out" : "?", v);
 #line 40 "spawn_timeout.ac"
-    {
-        struct amain__spawn4 *ac_s = ac_frame_alloc(sizeof *ac_s);
-        ac_s->p0 = &(ac_f->a);
-        sleeper__init(&ac_s->c0, 1000, 6);
-        ac_s->hdr.co = &ac_s->c0.co;
-        ac_s->hdr.store = amain__spawn4__store0;
-        ac_s->hdr.ctx = ac_s;
-        ac_s->hdr.alloc_size = sizeof *ac_s;
-        ac_spawn(&ac_f->g, &ac_s->hdr);
-    }
-#line 41 "spawn_timeout.ac"
-    ac_sleep__init(&ac_f->sub.a4, 5);
-    if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-        return;
-resume_4:;
-#line 42 "spawn_timeout.ac"
-    ac_group_cancel(&ac_f->g);
-    ac_join__init(&ac_f->sub.a5, &ac_f->g);
-    if (ac_await(&ac_f->co, &ac_f->sub.a5.co, 5))
-        return;
-resume_5:;
-    ac_f->rc = ac_f->sub.a5.ret;
-#line 44 "spawn_timeout.ac"
-    printf("cancelled group joined: rc %d a %d\n", ac_f->rc, ac_f->a);
+    { struct amain__spawn4 *__ac_s = __ac_frame_alloc(sizeof *__ac_s); __ac_s->p0 = &(a); sleeper__init(&__ac_s->c0, 1000, 6); __ac_s->hdr.co = &__ac_s->c0.co; __ac_s->hdr.store = amain__spawn4__store0; __ac_s->hdr.ctx = __ac_s; __ac_s->hdr.alloc_size = sizeof *__ac_s; __ac_spawn(&__ac_f->g, &__ac_s->hdr); }
+    ac_sleep__init(&__ac_f->sub.a4, 5); __ac_f->rc = rc; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; rc = __ac_f->rc;
+    ac_group_cancel(&__ac_f->g);
+    ac_join__init(&__ac_f->sub.a5, &__ac_f->g); __ac_f->rc = rc; if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:; rc = __ac_f->rc; rc = __ac_f->sub.a5.ret;
+    printf("cancelled group joined: rc %d a %d\n", rc, a);
     ac_stats_t st = ac_stats();
     printf("frame bytes %zu sleepers %zu\n", st.frame_bytes, st.sleepers);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 174 "spawn_timeout.c"
+#undef a
+#undef b
+#undef v
 #line 48 "spawn_timeout.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

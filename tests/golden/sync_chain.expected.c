@@ -7,34 +7,29 @@
 /* A million awaits in a row that complete without suspending: the caller
    goes on without touching the loop and without growing the C stack. */
 
+#line 11 "sync_chain.c"
 /* async unsigned int step(unsigned int): its coroutine frame */
 struct step__frame {
     ac_coro co;
     unsigned int ret;
     unsigned int v;
 };
-static void step__resume(ac_coro *ac_co);
-static inline void step__init(struct step__frame *ac_f, unsigned int v)
+static void step__resume(ac_coro *__ac_co);
+static inline void step__init(struct step__frame *__ac_f, unsigned int v)
 {
-    ac_f->co.resume = step__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = step__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void step__resume(ac_coro *ac_co)
+static void step__resume(ac_coro *__ac_co)
 {
-    struct step__frame *ac_f = (struct step__frame *)ac_co;
 #line 7 "sync_chain.ac"
-    {
-        ac_f->ret = ac_f->v * 2654435761u + 1;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+                                       struct step__frame *__ac_f = (struct step__frame *)__ac_co; unsigned int v = __ac_f->v; { __ac_f->ret = v * 2654435761u + 1; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
 #line 7 "sync_chain.ac"
 
+#line 33 "sync_chain.c"
 /* async unsigned int two(unsigned int): its coroutine frame */
 struct two__frame {
     ac_coro co;
@@ -45,41 +40,23 @@ struct two__frame {
         struct step__frame a2;
     } sub;
 };
-static void two__resume(ac_coro *ac_co);
-static inline void two__init(struct two__frame *ac_f, unsigned int v)
+static void two__resume(ac_coro *__ac_co);
+static inline void two__init(struct two__frame *__ac_f, unsigned int v)
 {
-    ac_f->co.resume = two__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->v = v;
+    __ac_f->co.resume = two__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->v = v;
 }
 
-static void two__resume(ac_coro *ac_co)
+static void two__resume(ac_coro *__ac_co)
 {
-    struct two__frame *ac_f = (struct two__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    }
 #line 8 "sync_chain.ac"
-    {
-        step__init(&ac_f->sub.a1, ac_f->v);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-        step__init(&ac_f->sub.a2, ac_f->sub.a1.ret);
-        if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-            return;
-resume_2:;
-        ac_f->ret = ac_f->sub.a2.ret;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+                                      struct two__frame *__ac_f = (struct two__frame *)__ac_co; unsigned int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; } step__init(&__ac_f->sub.a1, v); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; step__init(&__ac_f->sub.a2, __ac_f->sub.a1.ret); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; { __ac_f->ret = __ac_f->sub.a2.ret; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
 #line 8 "sync_chain.ac"
 
 
+#line 60 "sync_chain.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -90,44 +67,28 @@ struct amain__frame {
         struct two__frame a1;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void amain__resume(ac_coro *ac_co)
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 12 "sync_chain.ac"
-    ac_f->h = 0;
-    for (ac_f->i = 0; ac_f->i < 1000000; ac_f->i++)
-    {
-#line 14 "sync_chain.ac"
-        two__init(&ac_f->sub.a1, ac_f->h);
-        if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-            return;
-resume_1:;
-        ac_f->h = ac_f->sub.a1.ret ^ (unsigned)ac_f->i;
-    }
-#line 15 "sync_chain.ac"
-    printf("hash %u\n", ac_f->h);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+#line 11 "sync_chain.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    unsigned h = 0;
+    for (int i = 0; i < 1000000; i++) {
+        two__init(&__ac_f->sub.a1, h); __ac_f->h = h; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; h = __ac_f->h; i = __ac_f->i; h = __ac_f->sub.a1.ret ^ (unsigned)i; }
+    printf("hash %u\n", h);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
 #line 17 "sync_chain.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

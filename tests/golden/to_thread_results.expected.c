@@ -46,6 +46,7 @@ static long sum_str(const char *s)
     return t;
 }
 
+#line 50 "to_thread_results.c"
 /* async int amain(void): its coroutine frame */
 struct amain__thread1 {
     struct ac_to_thread__frame w;
@@ -107,12 +108,12 @@ struct amain__frame {
         struct amain__thread6 a6;
     } sub;
 };
-static void amain__resume(ac_coro *ac_co);
-static inline void amain__init(struct amain__frame *ac_f)
+static void amain__resume(ac_coro *__ac_co);
+static inline void amain__init(struct amain__frame *__ac_f)
 {
-    ac_f->co.resume = amain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = amain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
 static void amain__thread1__run(struct ac_to_thread__frame *w)
@@ -151,98 +152,48 @@ static void amain__thread6__run(struct ac_to_thread__frame *w)
     t->ret = add3(t->a0, t->a1, t->a2);
 }
 
-static void amain__resume(ac_coro *ac_co)
+#define dv __ac_f->dv
+#define b0 __ac_f->b0
+#define arr __ac_f->arr
+static void amain__resume(ac_coro *__ac_co)
 {
-    struct amain__frame *ac_f = (struct amain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    case 5: goto resume_5;
-    case 6: goto resume_6;
-    }
-    ac_f->sub.a1.a0 = 1;
-    ac_f->sub.a1.a1 = 2;
-    ac_f->sub.a1.a2 = 3;
-    ac_to_thread__init(&ac_f->sub.a1.w, amain__thread1__run);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.w.co, 1))
-        return;
-resume_1:;
-#line 48 "to_thread_results.ac"
-    int s = ac_f->sub.a1.ret;
+#line 47 "to_thread_results.ac"
+struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; case 6: goto __ac_resume_6; }
+    __ac_f->sub.a1.a0 = 1; __ac_f->sub.a1.a1 = 2; __ac_f->sub.a1.a2 = 3; __ac_to_thread__init(&__ac_f->sub.a1.w, amain__thread1__run); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.w.co, 1)) return; __ac_resume_1:; int s = __ac_f->sub.a1.ret;
     printf("add3 %d\n", s);
 #line 51 "to_thread_results.ac"
-    ({ double ac_init[3] = { 1.0, 2.0, 4.5 }; __builtin_memcpy(&ac_f->dv, &ac_init, sizeof ac_f->dv); });
-    ac_f->sub.a2.a0 = ac_f->dv;
-    ac_f->sub.a2.a1 = 3;
-    ac_to_thread__init(&ac_f->sub.a2.w, amain__thread2__run);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.w.co, 2))
-        return;
-resume_2:;
-#line 52 "to_thread_results.ac"
-    double m = ac_f->sub.a2.ret;
+    ({ double __ac_init[3] = { 1.0, 2.0, 4.5 }; __builtin_memcpy(&dv, &__ac_init, sizeof dv); });
+    __ac_f->sub.a2.a0 = dv; __ac_f->sub.a2.a1 = 3; __ac_to_thread__init(&__ac_f->sub.a2.w, amain__thread2__run); if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.w.co, 2)) return; __ac_resume_2:; double m = __ac_f->sub.a2.ret;
     printf("avg %.2f\n", m);
 #line 55 "to_thread_results.ac"
-    ac_f->b0 = (struct box){ 2, 3 };
-    ac_f->sub.a3.a0 = ac_f->b0;
-    ac_f->sub.a3.a1 = 10;
-    ac_to_thread__init(&ac_f->sub.a3.w, amain__thread3__run);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.w.co, 3))
-        return;
-resume_3:;
-#line 56 "to_thread_results.ac"
-    struct box b = ac_f->sub.a3.ret;
-    printf("grow %d %d (b0 %d %d)\n", b.w, b.h, ac_f->b0.w, ac_f->b0.h);
+    b0 = (struct box){ 2, 3 };
+    __ac_f->sub.a3.a0 = b0; __ac_f->sub.a3.a1 = 10; __ac_to_thread__init(&__ac_f->sub.a3.w, amain__thread3__run); if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.w.co, 3)) return; __ac_resume_3:; struct box b = __ac_f->sub.a3.ret;
+    printf("grow %d %d (b0 %d %d)\n", b.w, b.h, b0.w, b0.h);
 #line 59 "to_thread_results.ac"
-    ({ int ac_init[4] = { 0 }; __builtin_memcpy(&ac_f->arr, &ac_init, sizeof ac_f->arr); });
-    ac_f->sub.a4.a0 = ac_f->arr;
-    ac_f->sub.a4.a1 = 4;
-    ac_f->sub.a4.a2 = 100;
-    ac_to_thread__init(&ac_f->sub.a4.w, amain__thread4__run);
-    if (ac_await(&ac_f->co, &ac_f->sub.a4.w.co, 4))
-        return;
-resume_4:;
-#line 61 "to_thread_results.ac"
-    printf("fill %d %d %d %d\n", ac_f->arr[0], ac_f->arr[1], ac_f->arr[2], ac_f->arr[3]);
-    ac_f->sub.a5.a0 = "abc";
-    ac_to_thread__init(&ac_f->sub.a5.w, amain__thread5__run);
-    if (ac_await(&ac_f->co, &ac_f->sub.a5.w.co, 5))
-        return;
-resume_5:;
+    ({ int __ac_init[4] = { 0 }; __builtin_memcpy(&arr, &__ac_init, sizeof arr); });
+    __ac_f->sub.a4.a0 = arr; __ac_f->sub.a4.a1 = 4; __ac_f->sub.a4.a2 = 100; __ac_to_thread__init(&__ac_f->sub.a4.w, amain__thread4__run); if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.w.co, 4)) return; __ac_resume_4:;
+    printf("fill %d %d %d %d\n", arr[0], arr[1], arr[2], arr[3]);
 #line 63 "to_thread_results.ac"
-    long t = ac_f->sub.a5.ret;
+    __ac_f->sub.a5.a0 = "abc"; __ac_to_thread__init(&__ac_f->sub.a5.w, amain__thread5__run); if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.w.co, 5)) return; __ac_resume_5:; long t = __ac_f->sub.a5.ret;
     printf("sum_str %ld\n", t);
 #line 66 "to_thread_results.ac"
-    ac_f->total = 0;
-    for (ac_f->i = 0; ac_f->i < 5; ac_f->i++)
-    {
-#line 68 "to_thread_results.ac"
-        ac_f->sub.a6.a0 = ac_f->i;
-        ac_f->sub.a6.a1 = ac_f->i;
-        ac_f->sub.a6.a2 = ac_f->i;
-        ac_to_thread__init(&ac_f->sub.a6.w, amain__thread6__run);
-        if (ac_await(&ac_f->co, &ac_f->sub.a6.w.co, 6))
-            return;
-resume_6:;
-        ac_f->total += ac_f->sub.a6.ret;
-    }
-#line 69 "to_thread_results.ac"
-    printf("total %d\n", ac_f->total);
-    {
-        ac_f->ret = 0;
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    int total = 0;
+    for (int i = 0; i < 5; i++) {
+        __ac_f->sub.a6.a0 = i; __ac_f->sub.a6.a1 = i; __ac_f->sub.a6.a2 = i; __ac_to_thread__init(&__ac_f->sub.a6.w, amain__thread6__run); __ac_f->total = total; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a6.w.co, 6)) return; __ac_resume_6:; total = __ac_f->total; i = __ac_f->i; total += __ac_f->sub.a6.ret; }
+    printf("total %d\n", total);
+    { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 187 "to_thread_results.c"
+#undef dv
+#undef b0
+#undef arr
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *amain__new(void)
 {
-    struct amain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    amain__init(ac_f);
-    return &ac_f->co;
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    return &__ac_f->co;
 }
 int amain__result(ac_coro *co)
 {
@@ -250,12 +201,12 @@ int amain__result(ac_coro *co)
 }
 void amain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_frame_free(co, sizeof(struct amain__frame));
 }
 #line 71 "to_thread_results.ac"
 
 
 int main(void)
 {
-    return ({ struct amain__frame ac_main; amain__init(&ac_main); ac_run(&ac_main.co); ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
 }

@@ -9,6 +9,7 @@
 
 static int log_count;
 
+#line 13 "void_async.c"
 /* async void note(const char *): its coroutine frame */
 struct note__frame {
     ac_coro co;
@@ -17,46 +18,40 @@ struct note__frame {
         struct ac_yield__frame a1;
     } sub;
 };
-static void note__resume(ac_coro *ac_co);
-static inline void note__init(struct note__frame *ac_f, const char *msg)
+static void note__resume(ac_coro *__ac_co);
+static inline void note__init(struct note__frame *__ac_f, const char *msg)
 {
-    ac_f->co.resume = note__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->msg = msg;
+    __ac_f->co.resume = note__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->msg = msg;
 }
 
-static void note__resume(ac_coro *ac_co)
+static void note__resume(ac_coro *__ac_co)
 {
-    struct note__frame *ac_f = (struct note__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 11 "void_async.ac"
-    ac_yield__init(&ac_f->sub.a1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 12 "void_async.ac"
-    printf("note: %s\n", ac_f->msg);
+#line 10 "void_async.ac"
+struct note__frame *__ac_f = (struct note__frame *)__ac_co; const char *msg = __ac_f->msg; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    ac_yield__init(&__ac_f->sub.a1); __ac_f->msg = msg; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    printf("note: %s\n", msg);
     log_count++;
-    ac_return(&ac_f->co);
-}
+__ac_return(&__ac_f->co); }
+#line 39 "void_async.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *note__new(const char *msg)
 {
-    struct note__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    note__init(ac_f, msg);
-    return &ac_f->co;
+    struct note__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    note__init(__ac_f, msg);
+    return &__ac_f->co;
 }
 void note__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct note__frame));
+    __ac_frame_free(co, sizeof(struct note__frame));
 }
 #line 14 "void_async.ac"
 
 
+#line 55 "void_async.c"
 /* async void early_out(int): its coroutine frame */
 struct early_out__frame {
     ac_coro co;
@@ -65,58 +60,43 @@ struct early_out__frame {
         struct note__frame a1;
     } sub;
 };
-static void early_out__resume(ac_coro *ac_co);
-static inline void early_out__init(struct early_out__frame *ac_f, int skip)
+static void early_out__resume(ac_coro *__ac_co);
+static inline void early_out__init(struct early_out__frame *__ac_f, int skip)
 {
-    ac_f->co.resume = early_out__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
-    ac_f->skip = skip;
+    __ac_f->co.resume = early_out__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
+    __ac_f->skip = skip;
 }
 
-static void early_out__resume(ac_coro *ac_co)
+static void early_out__resume(ac_coro *__ac_co)
 {
-    struct early_out__frame *ac_f = (struct early_out__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    }
-#line 18 "void_async.ac"
-    if (ac_f->skip)
-#line 18 "void_async.ac"
-    {
+#line 17 "void_async.ac"
+struct early_out__frame *__ac_f = (struct early_out__frame *)__ac_co; int skip = __ac_f->skip; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
+    if (skip) {
         printf("skipped\n");
-        {
-            ac_return(&ac_f->co);
-            return;
-        }
+        { __ac_return(&__ac_f->co); return; }
     }
-#line 22 "void_async.ac"
-    note__init(&ac_f->sub.a1, "not skipped");
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 23 "void_async.ac"
-    {
-        ac_return(&ac_f->co);
-        return;
-    }
-    ac_return(&ac_f->co);
-}
+    note__init(&__ac_f->sub.a1, "not skipped"); __ac_f->skip = skip; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    { __ac_return(&__ac_f->co); return; }
+__ac_return(&__ac_f->co); }
+#line 84 "void_async.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *early_out__new(int skip)
 {
-    struct early_out__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    early_out__init(ac_f, skip);
-    return &ac_f->co;
+    struct early_out__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    early_out__init(__ac_f, skip);
+    return &__ac_f->co;
 }
 void early_out__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct early_out__frame));
+    __ac_frame_free(co, sizeof(struct early_out__frame));
 }
 #line 24 "void_async.ac"
 
 
+#line 100 "void_async.c"
 /* async void twice(void): its coroutine frame */
 struct twice__frame {
     ac_coro co;
@@ -125,48 +105,38 @@ struct twice__frame {
         struct note__frame a2;
     } sub;
 };
-static void twice__resume(ac_coro *ac_co);
-static inline void twice__init(struct twice__frame *ac_f)
+static void twice__resume(ac_coro *__ac_co);
+static inline void twice__init(struct twice__frame *__ac_f)
 {
-    ac_f->co.resume = twice__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = twice__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void twice__resume(ac_coro *ac_co)
+static void twice__resume(ac_coro *__ac_co)
 {
-    struct twice__frame *ac_f = (struct twice__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    }
-#line 28 "void_async.ac"
-    note__init(&ac_f->sub.a1, "a");
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 29 "void_async.ac"
-    note__init(&ac_f->sub.a2, "b");
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-    ac_return(&ac_f->co);
-}
+#line 27 "void_async.ac"
+struct twice__frame *__ac_f = (struct twice__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; }
+    note__init(&__ac_f->sub.a1, "a"); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    note__init(&__ac_f->sub.a2, "b"); if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:;
+__ac_return(&__ac_f->co); }
+#line 124 "void_async.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *twice__new(void)
 {
-    struct twice__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    twice__init(ac_f);
-    return &ac_f->co;
+    struct twice__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    twice__init(__ac_f);
+    return &__ac_f->co;
 }
 void twice__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct twice__frame));
+    __ac_frame_free(co, sizeof(struct twice__frame));
 }
 #line 30 "void_async.ac"
 
 
+#line 140 "void_async.c"
 /* async void vmain(void): its coroutine frame */
 struct vmain__frame {
     ac_coro co;
@@ -177,65 +147,43 @@ struct vmain__frame {
         struct twice__frame a4;
     } sub;
 };
-static void vmain__resume(ac_coro *ac_co);
-static inline void vmain__init(struct vmain__frame *ac_f)
+static void vmain__resume(ac_coro *__ac_co);
+static inline void vmain__init(struct vmain__frame *__ac_f)
 {
-    ac_f->co.resume = vmain__resume;
-    ac_f->co.state = 0;
-    ac_f->co.flags = 0;
+    __ac_f->co.resume = vmain__resume;
+    __ac_f->co.state = 0;
+    __ac_f->co.flags = 0;
 }
 
-static void vmain__resume(ac_coro *ac_co)
+static void vmain__resume(ac_coro *__ac_co)
 {
-    struct vmain__frame *ac_f = (struct vmain__frame *)ac_co;
-    switch (ac_f->co.state) {
-    case 1: goto resume_1;
-    case 2: goto resume_2;
-    case 3: goto resume_3;
-    case 4: goto resume_4;
-    }
-#line 34 "void_async.ac"
-    note__init(&ac_f->sub.a1, "start");
-    if (ac_await(&ac_f->co, &ac_f->sub.a1.co, 1))
-        return;
-resume_1:;
-#line 35 "void_async.ac"
-    early_out__init(&ac_f->sub.a2, 1);
-    if (ac_await(&ac_f->co, &ac_f->sub.a2.co, 2))
-        return;
-resume_2:;
-#line 36 "void_async.ac"
-    early_out__init(&ac_f->sub.a3, 0);
-    if (ac_await(&ac_f->co, &ac_f->sub.a3.co, 3))
-        return;
-resume_3:;
-#line 37 "void_async.ac"
-    twice__init(&ac_f->sub.a4);
-    if (ac_await(&ac_f->co, &ac_f->sub.a4.co, 4))
-        return;
-resume_4:;
-#line 38 "void_async.ac"
+#line 33 "void_async.ac"
+struct vmain__frame *__ac_f = (struct vmain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; }
+    note__init(&__ac_f->sub.a1, "start"); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
+    early_out__init(&__ac_f->sub.a2, 1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:;
+    early_out__init(&__ac_f->sub.a3, 0); if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:;
+    twice__init(&__ac_f->sub.a4); if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:;
     printf("count %d\n", log_count);
-    ac_return(&ac_f->co);
-}
+__ac_return(&__ac_f->co); }
+#line 169 "void_async.c"
 
 /* For callers in other files, which can't see the frame. */
 ac_coro *vmain__new(void)
 {
-    struct vmain__frame *ac_f = ac_frame_alloc(sizeof *ac_f);
-    vmain__init(ac_f);
-    return &ac_f->co;
+    struct vmain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    vmain__init(__ac_f);
+    return &__ac_f->co;
 }
 void vmain__free(ac_coro *co)
 {
-    ac_frame_free(co, sizeof(struct vmain__frame));
+    __ac_frame_free(co, sizeof(struct vmain__frame));
 }
 #line 39 "void_async.ac"
 
 
 int main(void)
 {
-    ({ struct vmain__frame ac_main; vmain__init(&ac_main); ac_run(&ac_main.co); (void)0; });
+    ({ struct vmain__frame __ac_main; vmain__init(&__ac_main); __ac_run(&__ac_main.co); (void)0; });
     printf("after run %d\n", log_count);
     return 0;
 }

@@ -515,6 +515,7 @@ static int deep(int n, const char *kind)
     Node *b = parse(&in, &src, &a, r, m);
     printf("%s\n", b ? "parsed" : "rejected");
     arena_free(&a);
+    source_free(&src);
     free(r);
     free(text);
     free(w);
@@ -556,6 +557,7 @@ int main(int argc, char **argv)
         } else
             ast_dump(root, &src, r, stdout);
         arena_free(&a);
+        source_free(&src);
         free(r);
     }
     free_input(&in);

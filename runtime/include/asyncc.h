@@ -138,6 +138,9 @@ static inline const char *ac_strerror(int err) { return strerror(-err); }
 typedef struct ac_server ac_server;
 typedef struct ac_stream ac_stream;
 int ac_tcp_listen(ac_server **out, const char *host, int port);
+#define AC_TCP_REUSEPORT 1u
+int ac_tcp_listen_ex(ac_server **out, const char *host, int port,
+                     unsigned flags);
 int ac_server_port(const ac_server *s);
 int ac_accept(ac_server *s, ac_stream **out);
 int ac_tcp_connect(ac_stream **out, const char *host, int port);

@@ -327,6 +327,14 @@ typedef struct ac_stream ac_stream;
 int ac_tcp_listen(ac_server **out, const char *host, int port);
 int ac_server_port(const ac_server *s);
 
+/* ac_tcp_listen with flags.  AC_TCP_REUSEPORT sets SO_REUSEPORT before
+ * binding, so several processes (each with its own loop) can listen on one
+ * port and the kernel spreads the connections among them; it binds the
+ * first address `host` resolves to.  Unknown flags: UV_EINVAL. */
+#define AC_TCP_REUSEPORT 1u
+int ac_tcp_listen_ex(ac_server **out, const char *host, int port,
+                     unsigned flags);
+
 /* Waits for a connection; *out is the new stream.  Several tasks may wait on
  * one server (served in order).  A waiting accept whose server is closed
  * returns UV_ECANCELED; an accept on a closed server, UV_EBADF. */

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -812,9 +813,38 @@ static void tcp_shutdown(void)
     }
 }
 
-static int listen_on(ac_server *s, struct addrinfo *ai)
+/* A socket for `ai` with SO_REUSEPORT set, handed to the server's handle
+ * (libuv 1.44 has no flag for it, and the option must precede bind). */
+static int open_reuseport(ac_server *s, const struct addrinfo *ai)
+{
+    int one = 1;
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -errno;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    int r = uv_tcp_open(&s->tcp, fd);
+    if (r < 0)
+        close(fd);
+    return r;
+}
+
+static int listen_on(ac_server *s, struct addrinfo *ai, unsigned flags)
 {
     int r = UV_EAI_NONAME;
+    if (flags & AC_TCP_REUSEPORT) {
+        /* One socket per handle: only the first address can be tried. */
+        r = ai == NULL ? r : open_reuseport(s, ai);
+        if (r == 0)
+            r = uv_tcp_bind(&s->tcp, ai->ai_addr, 0);
+        if (r == 0)
+            r = uv_listen((uv_stream_t *)&s->tcp, 1024, connection_cb);
+        return r;
+    }
     for (; ai != NULL; ai = ai->ai_next) {
         r = uv_tcp_bind(&s->tcp, ai->ai_addr, 0);
         if (r == 0)
@@ -826,6 +856,12 @@ static int listen_on(ac_server *s, struct addrinfo *ai)
 }
 
 int ac_tcp_listen(ac_server **out, const char *host, int port)
+{
+    return ac_tcp_listen_ex(out, host, port, 0);
+}
+
+int ac_tcp_listen_ex(ac_server **out, const char *host, int port,
+                     unsigned flags)
 {
     struct addrinfo *ai;
     uv_loop_t *loop = ac_loop();
@@ -858,7 +894,10 @@ int ac_tcp_listen(ac_server **out, const char *host, int port)
     if (servers != NULL)
         servers->prev = s;
     servers = s;
-    r = listen_on(s, ai);
+    if (flags & ~(unsigned)AC_TCP_REUSEPORT)
+        r = UV_EINVAL;
+    else
+        r = listen_on(s, ai, flags);
     freeaddrinfo(ai);
     if (r < 0) {
         server_start_close(s); /* frees it */

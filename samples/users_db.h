@@ -13,8 +13,10 @@
 /* The table (samples/users_schema.sql creates it). */
 #define USERS_SQL_GET "SELECT id, name, email FROM users WHERE id = $1"
 #define USERS_SQL_LIST "SELECT id, name, email FROM users ORDER BY id LIMIT $1"
-#define USERS_SQL_CREATE \
-    "INSERT INTO users (name, email) VALUES ($1, $2) RETURNING id, name, email"
+/* No row back when the email is taken (a 409, not an error). */
+#define USERS_SQL_CREATE                                                    \
+    "INSERT INTO users (name, email) VALUES ($1, $2)"                      \
+    " ON CONFLICT (email) DO NOTHING RETURNING id, name, email"
 /* Deliberately heavy: a scan of the table and 20 ms of waiting in the
  * database, the way a report query keeps a connection busy. */
 #define USERS_SQL_REPORT                                                    \

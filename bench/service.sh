@@ -67,19 +67,26 @@ ulimit -n 65536 2>/dev/null || ulimit -n 4096 2>/dev/null || true
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/asyncc-service-bench.XXXXXX")
 server_pid=
 cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    bash scripts/pgtmp.sh stop "$tmp/pg" >/dev/null 2>&1 || true
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    if [ -n "${ASYNCC_PG_DIR:-}" ]; then
+        bash scripts/pgtmp.sh stop "$ASYNCC_PG_DIR" >/dev/null 2>&1 || true
+    fi
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-# shellcheck disable=SC1090 # pgtmp.sh start prints the variables to set
-eval "$(bash scripts/pgtmp.sh start "$tmp/pg")"
-psql "$PG_CONNINFO" -q -v users=10000 -f samples/users_schema.sql >/dev/null
-export DATABASE_URL=$PG_CONNINFO
+eval "$(bash scripts/pgtmp.sh start)"
+PGOPTIONS="-c client_min_messages=warning" psql "$ASYNCC_PG" -q -v users=10000 \
+    -f samples/users_schema.sql >/dev/null
+# Every server reaches the database the same way: its Unix socket, named as
+# a URI (asyncpg takes no other form).
+export DATABASE_URL="postgresql://postgres@/postgres?host=$ASYNCC_PG_DIR&port=$ASYNCC_PG_PORT"
 export ASYNCC_POOL=$pool
 
 # ---- the servers -------------------------------------------------------------
-port=$(bash scripts/pgtmp.sh free-port)
+port=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 pin_server=()
 pin_wrk=()
 if [ "$workers" -eq 1 ] && [ "$(nproc)" -ge 2 ]; then

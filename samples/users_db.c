@@ -102,7 +102,7 @@ char *users_json_list(const PGresult *r)
 char *users_json_report(const PGresult *r)
 {
     return dump(json_pack("{s:I, s:I, s:I}",
-                          "users", (json_int_t)atoll(PQgetvalue(r, 0, 0)),
+                          "recent", (json_int_t)atoll(PQgetvalue(r, 0, 0)),
                           "domains", (json_int_t)atoll(PQgetvalue(r, 0, 1)),
                           "max_id", (json_int_t)atoll(PQgetvalue(r, 0, 2))));
 }

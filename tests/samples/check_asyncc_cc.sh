@@ -1,12 +1,14 @@
 #!/bin/sh
-# check_asyncc_cc.sh ASYNCC_CC SAMPLES_DIR WORK [HTTP [PG]] - the wrapper compiler.
+# check_asyncc_cc.sh ASYNCC_CC SAMPLES_DIR WORK [USERS_API [PG]] - the
+# wrapper compiler.
 #  1. asyncc-cc cpu_offload.ac -o prog  builds a program that runs right;
 #  2. -c then link (with a plain .c beside it) works, and -D reaches asyncc;
 #  3. a transpiler error stops it with asyncc's exit status (1), no output;
 #  4. no temporary .c is left behind;
-#  5. (HTTP = 1: asyncc was built with libasyncc_http) libasyncc_http and
-#     what it needs are linked when an input uses <asyncc/http.h>: an .ac
-#     that includes it (fetch_users.ac, against samples/users_api.py), its
+#  5. (USERS_API is not "none": asyncc was built with libasyncc_http, and
+#     that is samples/users_api) libasyncc_http and what it needs are linked when
+#     an input uses <asyncc/http.h>: an .ac that includes it
+#     (fetch_users.ac, against USERS_API), its
 #     object linked on its own, a plain .c that includes it; and not linked
 #     when nothing uses it.
 #  6. (PG = 1: asyncc was built with libasyncc_pg) libasyncc_pg and libpq
@@ -18,7 +20,7 @@ set -u
 cc_wrap=$1
 samples=$2
 work=$3
-http=${4:-0}
+users_api=${4:-none}
 pg=${5:-0}
 fail() { echo "FAIL asyncc-cc: $*" >&2; exit 1; }
 rm -rf "$work"
@@ -85,14 +87,14 @@ grep -q '^src/bad.ac:3:[0-9]*: error: ' "$work/bad.err" ||
 [ -e "$work/bad" ] && fail "an output was produced for bad.ac"
 
 # 5. the optional HTTP library, linked when used
-if [ "$http" = 1 ]; then
-    python3 "$samples/users_api.py" --delay 0 --port-file "$work/port" &
+if [ "$users_api" != none ]; then
+    "$users_api" --delay 0 --port-file "$work/port" &
     api=$!
     trap 'kill $api 2>/dev/null' EXIT
     i=0
     until [ -s "$work/port" ]; do
         i=$((i + 1))
-        [ $i -le 100 ] || fail "users_api.py did not start"
+        [ $i -le 100 ] || fail "users_api did not start"
         sleep 0.1
     done
     url="http://127.0.0.1:$(cat "$work/port")"

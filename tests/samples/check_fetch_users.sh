@@ -1,21 +1,21 @@
 #!/bin/sh
 # check_fetch_users.sh EXE USERS_API - fetch_users against a real HTTP API
-# on loopback (samples/users_api.py, each answer 200 ms late).
+# on loopback (samples/users_api, each answer 200 ms late).
 # Passes when all three users print, the gathered batch took 150..449 ms
 # (at least one real round trip, well under the 600 ms of three), and the
 # same fetches one after another took at least 600 ms.
 set -u
 exe=$1
-api_py=$2
+api_exe=$2
 fail() { echo "FAIL fetch_users: $*" >&2; exit 1; }
 dir=$(mktemp -d "${TMPDIR:-/tmp}/fetch_users.XXXXXX") || exit 1
-python3 "$api_py" --delay 200 --port-file "$dir/port" &
+"$api_exe" --delay 200 --port-file "$dir/port" &
 api=$!
 trap 'kill $api 2>/dev/null; rm -rf "$dir"' EXIT
 i=0
 until [ -s "$dir/port" ]; do
     i=$((i + 1))
-    [ $i -le 100 ] || fail "users_api.py did not start"
+    [ $i -le 100 ] || fail "users_api did not start"
     sleep 0.1
 done
 out=$(timeout 30 "$exe" "http://127.0.0.1:$(cat "$dir/port")")

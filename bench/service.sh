@@ -11,7 +11,8 @@
 # and wrk from Debian where they are missing (as root), starts a throwaway
 # PostgreSQL (scripts/pgtmp.sh) seeded with 10,000 users, then runs each
 # server in turn on the same port with the same worker count and pool
-# size.  With one worker the server is pinned to CPU 0 and wrk to CPU 1.
+# size.  With one worker the server is pinned to CPU 0, the database and
+# wrk to CPU 1.
 # wrk loads GET /users/{id} (a primary-key lookup; ids spread over the
 # table) and GET /report (about 20 ms in the database) at each connection
 # count for S seconds, N times; the table shows the median run's
@@ -77,7 +78,13 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-eval "$(bash scripts/pgtmp.sh start)"
+# With one worker the server gets CPU 0 to itself; the database and wrk
+# share CPU 1 (the database's processes inherit the affinity).
+pin_db=()
+if [ "$workers" -eq 1 ] && [ "$(nproc)" -ge 2 ]; then
+    pin_db=(taskset -c 1)
+fi
+eval "$("${pin_db[@]}" bash scripts/pgtmp.sh start)"
 PGOPTIONS="-c client_min_messages=warning" psql "$ASYNCC_PG" -q -v users=10000 \
     -f samples/users_schema.sql >/dev/null
 # Every server reaches the database the same way: its Unix socket, named as
@@ -94,31 +101,57 @@ if [ "$workers" -eq 1 ] && [ "$(nproc)" -ge 2 ]; then
     pin_wrk=(taskset -c 1)
 fi
 
+# start_server NAME: run in the background (exec: $! is the server itself,
+# so killing it stops the server, not just a subshell).
 start_server() {
     case $1 in
     asyncc)
-        "${pin_server[@]}" build/bin/users_service --port "$port" \
+        exec "${pin_server[@]}" build/bin/users_service --port "$port" \
             --workers "$workers" --pool "$pool" --db "$DATABASE_URL" ;;
     sync-c)
-        "${pin_server[@]}" build/bin/users_service_sync --port "$port" \
+        exec "${pin_server[@]}" build/bin/users_service_sync --port "$port" \
             --workers "$workers" --db "$DATABASE_URL" ;;
     fastapi)
-        "${pin_server[@]}" "$py" -m uvicorn --app-dir bench service_fastapi:app \
+        exec "${pin_server[@]}" "$py" -m uvicorn --app-dir bench service_fastapi:app \
             --host 127.0.0.1 --port "$port" --workers "$workers" \
             --log-level warning --no-access-log ;;
     flask)
-        "${pin_server[@]}" "$py" -m gunicorn --chdir bench -w "$workers" \
+        exec "${pin_server[@]}" "$py" -m gunicorn --chdir bench -w "$workers" \
             -b "127.0.0.1:$port" --log-level warning service_flask:app ;;
     esac
 }
 
+answers() {
+    curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$port/users/1"
+}
+
+# wait_ready NAME: until the server answers (and is still the one we
+# started: a server that failed to bind has exited).
 wait_ready() {
     for _ in $(seq 200); do
-        curl -sf -o /dev/null "http://127.0.0.1:$port/users/1" && return 0
+        if answers; then
+            kill -0 "$server_pid" 2>/dev/null && return 0
+            break
+        fi
+        kill -0 "$server_pid" 2>/dev/null || break
         sleep 0.05
     done
+    cat "$tmp/$1.log" >&2
     echo "bench/service.sh: $1 did not start" >&2
     return 1
+}
+
+# stop_server: SIGTERM, and wait until the port is free again.
+stop_server() {
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=
+    for _ in $(seq 100); do
+        answers || return 0
+        sleep 0.1
+    done
+    echo "bench/service.sh: something still answers on port $port" >&2
+    exit 1
 }
 
 # A wrk script that spreads GETs over ids 1..10000.
@@ -150,6 +183,10 @@ run_wrk() {
 servers=(asyncc fastapi sync-c flask)
 paths=("/users/{id}" /report)
 declare -A result
+if answers; then
+    echo "bench/service.sh: port $port is taken" >&2
+    exit 1
+fi
 for s in "${servers[@]}"; do
     start_server "$s" >"$tmp/$s.log" 2>&1 &
     server_pid=$!
@@ -165,9 +202,7 @@ for s in "${servers[@]}"; do
             echo "  $s $p c=$c: ${result["$s $p $c"]}" >&2
         done
     done
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=
+    stop_server
 done
 
 # ---- the table -----------------------------------------------------------------

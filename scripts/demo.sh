@@ -68,8 +68,16 @@ for _ in $(seq 100); do
     curl -sf -o /dev/null "http://127.0.0.1:$port/users/1" && break
     sleep 0.1
 done
+# show CURL_ARGS...: print the command as one would type it, then run it.
 show() {
-    echo "\$ curl -s $*"
+    local line="\$ curl -s" a
+    for a in "$@"; do
+        case $a in
+        *[\ \"\{\?]*) line+=" '$a'" ;;
+        *) line+=" $a" ;;
+        esac
+    done
+    echo "$line"
     curl -s -w '   [%{http_code}]\n' "$@"
 }
 show "http://127.0.0.1:$port/users/42"

@@ -67,6 +67,7 @@ enum {
     C_FIN = 1u << 8,       /* we sent FIN: reads are discarded               */
     C_RELEASED = 1u << 9,  /* ac_http_conn_close was called                  */
     C_BEGUN = 1u << 10,    /* a request has started (beyond blank lines)     */
+    C_STALLED = 1u << 11,  /* a write of ours did not move: aborted          */
 };
 
 /* A header line: offsets from the request's first byte. */
@@ -96,7 +97,8 @@ struct ac_http_conn {
     int over;                /* the connection is over: what reads return   */
     int rerr;                /* the stream's EOF or read error, if seen     */
     struct ac_http_read_request__frame *reader; /* the pending read         */
-    ac_timer_entry timer;    /* read timeout, then the lingering close      */
+    ac_timer_entry timer;    /* read or write timeout, lingering close      */
+    size_t queued;           /* what a waiting write had left at last look  */
     size_t max_body;
     uint64_t timeout_ms;
     char *out;               /* the response being written                  */
@@ -473,6 +475,41 @@ static void conn_over(ac_http_conn *c, int why)
     ac__timer_stop(&c->timer);
 }
 
+/* ---- writes that do not move ------------------------------------------------------ */
+
+/*
+ * A write that has to wait for the socket is watched: the client must take
+ * some of it every timeout_ms.  One that never reads would otherwise hold
+ * the connection, its buffers and its descriptor for ever.
+ */
+static void on_write_stall(ac_timer_entry *e)
+{
+    ac_http_conn *c = AC__CONTAINER_OF(e, ac_http_conn, timer);
+    size_t left = ac__stream_write_queue(c->s);
+    if (left == 0)
+        return; /* done: its callback is on the way */
+    if (left < c->queued) {
+        c->queued = left;
+        ac__timer_start(&c->timer, c->timeout_ms, on_write_stall);
+        return;
+    }
+    c->flags |= C_STALLED;
+    ac__stream_abort(c->s); /* the write completes with UV_ECANCELED */
+}
+
+static void watch_write(ac_http_conn *c)
+{
+    c->queued = ac__stream_write_queue(c->s);
+    ac__timer_start(&c->timer, c->timeout_ms, on_write_stall);
+}
+
+/* What a finished write of ours returns: AC_ETIMEDOUT when it stalled. */
+static int write_result(ac_http_conn *c, int r)
+{
+    ac__timer_stop(&c->timer);
+    return (c->flags & C_STALLED) ? AC_ETIMEDOUT : r;
+}
+
 /* ---- the stream's sink ------------------------------------------------------------ */
 
 static void sink_alloc(ac__sink *k, uv_buf_t *b)
@@ -758,6 +795,7 @@ static void read_request_resume(ac_coro *co)
         r = f->result;
         break;
     default: /* 2: the answer went out (or failed: the error stands) */
+        write_result(c, 0);
         if (!write_ended(c))
             conn_hang_up(c);
         ac_return(co);
@@ -776,8 +814,10 @@ static void read_request_resume(ac_coro *co)
     if (n > 0) {
         c->flags |= C_WRITING;
         ac_write__init(&f->w, c->s, c->out, (size_t)n);
-        if (ac_await(co, &f->w.co, 2))
+        if (ac_await(co, &f->w.co, 2)) {
+            watch_write(c);
             return;
+        }
         if (write_ended(c)) {
             ac_return(co);
             return;
@@ -1027,20 +1067,24 @@ static void respond_headers_resume(ac_coro *co)
         }
         c->flags |= C_WRITING;
         ac_write__init(&f->w, c->s, c->out, (size_t)n);
-        if (ac_await(co, &f->w.co, 1))
+        if (ac_await(co, &f->w.co, 1)) {
+            watch_write(c);
             return;
+        }
         /* fall through */
     case 1:
         if (f->w.ret == 0 && f->body_apart) {
             ac_write__init(&f->w, c->s, f->body, f->len);
-            if (ac_await(co, &f->w.co, 2))
+            if (ac_await(co, &f->w.co, 2)) {
+                watch_write(c);
                 return;
+            }
         }
         /* fall through */
     default:
         break;
     }
-    f->ret = f->w.ret;
+    f->ret = write_result(c, f->w.ret);
     respond_done(c, f);
     ac_return(co);
 }

@@ -229,6 +229,12 @@ int ac__stream_try_write(ac_stream *s, const void *buf, size_t len);
 /* Send FIN once the queued writes are out (once; errors are ignored later:
  * a closed stream cancels it).  0 or < 0. */
 int ac__stream_shutdown(ac_stream *s);
+/* Bytes queued for writing and not yet taken by the kernel. */
+size_t ac__stream_write_queue(const ac_stream *s);
+/* Close the handle now, keeping the object for its owner: pending writes
+ * complete with UV_ECANCELED, the sink is told (UV_ECANCELED), later
+ * operations fail; the owner still releases it. */
+void ac__stream_abort(ac_stream *s);
 /* The owner gives the stream up (like ac_close, without waiting): the sink
  * is detached without being called, the handle closed, the memory freed
  * when the close completes.  Idempotent. */

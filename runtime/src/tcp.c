@@ -408,6 +408,19 @@ int ac__stream_shutdown(ac_stream *s)
     return r;
 }
 
+size_t ac__stream_write_queue(const ac_stream *s)
+{
+    if (s == NULL || s->closing)
+        return 0;
+    return uv_stream_get_write_queue_size((const uv_stream_t *)&s->tcp);
+}
+
+void ac__stream_abort(ac_stream *s)
+{
+    if (s != NULL)
+        stream_start_close(s);
+}
+
 void ac__stream_release(ac_stream *s)
 {
     if (s == NULL || s->released)

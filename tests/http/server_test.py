@@ -618,6 +618,54 @@ def slow_client_with(port):
     check(s["timeout"] == 4, "counted %r" % s)
 
 
+def case_write_timeout(port_unused):
+    srv = Server(timeout_ms=500)
+    try:
+        write_timeout_with(srv.port)
+    finally:
+        srv.stop()
+
+
+def write_timeout_with(port):
+    # A client that asks for 30 MB and never reads: once the socket buffers
+    # are full the response stops moving, and the server gives up on it.
+    c = Conn(port)
+    c.send(get("/big/30000000"))
+    t0 = time.time()
+    while stats(port)["wtimeout"] == 0:
+        check(time.time() - t0 < 20, "the stalled response was never given up")
+        time.sleep(0.05)
+    waited = time.time() - t0
+    c.reset()
+    # A slow reader that keeps taking some is served in full, although it
+    # takes far longer than the timeout.
+    c = Conn(port)
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    n = 3000000
+    c.send(get("/big/%d" % n))
+    t1 = time.time()
+    head = c.read_head()
+    check(b"Content-Length: %d\r\n" % n in head, "head %r" % head)
+    body = c.buf
+    c.buf = b""
+    while len(body) < n:
+        data = c.sock.recv(131072)
+        check(data, "the slow reader's response was cut after %d bytes" % len(body))
+        body += data
+        time.sleep(0.05)
+    slow = time.time() - t1
+    check(body == bytes(ord("a") + i % 26 for i in range(n)), "the slow reader's body differs")
+    print("timeout 500 ms: a response nobody reads given up after %.2f s; "
+          "a slow reader served in %.2f s" % (waited, slow))
+    check(slow > 1.0, "the slow reader was not slow (%.2f s): the test proves nothing" % slow)
+    s = stats(port)
+    check(s["wtimeout"] == 1 and s["werror"] == 0, "counted %r" % s)
+    deadline = time.time() + 20
+    while stats(port)["open"] != 1:
+        check(time.time() < deadline, "connections left open: %r" % stats(port))
+        time.sleep(0.1)
+
+
 def case_connection_close(port):
     # The client asks: one response, Connection: close, then FIN; what it
     # pipelined after is not answered.

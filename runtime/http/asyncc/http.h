@@ -69,7 +69,8 @@ ac_http_conn *ac_http_conn_new(ac_stream *s);
 /* The connection's limits (docs/API.md): the largest request body accepted
  * (larger ones are answered 413; default 1 MiB), and how long
  * ac_http_read_request waits for a request's header block, and then for
- * each further piece of its body, before it drops the client (default
+ * each further piece of its body, before it drops the client; a response
+ * that the client stops taking for as long is given up too (default
  * 10,000 ms).  0 keeps a value as it is. */
 void ac_http_conn_set_limits(ac_http_conn *c, size_t max_body,
                              uint64_t timeout_ms);
@@ -203,7 +204,8 @@ async int ac_http_read_request(ac_http_conn *c, ac_http_req *rq);
 /* Sends one response: status line, Date, Content-Type (when content_type
  * is not NULL), Content-Length, and Connection when the connection ends or
  * an HTTP/1.0 client keeps it; then the body (not for HEAD, 204, 304).
- * 0 once it is all handed to the kernel, else < 0. */
+ * 0 once it is all handed to the kernel, else < 0 (AC_ETIMEDOUT: the
+ * client stopped taking it, and the connection is closed). */
 async int ac_http_respond(ac_http_conn *c, int status,
                           const char *content_type, const void *body,
                           size_t len);

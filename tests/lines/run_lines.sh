@@ -13,8 +13,9 @@
 #                        suspending stops on the next line, the value set
 #
 # Environment (tests/lines/CMakeLists.txt): ASYNCC, LINES_DIR, WORK_DIR,
-# RT_INCLUDE, RT_LIBRARY, GCC, CLANG.  The gdb checks exit 77 (skipped)
-# when gdb is not installed.
+# RT_INCLUDE, RT_LIBRARY, GCC, CLANG, SAN_FLAGS (the sanitizer flags in a
+# sanitizer build, whose runtime library is instrumented; else empty).  The
+# gdb checks exit 77 (skipped) when gdb is not installed.
 set -u
 check=$1
 work="$WORK_DIR/$check"
@@ -35,8 +36,8 @@ transpile() {
 # build NAME: an executable with debug information, no optimisation
 build() {
     transpile "$1"
-    (cd "$work" && $GCC -std=gnu11 -g -O0 -I "$RT_INCLUDE" "$1.c" "$RT_LIBRARY" $uv_libs \
-        -o "$1") || fail "gcc $1.c failed"
+    (cd "$work" && $GCC -std=gnu11 -g -O0 ${SAN_FLAGS:-} -I "$RT_INCLUDE" "$1.c" \
+        "$RT_LIBRARY" $uv_libs -o "$1") || fail "gcc $1.c failed"
 }
 
 # gdb_run NAME COMMANDS...: gdb's output, one -ex per command

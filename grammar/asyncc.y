@@ -381,6 +381,9 @@ decl_spec(A) ::= STORAGE(T).   { A = spec_tok(T); A.storage = storage_bit(st, T)
 decl_spec(A) ::= TYPESPEC(T).  { A = spec_tok(T); }
 decl_spec(A) ::= QUALIFIER(T). { A = spec_tok(T); }
 decl_spec(A) ::= FUNCSPEC(T).  { A = spec_tok(T); }
+/* `async int (*fp)(int) = f;`: a pointer to an async function (clang has
+** checked where `async` may stand; generated C reads it as nothing). */
+decl_spec(A) ::= ASYNC(T).     { A = spec_tok(T); }
 decl_spec(A) ::= TYPE_NAME(T). { A = spec_tok(T); }
 decl_spec(A) ::= TYPEOF(T).    { A = spec_tok(T); }
 decl_spec(A) ::= ALIGNAS(T).   { A = spec_tok(T); }

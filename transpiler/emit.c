@@ -3,9 +3,10 @@
  *
  * Everything that is not an async function passes through byte for byte.
  * An async definition is replaced by its frame struct, init function,
- * helpers and resume function; an async prototype by nothing (callers use
- * the frame or the exported NAME__new/__result/__free); async_run(f(x)) by
- * a statement expression that runs f's frame on a new loop.
+ * helpers, resume function and entry; an async prototype stays, declaring
+ * the entry (asyncc.h reads `async` as nothing in generated C);
+ * async_run(f(x)) is replaced by a statement expression that runs f's
+ * frame on a new loop.
  *
  * A frame struct must be complete before any frame that embeds it, so
  * frames are written in dependency order, as early as their first use
@@ -165,7 +166,6 @@ typedef struct Emit {
     const Front *fe;
     const Lowered *lo;
     Writer w;
-    unsigned char *ext_done;  /* per fn: its extern declarations are out   */
     unsigned char *frame_done;/* per fn: its frame struct and init are out */
     unsigned char *visiting;  /* per fn: being written (a cycle guard)     */
 } Emit;
@@ -210,23 +210,6 @@ static const char *ret_text(const Front *fe, const AsyncFn *g, const char *inner
 {
     char *d = type_decl(fe->arena, g->ret, inner, 0, NULL);
     return d ? d : arena_printf(fe->arena, "int %s", inner);
-}
-
-static void extern_decls(Emit *e, const AsyncFn *g)
-{
-    if (e->ext_done[g->index])
-        return;
-    e->ext_done[g->index] = 1;
-    const Front *fe = e->fe;
-    Writer *w = &e->w;
-    const char *ps = params_of(fe, g->type, NULL, 1);
-    w_gen(w);
-    w_printf(w, "/* %s is defined in another file: its frame comes from there. */\n", g->name);
-    w_printf(w, "ac_coro *%s__new(%s);\n", g->name, *ps ? ps : "void");
-    if (!g->is_void)
-        w_printf(w, "%s;\n",
-                 ret_text(fe, g, arena_printf(fe->arena, "%s__result(ac_coro *co)", g->name)));
-    w_printf(w, "void %s__free(ac_coro *co);\n\n", g->name);
 }
 
 static void frame_part(Emit *e, const AsyncFn *g)
@@ -281,27 +264,35 @@ static void resume_function(Emit *e, const AsyncFn *g, const LowFn *lf)
         w_printf(w, "#undef %s\n", lf->named[i].name);
 }
 
-static void exports(Emit *e, const AsyncFn *g, const LowFn *lf)
+/*
+ * The entry: an ordinary C function named like the async function, with
+ * its signature.  It is the value of a pointer to the function, and how
+ * other files await it (ABI.md): called between ac_dyn_begin and
+ * ac_dyn_end, it hands over a new frame for the call.
+ */
+static void entry(Emit *e, const AsyncFn *g, const LowFn *lf)
 {
     const Front *fe = e->fe;
     Writer *w = &e->w;
     const char *const *names = lf->param_member;
     const char *ps = params_of(fe, g->type, names, 1);
     w_gen(w);
-    w_printf(w, "\n/* For callers in other files, which can't see the frame. */\n");
-    w_printf(w, "ac_coro *%s__new(%s)\n{\n", g->name, *ps ? ps : "void");
+    w_printf(w, "\n/* %s's entry: what a pointer to it calls, and other files (ABI.md). */\n",
+             g->name);
+    w_printf(w, "%s%s\n{\n", g->is_static ? "__attribute__((unused)) static " : "",
+             ret_text(fe, g, arena_printf(fe->arena, "%s(%s)", g->name, *ps ? ps : "void")));
+    w_printf(w, "    ac_dyn *__ac_d = __ac_dyn_take(\"%s\");\n", g->name);
     w_printf(w, "    struct %s__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);\n", g->name);
     w_printf(w, "    %s__init(__ac_f", g->name);
     for (int i = 0; i < g->nparams; i++)
         w_printf(w, ", %s", names[i]);
-    w_puts(w, ");\n    return &__ac_f->co;\n}\n");
-    if (!g->is_void) {
-        w_printf(w, "%s\n{\n",
-                 ret_text(fe, g, arena_printf(fe->arena, "%s__result(ac_coro *co)", g->name)));
-        w_printf(w, "    return ((struct %s__frame *)co)->ret;\n}\n", g->name);
+    w_puts(w, ");\n    __ac_d->co = &__ac_f->co;\n    __ac_d->size = sizeof *__ac_f;\n");
+    if (!g->is_void) { /* the value means nothing: a zero of the right type */
+        const char *r = type_decl(fe->arena, g->ret, "__ac_r", 1, NULL);
+        w_printf(w, "    %s;\n    __builtin_memset(&__ac_r, 0, sizeof __ac_r);\n"
+                    "    return __ac_r;\n", r ? r : "int __ac_r");
     }
-    w_printf(w, "void %s__free(ac_coro *co)\n{\n", g->name);
-    w_printf(w, "    __ac_frame_free(co, sizeof(struct %s__frame));\n}\n", g->name);
+    w_puts(w, "}\n");
 }
 
 static void definition(Emit *e, const AsyncFn *g)
@@ -309,8 +300,6 @@ static void definition(Emit *e, const AsyncFn *g)
     const LowFn *lf = lowfn(e, g);
     if (!lf)
         return;
-    for (int i = 0; i < lf->nexterns; i++)
-        extern_decls(e, lf->externs[i]);
     frame_part(e, g);
     for (int i = 0; i < lf->nuses; i++)
         frame_part(e, lf->uses[i]);
@@ -319,8 +308,7 @@ static void definition(Emit *e, const AsyncFn *g)
         w_buf(&e->w, &lf->helpers);
     }
     resume_function(e, g, lf);
-    if (!g->is_static)
-        exports(e, g, lf);
+    entry(e, g, lf);
 }
 
 int emit_file(const Front *fe, const Lowered *lo, const char *out_path, FILE *out)
@@ -328,10 +316,9 @@ int emit_file(const Front *fe, const Lowered *lo, const char *out_path, FILE *ou
     Emit e = {.fe = fe, .lo = lo};
     e.w = (Writer){.f = out, .ac_path = fe->src.path, .out_path = out_path,
                    .cur_in = IN_OUT, .cur_line = 1, .want_in = IN_OUT};
-    e.ext_done = calloc((size_t)fe->nfns + 1, 1);
     e.frame_done = calloc((size_t)fe->nfns + 1, 1);
     e.visiting = calloc((size_t)fe->nfns + 1, 1);
-    if (!e.ext_done || !e.frame_done || !e.visiting)
+    if (!e.frame_done || !e.visiting)
         exit(1);
     w_printf(&e.w, "/* Generated by asyncc %s from %s: edit that file, not this one. */\n",
              ASYNCC_VERSION, fe->src.path);
@@ -343,26 +330,24 @@ int emit_file(const Front *fe, const Lowered *lo, const char *out_path, FILE *ou
             const Run *run = &fe->runs[r->run];
             const LowRun *lr = &lo->runs[r->run];
             const AsyncFn *g = lr->callee;
-            if (g && run->top_start >= pos) {
+            if (g && lowfn(&e, g) && run->top_start >= pos) {
                 src_chunk(&e, pos, run->top_start);
                 pos = run->top_start;
-                if (lowfn(&e, g))
+                if (g && lowfn(&e, g))
                     frame_part(&e, g);
-                else if (!g->frame_visible)
-                    extern_decls(&e, g);
             }
             src_chunk(&e, pos, r->start);
             w_puts(&e.w, lr->text ? lr->text : "0");
             pos = r->end;
             continue;
         }
+        if (r->kind != R_DEFINITION)
+            continue; /* a prototype stays */
         src_chunk(&e, pos, r->start);
-        if (r->kind == R_DEFINITION)
-            definition(&e, r->fn);
+        definition(&e, r->fn);
         pos = r->end;
     }
     src_chunk(&e, pos, fe->src.len);
-    free(e.ext_done);
     free(e.frame_done);
     free(e.visiting);
     return ferror(out) ? -1 : 0;

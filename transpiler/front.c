@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "front_int.h"
 
 /* ------------------------------------------------------------------ */
@@ -147,16 +148,46 @@ typedef struct Found {
 
 typedef struct Collect {
     FrontCtx *fc;
-    Found *defs;
+    Found *defs;          /* async definitions                            */
     int ndefs, capdefs;
+    CXCursor *plain;      /* definitions of ordinary functions            */
+    int nplain, capplain;
 } Collect;
+
+/* The async function a function declaration declares, or NULL.  A function
+ * is referenced many times: whether it is async is looked at once (a hash
+ * collision only costs a second look). */
+static AsyncFn *async_fn_of(FrontCtx *fc, CXCursor decl)
+{
+    Front *fe = fc->fe;
+    unsigned h = clang_hashCursor(decl);
+    long v = offmap_get(&fc->fn_cache, h);
+    AsyncFn *f = NULL;
+    if (v > 0) {
+        f = fe->fns[v - 1];
+        CXString sp = clang_getCursorSpelling(decl);
+        if (strcmp(clang_getCString(sp), f->name))
+            v = 0, f = NULL;
+        clang_disposeString(sp);
+    }
+    if (!v) {
+        f = is_async_decl(decl) ? fn_for(fe, decl) : NULL;
+        offmap_put(&fc->fn_cache, h, f ? f->index + 1 : -1);
+    }
+    return f;
+}
 
 static void note_function(Collect *cl, CXCursor c)
 {
     FrontCtx *fc = cl->fc;
     Front *fe = fc->fe;
-    if (!is_async_decl(c))
+    if (!is_async_decl(c)) {
+        if (clang_isCursorDefinition(c) && clang_Location_isFromMainFile(clang_getCursorLocation(c))) {
+            GROW(cl->plain, cl->nplain, cl->capplain);
+            cl->plain[cl->nplain++] = c;
+        }
         return;
+    }
     AsyncFn *fn = fn_for(fe, c);
     long off = front_main_off(fe, clang_getCursorLocation(c));
     if (!strcmp(fn->name, "main") && off >= 0) {
@@ -422,8 +453,6 @@ static enum CXChildVisitResult visit_top(CXCursor c, CXCursor parent, CXClientDa
 typedef struct BodyCtx {
     FrontCtx *fc;
     AsyncFn *fn;
-    OffMap *fn_refs;      /* clang_hashCursor of a referenced function ->
-                             its async index + 1, or -1: not async       */
     unsigned (*wanted)[2];/* where expression types are needed, sorted    */
     int nwanted, capwanted;
     CXCursor *cursors;    /* of each local                                 */
@@ -500,22 +529,7 @@ static void note_ref(BodyCtx *bc, CXCursor c)
         else /* the reference comes from a macro's body */
             offmap_put(&bc->fn->macro_refs, (unsigned)off, i + 1);
     } else if (k == CXCursor_FunctionDecl) {
-        /* A function is referenced many times: whether it is async is
-         * looked at once (by its USR-less hash; a collision only costs a
-         * second look). */
-        unsigned h = clang_hashCursor(ref);
-        long v = offmap_get(bc->fn_refs, h);
-        AsyncFn *f = NULL;
-        if (v > 0 && (f = fe->fns[v - 1]) != NULL) {
-            CXString sp = clang_getCursorSpelling(ref);
-            if (strcmp(clang_getCString(sp), f->name))
-                v = 0, f = NULL;
-            clang_disposeString(sp);
-        }
-        if (!v) {
-            f = is_async_decl(ref) ? fn_for(fe, ref) : NULL;
-            offmap_put(bc->fn_refs, h, f ? f->index + 1 : -1);
-        }
+        AsyncFn *f = async_fn_of(bc->fc, ref);
         if (f)
             offmap_put(&bc->fn->refs, (unsigned)off, -(long)(f->index + 1));
     }
@@ -678,11 +692,35 @@ static int wanted_at(const BodyCtx *bc, unsigned off)
     return 0;
 }
 
+static enum CXChildVisitResult first_child(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    *(CXCursor *)d = c;
+    return CXChildVisit_Break;
+}
+
+/* A call whose callee has an async function type: through a pointer, or
+ * (sema tells) of a named async function.  *fn gets the function type. */
+static int pointer_call(CXCursor call, Type *fn)
+{
+    CXCursor callee = clang_getNullCursor();
+    clang_visitChildren(call, first_child, &callee);
+    return !clang_Cursor_isNull(callee) && type_is_async_fn(clang_getCursorType(callee), fn);
+}
+
 static enum CXChildVisitResult visit_body(CXCursor c, CXCursor parent, CXClientData data)
 {
     (void)parent;
     BodyCtx *bc = data;
     enum CXCursorKind k = clang_getCursorKind(c);
+    Type fnt;
+    if (k == CXCursor_CallExpr && pointer_call(c, &fnt)) {
+        CXSourceRange r = clang_getCursorExtent(c);
+        long s = front_main_off(bc->fc->fe, clang_getRangeStart(r));
+        long e = front_main_off(bc->fc->fe, clang_getRangeEnd(r));
+        if (s >= 0 && e > s) /* `f(a)(b)` and `f(a)` start alike */
+            offmap_put(&bc->fn->ptr_calls, ((unsigned long long)s << 32) | (unsigned)e, 1);
+    }
     if (k == CXCursor_VarDecl)
         add_local(bc, c, 0);
     else if (k == CXCursor_DeclRefExpr)
@@ -738,10 +776,10 @@ static void note_local_types(Front *fe, AsyncFn *fn)
     }
 }
 
-static void collect_body(FrontCtx *fc, AsyncFn *fn, CXCursor cursor, OffMap *fn_refs)
+static void collect_body(FrontCtx *fc, AsyncFn *fn, CXCursor cursor)
 {
     Front *fe = fc->fe;
-    BodyCtx bc = {.fc = fc, .fn = fn, .fn_refs = fn_refs};
+    BodyCtx bc = {.fc = fc, .fn = fn};
     clang_visitChildren(cursor, visit_params, &bc);
     CXCursor body = clang_getNullCursor();
     clang_visitChildren(cursor, visit_find_body, &body);
@@ -771,6 +809,43 @@ out:
     offmap_free(&bc.typenames);
     offmap_free(&bc.by_hash);
     free(bc.cursors);
+}
+
+/* ------------------------------------------------------------------ */
+/* Ordinary functions: calls of async functions                        */
+/* ------------------------------------------------------------------ */
+
+/* A call of an async function in ordinary code is an error unless it is
+ * the operand of async_run: sema decides, from the calls noted here. */
+static enum CXChildVisitResult visit_plain(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    FrontCtx *fc = d;
+    Front *fe = fc->fe;
+    if (clang_getCursorKind(c) == CXCursor_DeclRefExpr) {
+        CXCursor ref = clang_getCursorReferenced(c);
+        AsyncFn *f = clang_getCursorKind(ref) == CXCursor_FunctionDecl ? async_fn_of(fc, ref)
+                                                                       : NULL;
+        long off = f ? front_main_off(fe, clang_getCursorLocation(c)) : -1;
+        if (off >= 0) {
+            GROW(fe->fnrefs, fe->nfnrefs, fe->capfnrefs);
+            fe->fnrefs[fe->nfnrefs++] = (PlainCall){(unsigned)off, f, f->type};
+        }
+        return CXChildVisit_Recurse;
+    }
+    if (clang_getCursorKind(c) != CXCursor_CallExpr)
+        return CXChildVisit_Recurse;
+    CXCursor ref = clang_getCursorReferenced(c);
+    AsyncFn *f = clang_getCursorKind(ref) == CXCursor_FunctionDecl ? async_fn_of(fc, ref) : NULL;
+    Type fnt = type_int();
+    if (!f && !pointer_call(c, &fnt))
+        return CXChildVisit_Recurse;
+    long off = front_main_off(fe, clang_getRangeStart(clang_getCursorExtent(c)));
+    if (off >= 0) {
+        GROW(fe->calls, fe->ncalls, fe->capcalls);
+        fe->calls[fe->ncalls++] = (PlainCall){(unsigned)off, f, f ? f->type : fnt};
+    }
+    return CXChildVisit_Recurse;
 }
 
 /* ------------------------------------------------------------------ */
@@ -866,17 +941,57 @@ static void check_macros(FrontCtx *fc)
 /* Clang's own diagnostics                                             */
 /* ------------------------------------------------------------------ */
 
+/* Is d clang's warning about a function pointer of the wrong kind where
+ * one side is async (asyncc.h marks async function types with the
+ * preserve_most calling convention)?  That is an error of Async C. */
+static int async_mismatch(CXDiagnostic d)
+{
+    CXString opt = clang_getDiagnosticOption(d, NULL);
+    CXString msg = clang_getDiagnosticSpelling(d);
+    int r = !strcmp(clang_getCString(opt), "-Wincompatible-function-pointer-types") &&
+            strstr(clang_getCString(msg), "preserve_most") != NULL;
+    clang_disposeString(opt);
+    clang_disposeString(msg);
+    return r;
+}
+
+/* clang's message, with its spelling of the async mark made readable. */
+static char *message_of(Arena *a, CXDiagnostic d, int mismatch)
+{
+    CXString msg = clang_getDiagnosticSpelling(d);
+    const char *m = clang_getCString(msg);
+    Buf b = {0};
+    if (mismatch)
+        buf_puts(&b, "async and plain functions do not mix: ");
+    static const char mark[] = " __attribute__((preserve_most))";
+    for (const char *p = m; *p;) {
+        const char *q = strstr(p, mark);
+        if (!q) {
+            buf_puts(&b, p);
+            break;
+        }
+        buf_put(&b, p, (size_t)(q - p));
+        buf_puts(&b, " /* async */");
+        p = q + sizeof mark - 1;
+    }
+    char *r = arena_strndup(a, b.s ? b.s : "", b.len);
+    buf_free(&b);
+    clang_disposeString(msg);
+    return r;
+}
+
 static int report_clang_errors(Front *fe)
 {
     int errors = 0;
     unsigned n = clang_getNumDiagnostics(fe->tu);
     for (unsigned i = 0; i < n; i++) {
         CXDiagnostic d = clang_getDiagnostic(fe->tu, i);
-        if (clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error) {
+        int mismatch = async_mismatch(d);
+        if (clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error || mismatch) {
             CXFile f;
             unsigned line, col, off;
             clang_getFileLocation(clang_getDiagnosticLocation(d), &f, &line, &col, &off);
-            CXString msg = clang_getDiagnosticSpelling(d);
+            char *msg = message_of(fe->arena, d, mismatch);
             CXString fname = clang_getFileName(f);
             const char *path = clang_getCString(fname);
             size_t size = 0;
@@ -890,10 +1005,8 @@ static int report_clang_errors(Front *fe)
             }
             if (f && clang_File_isEqual(f, fe->mainfile))
                 path = fe->src.path;
-            diag_error_at(path ? path : "<unknown>", line, col, bol, len, "%s",
-                          clang_getCString(msg));
+            diag_error_at(path ? path : "<unknown>", line, col, bol, len, "%s", msg);
             clang_disposeString(fname);
-            clang_disposeString(msg);
             errors++;
         }
         clang_disposeDiagnostic(d);
@@ -993,12 +1106,14 @@ int front_parse(Front *fe, const char *path, const char *const *args, int nargs)
     /* A frame struct may be declared before the function it belongs to. */
     w.structs_only = 1;
     clang_visitChildren(tu, visit_top, &w);
-    OffMap fn_refs = {0};
     for (int i = 0; i < cl.ndefs; i++) {
-        collect_body(&fc, cl.defs[i].fn, cl.defs[i].cursor, &fn_refs);
+        collect_body(&fc, cl.defs[i].fn, cl.defs[i].cursor);
         macro_idents(&fc, cl.defs[i].fn);
     }
-    offmap_free(&fn_refs);
+    for (int i = 0; i < cl.nplain; i++)
+        clang_visitChildren(cl.plain[i], visit_plain, &fc);
+    offmap_free(&fc.fn_cache);
+    free(cl.plain);
     sort_repls(fe);
     check_macros(&fc);
     sort_repls(fe);
@@ -1019,6 +1134,7 @@ void front_dispose(Front *fe)
         offmap_free(&fn->decls);
         offmap_free(&fn->exprs);
         offmap_free(&fn->macro_refs);
+        offmap_free(&fn->ptr_calls);
         strmap_free(&fn->macro_idents);
         free(fn->types);
         free(fn->locals);
@@ -1027,6 +1143,8 @@ void front_dispose(Front *fe)
     strmap_free(&fe->macro_names);
     free(fe->fns);
     free(fe->runs);
+    free(fe->calls);
+    free(fe->fnrefs);
     free(fe->repls);
     free(fe->deps);
     source_free(&fe->src);

@@ -89,6 +89,8 @@ struct AsyncFn {
                              to a local -> local index + 1                */
     StrMap macro_idents;  /* identifiers the macros used in the body spell,
                              through the macros those use (value 1)       */
+    OffMap ptr_calls;     /* (start << 32 | end) of a call whose callee has
+                             an async function type -> 1                  */
 };
 
 /* async_run(...) in ordinary code. */
@@ -99,6 +101,15 @@ typedef struct Run {
     RawTok *raw;          /* its tokens: async_run ( operand )            */
     int nraw;
 } Run;
+
+/* A call of an async function in ordinary code (allowed only as the
+ * operand of async_run). */
+typedef struct PlainCall {
+    unsigned off;         /* where the call starts                        */
+    AsyncFn *fn;          /* the function called, or NULL: through a
+                             pointer to an async function                */
+    Type fntype;          /* the function type called                     */
+} PlainCall;
 
 /* A piece of the file that the emitter replaces. */
 typedef enum ReplKind {
@@ -126,6 +137,11 @@ typedef struct Front {
     StrMap macro_names;   /* every macro the file and its headers define   */
     Run *runs;
     int nruns, capruns;
+    PlainCall *calls;     /* in file order                                 */
+    int ncalls, capcalls;
+    PlainCall *fnrefs;    /* ordinary code naming an async function (a call
+                             of it, or its address), in file order       */
+    int nfnrefs, capfnrefs;
     Repl *repls;          /* sorted by start                               */
     int nrepls, caprepls;
     const char **deps;    /* the main file and every header it includes    */
@@ -166,6 +182,9 @@ int type_is_pointer(Type t);
 int type_is_void(Type t);
 int type_is_scalar(Type t);     /* arithmetic, enum or pointer           */
 int type_is_cv(Type t);         /* the object itself is const or volatile */
+/* An async function type, or a pointer to one (asyncc.h marks them with a
+ * calling convention); *fn gets the function type. */
+int type_is_async_fn(Type t, Type *fn);
 Type type_element(Type t);      /* of an array                           */
 Type type_pointee(Type t);      /* of a pointer                          */
 Type type_result(Type t);       /* of a function type                    */

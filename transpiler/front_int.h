@@ -37,6 +37,8 @@ typedef struct FrontCtx {
     OffMap def_by_hash;  /* clang_hashCursor -> index into defs + 1       */
     CXCursor *defnames;  /* Front.macro_names value - 1 -> its definition */
     int ndefnames, capdefnames;
+    OffMap fn_cache;     /* clang_hashCursor of a function declaration ->
+                            its AsyncFn index + 1, or -1: not async       */
     unsigned (*skipped)[2]; /* ranges #if left out, sorted                */
     int nskipped;
     int errors;

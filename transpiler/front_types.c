@@ -47,6 +47,20 @@ int type_is_scalar(Type t)
            c.kind == CXType_Pointer || c.kind == CXType_Enum;
 }
 
+int type_is_async_fn(Type t, Type *fn)
+{
+    if (made_up(t))
+        return 0;
+    if (t.kind == CXType_Pointer)
+        t = clang_getPointeeType(t);
+    CXType c = clang_getCanonicalType(t);
+    if (c.kind != CXType_FunctionProto && c.kind != CXType_FunctionNoProto)
+        return 0;
+    if (fn)
+        *fn = c;
+    return clang_getFunctionTypeCallingConv(c) == CXCallingConv_PreserveMost;
+}
+
 int type_is_cv(Type t)
 {
     if (made_up(t))

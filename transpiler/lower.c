@@ -90,34 +90,46 @@ static void lower_one(const Front *fe, const Sema *s, const AsyncFn *fn, const T
 
 /* async_run(f(args)) -> a statement expression running f's frame on a new
  * loop: on the caller's stack when f's frame type is visible, else through
- * f__new. */
-static void lower_run(const Front *fe, const Run *run, const Node *call, AsyncFn *g,
-                      LowRun *out)
+ * f's entry (a pointer, or a function of another file). */
+static void lower_run(const Front *fe, const Sema *s, int i, const Node *call, LowRun *out)
 {
     Arena *a = fe->arena;
+    const Run *run = &fe->runs[i];
+    AsyncFn *g = s->run_callee[i];
     const RawTok *raw = run->raw + 2;
     const char *args = "";
     if (call->list) {
         const Node *last = call->list;
         while (last->next)
             last = last->next;
-        unsigned s = raw[call->list->tok0].off, e = raw[last->tok1].off + raw[last->tok1].len;
-        args = arena_printf(a, ", %.*s", (int)(e - s), fe->src.text + s);
+        unsigned b = raw[call->list->tok0].off, e = raw[last->tok1].off + raw[last->tok1].len;
+        args = arena_printf(a, "%.*s", (int)(e - b), fe->src.text + b);
     }
-    out->callee = g;
-    const char *res = g->is_void ? "(void)0" : "__ac_main.ret";
-    if (g->defined_here || g->frame_visible) {
+    if (g && (g->defined_here || g->frame_visible)) {
+        out->callee = g;
         out->text = arena_printf(a,
-                                 "({ struct %s__frame __ac_main; %s__init(&__ac_main%s); "
+                                 "({ struct %s__frame __ac_main; %s__init(&__ac_main%s%s); "
                                  "__ac_run(&__ac_main.co); %s; })",
-                                 g->name, g->name, args, res);
+                                 g->name, g->name, *args ? ", " : "", args,
+                                 g->is_void ? "(void)0" : "__ac_main.ret");
         return;
     }
-    const char *take = g->is_void ? "(void)0" : arena_printf(a, "%s__result(__ac_main)", g->name);
+    Type ret = type_result(s->run_fntype[i]);
+    const char *callee = arena_printf(a, "%.*s",
+                                      (int)(raw[call->callee->tok1].off +
+                                            raw[call->callee->tok1].len - raw[call->callee->tok0].off),
+                                      fe->src.text + raw[call->callee->tok0].off);
+    const char *take = "";
+    if (!type_is_void(ret)) {
+        const char *r = type_decl(a, ret, "ret", 1, NULL), *v = type_decl(a, ret, "__ac_res", 1, NULL);
+        take = arena_printf(a, "%s = ((struct { struct ac_coro co; %s; } *)__ac_co)->ret; ",
+                            v ? v : "int __ac_res", r ? r : "int ret");
+    }
     out->text = arena_printf(a,
-                             "({ ac_coro *__ac_main = %s__new(%s); __ac_run(__ac_main); "
-                             "__typeof__(%s) __ac_res = %s; %s__free(__ac_main); __ac_res; })",
-                             g->name, *args ? args + 2 : "", take, take, g->name);
+                             "({ struct ac_dyn __ac_d; __ac_dyn_begin(&__ac_d); (void)(%s)(%s); "
+                             "struct ac_coro *__ac_co = __ac_dyn_end(&__ac_d); __ac_run(__ac_co); "
+                             "%s__ac_frame_free(__ac_co, __ac_d.size); %s; })",
+                             callee, args, take, type_is_void(ret) ? "(void)0" : "__ac_res");
 }
 
 int lower_file(const Front *fe, const Parsed *p, const Sema *s, Lowered *out)
@@ -133,8 +145,8 @@ int lower_file(const Front *fe, const Parsed *p, const Sema *s, Lowered *out)
             lower_one(fe, s, fe->fns[i], &p->fns[i], &out->fns[i], &scratch);
     arena_free(&scratch);
     for (int i = 0; i < fe->nruns; i++)
-        if (p->runs[i].root && s->run_callee[i])
-            lower_run(fe, &fe->runs[i], p->runs[i].root, s->run_callee[i], &out->runs[i]);
+        if (p->runs[i].root && p->runs[i].root->kind == N_CALL)
+            lower_run(fe, s, i, p->runs[i].root, &out->runs[i]);
     return diag_count() == before ? 0 : -1;
 }
 
@@ -149,7 +161,6 @@ void lower_free(const Front *fe, Lowered *lo)
         buf_free(&lf->body);
         free(lf->embeds);
         free(lf->uses);
-        free(lf->externs);
     }
     free(lo->fns);
     free(lo->runs);

@@ -46,14 +46,13 @@ typedef struct LowFn {
     AsyncFn **uses;      /* frames used through pointers (complete before
                             the resume function)                           */
     int nuses;
-    AsyncFn **externs;   /* called through NAME__new / __result / __free   */
-    int nexterns;
 } LowFn;
 
 /* async_run(f(args)) in ordinary code. */
 typedef struct LowRun {
     const char *text;    /* the statement expression that replaces it      */
-    AsyncFn *callee;     /* f: its frame type (or externs) must come first */
+    AsyncFn *callee;     /* f when its frame is embedded: its frame type
+                            must come first                                */
 } LowRun;
 
 typedef struct Lowered {

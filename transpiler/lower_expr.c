@@ -191,19 +191,6 @@ const char *lx(Low *L, const Node *e)
 /* Await sites                                                         */
 /* ------------------------------------------------------------------ */
 
-typedef enum CallKind {
-    CALL_EMBED,  /* callee frame inside ours                */
-    CALL_HEAP,   /* same file, on a cycle: __ac_frame_alloc    */
-    CALL_EXTERN, /* other file: NAME__new / __result / __free */
-} CallKind;
-
-static CallKind call_kind(const Low *L, const AsyncFn *g)
-{
-    if (g->defined_here)
-        return sema_recursive(L->sema, L->fn, g) ? CALL_HEAP : CALL_EMBED;
-    return g->frame_visible ? CALL_EMBED : CALL_EXTERN;
-}
-
 /* A new resume point. */
 int new_point(Low *L)
 {
@@ -225,419 +212,498 @@ static void await_point(Low *L, const char *co, int k)
                     L->member[L->scope[i]]);
 }
 
-/* Texts of a call's arguments, evaluated left to right. */
-static const char *args_text(Low *L, const Node *call, int all)
-{
-    int n = list_len(call->list);
-    Node **k = arena_alloc(L->a, sizeof *k * (size_t)(n + 1));
-    int i = 0;
-    for (Node *x = call->list; x; x = x->next)
-        k[i++] = x;
-    sequence(L, k, n, all);
-    Buf b = {0};
-    for (i = 0; i < n; i++) {
-        buf_puts(&b, ", ");
-        buf_puts(&b, L->repl[k[i]->id] ? L->repl[k[i]->id] : src_text(L, k[i]));
-    }
-    char *s = arena_strndup(L->a, b.s ? b.s : "", b.len);
-    buf_free(&b);
-    return s;
-}
-
-/* await g(args) */
-static const char *await_call(Low *L, const Node *call, int want)
-{
-    AsyncFn *g = sema_callee(L->fe, L->fn, call);
-    const char *args = args_text(L, call, 0);
-    int k = new_point(L);
-    const char *slot = arena_printf(L->a, "__ac_f->sub.a%d", k);
-    switch (call_kind(L, g)) {
-    case CALL_EMBED:
-        add_fn(&L->lf->embeds, &L->lf->nembeds, g);
-        buf_printf(&L->lf->subs, "        struct %s__frame a%d;\n", g->name, k);
-        put_gen(L, "%s__init(&%s%s);", g->name, slot, args);
-        await_point(L, arena_printf(L->a, "&%s.co", slot), k);
-        return g->is_void || !want ? NULL : arena_printf(L->a, "%s.ret", slot);
-    case CALL_HEAP: {
-        add_fn(&L->lf->uses, &L->lf->nuses, g);
-        buf_printf(&L->lf->subs, "        struct %s__frame *a%d;\n", g->name, k);
-        put_gen(L, "%s = __ac_frame_alloc(sizeof *%s);", slot, slot);
-        put_gen(L, "%s__init(%s%s);", g->name, slot, args);
-        await_point(L, arena_printf(L->a, "&%s->co", slot), k);
-        const char *t = NULL;
-        if (!g->is_void && want) {
-            t = temp_of_type(L, g->ret, call);
-            put_gen(L, "%s = %s->ret;", t, slot);
-        }
-        put_gen(L, "__ac_frame_free(%s, sizeof *%s);", slot, slot);
-        return t;
-    }
-    case CALL_EXTERN: {
-        add_fn(&L->lf->externs, &L->lf->nexterns, g);
-        buf_printf(&L->lf->subs, "        ac_coro *a%d;\n", k);
-        put_gen(L, "%s = %s__new(%s);", slot, g->name, args[0] ? args + 2 : "");
-        await_point(L, slot, k);
-        const char *t = NULL;
-        if (!g->is_void && want) {
-            t = temp_of_type(L, g->ret, call);
-            put_gen(L, "%s = %s__result(%s);", t, g->name, slot);
-        }
-        put_gen(L, "%s__free(%s);", g->name, slot);
-        return t;
-    }
-    }
-    return NULL;
-}
-
 /*
- * One operand of gather / with_timeout / spawn (CALL or LVALUE = CALL),
- * kept in a struct that holds, for operand i, the callee's frame `c<i>`
- * and, for LVALUE = CALL, the lvalue's address `p<i>`.  The frame is
- * embedded when its type is complete here; for a callee on a recursion
- * cycle the struct holds a pointer to a frame from __ac_frame_alloc, and for
- * one defined in another file the ac_coro from its NAME__new.
+ * What an await, a form's operand or a spawn waits on -- an "operand":
+ *
+ *   a call          of a named async function whose frame type is seen here
+ *                   (its frame embedded, or from the heap on a recursion
+ *                   cycle), or through its entry (ABI.md): a pointer to an
+ *                   async function, or one defined in another file;
+ *   gather(...)     a struct of the gather frame and its operands;
+ *   with_timeout()  a struct of the timeout frame and its operand;
+ *   to_thread()     a struct of the thread frame, the function and its
+ *                   arguments, and a thunk that calls it on the pool.
+ *
+ * The operands of gather and with_timeout are operands themselves, each
+ * maybe LVALUE = operand, so the forms nest to any depth: an operand's
+ * storage is a member of its parent's struct, and it is set up, read and
+ * released through the path of that member.  Everything an operand tree
+ * evaluates -- lvalue addresses, milliseconds, functions, arguments -- is
+ * evaluated left to right before any of it starts.
  */
-typedef struct Item {
-    const Node *call;
-    AsyncFn *g;
-    const Node *lv;
-    const char *args;
-    const char *addr;
-    CallKind kind;
-} Item;
+typedef enum CallKind {
+    CALL_EMBED, /* the callee's frame inside its parent                 */
+    CALL_HEAP,  /* same file, on a cycle: __ac_frame_alloc              */
+    CALL_DYN,   /* through the entry: a pointer, or another file's      */
+} CallKind;
 
-static void item_prepare(Low *L, const Node *n, Item *it)
+typedef enum OpKind { OP_CALL, OP_GATHER, OP_TIMEOUT, OP_THREAD } OpKind;
+
+typedef struct Op Op;
+struct Op {
+    OpKind kind;
+    const Node *node;     /* the call or the form                       */
+    const Node *lv;       /* LVALUE = ..., or NULL                       */
+    const char *addr;     /* &lvalue, evaluated                          */
+    Op *kids;             /* gather: its operands; with_timeout: one     */
+    int nkids;
+    const char *stype;    /* gather, with_timeout, to_thread: its struct */
+    Type ret;             /* the result's type (no result: is_void)      */
+    int is_void;
+    /* OP_CALL */
+    AsyncFn *g;           /* the named callee, or NULL: a pointer        */
+    CallKind ck;
+    const char *callee;   /* CALL_DYN: the function, evaluated           */
+    const char *args;     /* ", a, b", evaluated                         */
+    /* OP_TIMEOUT */
+    const char *ms;
+    /* OP_THREAD */
+    Type ft;              /* the function's type                         */
+    int by_name;          /* the function is named (no pointer to keep)  */
+    const char **targs;   /* the arguments, evaluated                    */
+    int ntargs;
+};
+
+static void op_prepare(Low *L, Op *op, const Node *n, int by_value);
+
+/* An operand of gather or with_timeout: maybe LVALUE = operand. */
+static void kid_prepare(Low *L, Op *op, const Node *n, int by_value)
 {
-    memset(it, 0, sizeof *it);
-    it->call = n;
-    if (n->kind == N_ASSIGN) {
-        it->lv = n->lhs;
-        it->call = n->rhs;
+    const Node *lv = NULL;
+    if (n->kind == N_ASSIGN && n->op == TK_ASSIGN) {
+        lv = n->lhs;
+        n = n->rhs;
     }
-    it->g = sema_callee(L->fe, L->fn, it->call);
+    op_prepare(L, op, n, by_value);
+    op->lv = lv;
 }
 
-/* Evaluate an item's lvalue address and arguments (left to right).  With
- * awaits anywhere among the operands, everything is saved to temporaries
- * first, because the struct being filled overlaps the awaits' frames. */
-static void items_evaluate(Low *L, Item *its, int n, const Node *pre)
+/* The tree of an operand, and how each call's frame is held.  `by_value`
+ * operands (spawn's, whose struct is defined after every frame of the
+ * file) can embed frames on a cycle. */
+static void op_prepare(Low *L, Op *op, const Node *n, int by_value)
 {
-    int any = pre && awaits(L, pre);
-    for (int i = 0; i < n; i++)
-        any |= (its[i].lv && awaits(L, its[i].lv)) || awaits(L, its[i].call);
-    for (int i = 0; i < n; i++) {
-        if (its[i].lv) {
-            const char *place = lx(L, its[i].lv);
-            if (any) {
-                const char *p = temp_pointer(L, its[i].lv);
-                if (p)
-                    put_gen(L, "%s = &(%s);", p, place);
-                its[i].addr = p ? p : "0";
-            } else {
-                its[i].addr = arena_printf(L->a, "&(%s)", place);
-            }
-        }
-        its[i].args = args_text(L, its[i].call, any);
+    memset(op, 0, sizeof *op);
+    op->node = n;
+    switch (n->kind) {
+    case N_GATHER:
+    case N_WITH_TIMEOUT: {
+        op->kind = n->kind == N_GATHER ? OP_GATHER : OP_TIMEOUT;
+        op->nkids = n->kind == N_GATHER ? list_len(n->list) : 1;
+        op->kids = arena_alloc(L->a, sizeof *op->kids * (size_t)(op->nkids + 1));
+        int i = 0;
+        for (const Node *x = n->kind == N_GATHER ? n->list : n->operand; x && i < op->nkids;
+             x = x->next)
+            kid_prepare(L, &op->kids[i++], x, by_value);
+        op->ret = type_int();
+        return;
     }
-}
-
-/*
- * How the operand's frame is held.  `by_value` structs (spawn's, which are
- * defined after every frame of the file) can embed frames on a cycle.
- */
-static int item_kind(Low *L, Item *it, int by_value)
-{
-    it->kind = call_kind(L, it->g);
-    if (it->kind == CALL_HEAP && by_value)
-        it->kind = CALL_EMBED;
-    if (it->kind == CALL_EXTERN && by_value)
-        return -1; /* sema has said so */
-    if (it->kind == CALL_EXTERN)
-        add_fn(&L->lf->externs, &L->lf->nexterns, it->g);
-    else if (by_value || it->kind == CALL_HEAP)
-        add_fn(&L->lf->uses, &L->lf->nuses, it->g);
+    case N_TO_THREAD: {
+        op->kind = OP_THREAD;
+        Type t = type_int();
+        if (type_of(L, n->callee, &t) == 0 && type_is_pointer(t))
+            t = type_pointee(t);
+        op->ft = t;
+        op->ret = type_is_function(t) ? type_result(t) : type_int();
+        op->is_void = type_is_void(op->ret);
+        op->by_name = n->callee->kind == N_IDENT && is_stable(L, n->callee);
+        return;
+    }
+    default:
+        break;
+    }
+    op->kind = OP_CALL;
+    op->g = sema_callee(L->fe, L->fn, n);
+    const AsyncFn *g = op->g;
+    if (!g)
+        op->ck = CALL_DYN;
+    else if (g->defined_here)
+        op->ck = sema_recursive(L->sema, L->fn, g) && !by_value ? CALL_HEAP : CALL_EMBED;
     else
-        add_fn(&L->lf->embeds, &L->lf->nembeds, it->g);
-    return 0;
+        op->ck = g->frame_visible ? CALL_EMBED : CALL_DYN;
+    if (g) {
+        op->ret = g->ret;
+    } else { /* a pointer: the type of what it points to */
+        Type t, fnt;
+        op->ret = type_int();
+        if (type_of(L, n->callee, &t) == 0 && type_is_async_fn(t, &fnt))
+            op->ret = type_result(fnt);
+    }
+    op->is_void = type_is_void(op->ret);
+    if (op->ck == CALL_EMBED)
+        add_fn(by_value ? &L->lf->uses : &L->lf->embeds,
+               by_value ? &L->lf->nuses : &L->lf->nembeds, op->g);
+    else if (op->ck == CALL_HEAP)
+        add_fn(&L->lf->uses, &L->lf->nuses, op->g);
 }
 
-static void item_members(Low *L, Buf *ty, Item *it, int i)
+/* Does anything in the operand tree await? */
+static int op_awaits(const Low *L, const Op *op)
 {
-    if (it->kind == CALL_EMBED)
-        buf_printf(ty, "    struct %s__frame c%d;\n", it->g->name, i);
-    else if (it->kind == CALL_HEAP)
-        buf_printf(ty, "    struct %s__frame *c%d;\n", it->g->name, i);
-    else
-        buf_printf(ty, "    ac_coro *c%d;\n", i);
-    if (it->lv && !it->g->is_void) {
-        Type t;
-        const char *decl = NULL;
-        if (type_of(L, it->lv, &t) == 0)
-            decl = type_decl(L->a, t, arena_printf(L->a, "*p%d", i), 1, NULL);
-        if (!decl) {
-            diag_error(&L->fe->src, rt(L, it->lv->tok0)->off,
-                       "the type of this lvalue can't be written outside the function");
-            decl = "void *error";
+    if (op->lv && awaits(L, op->lv))
+        return 1;
+    return awaits(L, op->node);
+}
+
+/* The text of each node of kids[0..n): its hole, or its source. */
+static const char *kid_text(Low *L, const Node *k)
+{
+    return L->repl[k->id] ? L->repl[k->id] : src_text(L, k);
+}
+
+/* Evaluate what the operand tree needs, left to right.  With `any`,
+ * everything is saved to temporaries first: an await among the operands
+ * has its frame in the union the operand's struct overlaps. */
+static void op_evaluate(Low *L, Op *op, int any)
+{
+    if (op->lv) {
+        const char *place = lx(L, op->lv);
+        if (any) {
+            const char *p = temp_pointer(L, op->lv);
+            if (p)
+                put_gen(L, "%s = &(%s);", p, place);
+            op->addr = p ? p : "0";
+        } else {
+            op->addr = arena_printf(L->a, "&(%s)", place);
         }
-        buf_printf(ty, "    %s;\n", decl);
+    }
+    const Node *n = op->node;
+    switch (op->kind) {
+    case OP_GATHER:
+        for (int i = 0; i < op->nkids; i++)
+            op_evaluate(L, &op->kids[i], any);
+        return;
+    case OP_TIMEOUT:
+        op->ms = lx(L, n->arg);
+        if (any && !is_stable(L, n->arg)) {
+            const char *t = temp_for(L, n->arg);
+            put_gen(L, "%s = %s;", t, op->ms);
+            op->ms = t;
+        }
+        op_evaluate(L, &op->kids[0], any);
+        return;
+    case OP_THREAD:
+    case OP_CALL: {
+        /* the function (unless it is a name) and the arguments */
+        int nargs = list_len(n->list);
+        int with_fn = op->kind == OP_THREAD ? !op->by_name : op->ck == CALL_DYN && !op->g;
+        Node **k = arena_alloc(L->a, sizeof *k * (size_t)(nargs + 2));
+        int m = 0;
+        if (with_fn)
+            k[m++] = n->callee;
+        for (Node *x = n->list; x; x = x->next)
+            k[m++] = x;
+        sequence(L, k, m, any);
+        if (with_fn)
+            op->callee = kid_text(L, n->callee);
+        else if (op->kind == OP_CALL && op->g)
+            op->callee = op->g->name;
+        op->targs = arena_alloc(L->a, sizeof *op->targs * (size_t)(nargs + 1));
+        Buf b = {0};
+        for (int i = with_fn; i < m; i++) {
+            const char *t = kid_text(L, k[i]);
+            op->targs[op->ntargs++] = t;
+            buf_printf(&b, ", %s", t);
+        }
+        op->args = arena_strndup(L->a, b.s ? b.s : "", b.len);
+        buf_free(&b);
+        return;
+    }
     }
 }
 
-/* Set the operand up through `b` ("__ac_f->sub.a3." or "__ac_s->"): its
- * lvalue's address and its frame.  Returns the frame's ac_coro. */
-static const char *item_start(Low *L, const char *b, Item *it, int i)
+/* "((struct { struct ac_coro co; T ret; } *)co)->ret": the result of a
+ * frame whose type is not seen, by the ABI's convention. */
+static const char *dyn_result(Low *L, Type ret, const char *co)
 {
-    if (it->addr && !it->g->is_void)
-        put_gen(L, "%sp%d = %s;", b, i, it->addr);
-    switch (it->kind) {
-    case CALL_EMBED:
-        put_gen(L, "%s__init(&%sc%d%s);", it->g->name, b, i, it->args);
-        return arena_printf(L->a, "&%sc%d.co", b, i);
-    case CALL_HEAP:
-        put_gen(L, "%sc%d = __ac_frame_alloc(sizeof *%sc%d);", b, i, b, i);
-        put_gen(L, "%s__init(%sc%d%s);", it->g->name, b, i, it->args);
-        return arena_printf(L->a, "&%sc%d->co", b, i);
-    case CALL_EXTERN:
-        put_gen(L, "%sc%d = %s__new(%s);", b, i, it->g->name, it->args[0] ? it->args + 2 : "");
-        return arena_printf(L->a, "%sc%d", b, i);
+    const char *r = type_decl(L->a, ret, "ret", 1, NULL);
+    return arena_printf(L->a, "((struct { struct ac_coro co; %s; } *)%s)->ret",
+                        r ? r : "int ret", co);
+}
+
+/* The operand's result, its storage being `base`. */
+static const char *op_result(Low *L, const Op *op, const char *base)
+{
+    switch (op->kind) {
+    case OP_GATHER: return arena_printf(L->a, "%s.g.ret", base);
+    case OP_TIMEOUT: return arena_printf(L->a, "%s.w.ret", base);
+    case OP_THREAD: return arena_printf(L->a, "%s.ret", base);
+    case OP_CALL: break;
     }
-    return "NULL";
+    switch (op->ck) {
+    case CALL_EMBED: return arena_printf(L->a, "%s.ret", base);
+    case CALL_HEAP: return arena_printf(L->a, "%s->ret", base);
+    case CALL_DYN: break;
+    }
+    return dyn_result(L, op->ret, arena_printf(L->a, "%s.co", base));
 }
 
-/* After the operand finished: give back a frame that is not embedded. */
-static void item_release(Low *L, const char *b, Item *it, int i)
+/* The declaration of the member that holds the operand. */
+static const char *op_member(Low *L, const Op *op, const char *name)
 {
-    if (it->kind == CALL_HEAP)
-        put_gen(L, "__ac_frame_free(%sc%d, sizeof *%sc%d);", b, i, b, i);
-    else if (it->kind == CALL_EXTERN)
-        put_gen(L, "%s__free(%sc%d);", it->g->name, b, i);
+    if (op->kind != OP_CALL)
+        return arena_printf(L->a, "struct %s %s", op->stype, name);
+    switch (op->ck) {
+    case CALL_EMBED: return arena_printf(L->a, "struct %s__frame %s", op->g->name, name);
+    case CALL_HEAP: return arena_printf(L->a, "struct %s__frame *%s", op->g->name, name);
+    case CALL_DYN: break;
+    }
+    return arena_printf(L->a, "ac_dyn %s", name);
 }
 
-/* The function that stores an operand's result through its lvalue. */
-static const char *item_store(Low *L, const char *stype, Item *it, int i)
+/* For LVALUE = operand: the member keeping the lvalue's address. */
+static void lv_member(Low *L, Buf *ty, const Op *op, int i)
 {
-    if (!it->lv || it->g->is_void)
+    if (!op->lv || op->is_void)
+        return;
+    Type t;
+    const char *decl = NULL;
+    if (type_of(L, op->lv, &t) == 0)
+        decl = type_decl(L->a, t, arena_printf(L->a, "*p%d", i), 1, NULL);
+    buf_printf(ty, "    %s;\n", decl ? decl : arena_printf(L->a, "void *p%d", i));
+}
+
+/* The store function of operand i of struct `stype`: runs when that
+ * operand completed without being cancelled. */
+static const char *kid_store(Low *L, const char *stype, const Op *kid, int i)
+{
+    if (!kid->lv || kid->is_void)
         return "NULL";
     const char *fname = arena_printf(L->a, "%s__store%d", stype, i);
     Buf *h = &L->lf->helpers;
     buf_printf(h, "static void %s(void *ctx)\n{\n", fname);
     buf_printf(h, "    struct %s *s = ctx;\n", stype);
-    if (it->kind == CALL_EMBED)
-        buf_printf(h, "    *s->p%d = s->c%d.ret;\n}\n\n", i, i);
-    else if (it->kind == CALL_HEAP)
-        buf_printf(h, "    *s->p%d = s->c%d->ret;\n}\n\n", i, i);
-    else
-        buf_printf(h, "    *s->p%d = %s__result(s->c%d);\n}\n\n", i, it->g->name, i);
+    buf_printf(h, "    *s->p%d = %s;\n}\n\n", i,
+               op_result(L, kid, arena_printf(L->a, "s->c%d", i)));
     return fname;
 }
 
-static const char *await_gather(Low *L, const Node *e, int want)
+static const char *kind_name(const Op *op)
 {
-    int n = list_len(e->list);
-    Item *its = arena_alloc(L->a, sizeof *its * (size_t)(n + 1));
-    int i = 0;
-    for (const Node *x = e->list; x; x = x->next)
-        item_prepare(L, x, &its[i++]);
-    items_evaluate(L, its, n, NULL);
-    int k = new_point(L);
-    const char *stype = arena_printf(L->a, "%s__gather%d", L->fn->name, k);
-    Buf *ty = &L->lf->types;
-    buf_printf(ty, "struct %s {\n    struct ac_gather__frame g;\n", stype);
-    buf_printf(ty, "    ac_gather_child ch[%d];\n", n ? n : 1);
-    for (i = 0; i < n; i++)
-        if (item_kind(L, &its[i], 0) == 0)
-            item_members(L, ty, &its[i], i);
-    buf_printf(ty, "};\n\n");
-    buf_printf(&L->lf->subs, "        struct %s a%d;\n", stype, k);
-    const char *s = arena_printf(L->a, "__ac_f->sub.a%d", k);
-    const char *b = arena_printf(L->a, "%s.", s);
-    for (i = 0; i < n; i++) {
-        const char *store = item_store(L, stype, &its[i], i);
-        const char *co = item_start(L, b, &its[i], i);
-        put_gen(L, "%s.ch[%d].co = %s;", s, i, co);
-        put_gen(L, "%s.ch[%d].store = %s;", s, i, store);
-        put_gen(L, "%s.ch[%d].ctx = &%s;", s, i, s);
-    }
-    put_gen(L, "__ac_gather__init(&%s.g, %s.ch, %d);", s, s, n);
-    await_point(L, arena_printf(L->a, "&%s.g.co", s), k);
-    for (i = 0; i < n; i++)
-        item_release(L, b, &its[i], i);
-    return want ? arena_printf(L->a, "%s.g.ret", s) : NULL;
+    return op->kind == OP_GATHER ? "gather" : op->kind == OP_TIMEOUT ? "timeout" : "thread";
 }
 
-static const char *await_timeout(Low *L, const Node *e, int want)
+/* Name and define the structs of the operand tree, innermost first, into
+ * `ty`; the thread thunks and store functions go to the helpers. */
+static void op_types(Low *L, Op *op, const char *stype, Buf *ty)
 {
-    Item it;
-    item_prepare(L, e->operand, &it);
-    /* The milliseconds come first in source order. */
-    const char *ms = lx(L, e->arg);
-    if (awaits(L, e->operand) && !is_stable(L, e->arg)) {
-        const char *t = temp_for(L, e->arg);
-        put_gen(L, "%s = %s;", t, ms);
-        ms = t;
-    }
-    items_evaluate(L, &it, 1, e->arg);
-    int k = new_point(L);
-    const char *stype = arena_printf(L->a, "%s__timeout%d", L->fn->name, k);
-    Buf *ty = &L->lf->types;
-    buf_printf(ty, "struct %s {\n    struct ac_with_timeout__frame w;\n", stype);
-    if (item_kind(L, &it, 0) == 0)
-        item_members(L, ty, &it, 0);
-    buf_printf(ty, "};\n\n");
-    buf_printf(&L->lf->subs, "        struct %s a%d;\n", stype, k);
-    const char *s = arena_printf(L->a, "__ac_f->sub.a%d", k);
-    const char *b = arena_printf(L->a, "%s.", s);
-    const char *store = item_store(L, stype, &it, 0);
-    const char *co = item_start(L, b, &it, 0);
-    put_gen(L, "__ac_with_timeout__init(&%s.w, %s, %s, %s, &%s);", s, ms, co, store, s);
-    await_point(L, arena_printf(L->a, "&%s.w.co", s), k);
-    item_release(L, b, &it, 0);
-    return want ? arena_printf(L->a, "%s.w.ret", s) : NULL;
-}
-
-/* The function type a to_thread call runs. */
-static int thread_fn_type(const Low *L, const Node *fn, Type *ft)
-{
-    if (type_of(L, fn, ft) < 0)
-        return -1;
-    if (type_is_pointer(*ft))
-        *ft = type_pointee(*ft);
-    return type_is_function(*ft) ? 0 : -1;
-}
-
-static const char *await_thread(Low *L, const Node *e, int want)
-{
-    Type ft;
-    if (thread_fn_type(L, e->callee, &ft) < 0)
-        return "0"; /* sema has said so */
-    int n = list_len(e->list);
-    Node **k = arena_alloc(L->a, sizeof *k * (size_t)(n + 2));
-    k[0] = e->callee;
-    int i = 1;
-    for (Node *x = e->list; x; x = x->next)
-        k[i++] = x;
-    int by_name = e->callee->kind == N_IDENT && is_stable(L, e->callee);
-    sequence(L, by_name ? k + 1 : k, by_name ? n : n + 1, 1);
-
-    int site = new_point(L);
-    const char *stype = arena_printf(L->a, "%s__thread%d", L->fn->name, site);
-    Type ret = type_result(ft);
-    int is_void = type_is_void(ret);
-    Buf *ty = &L->lf->types;
-    buf_printf(ty, "struct %s {\n    struct ac_to_thread__frame w;\n", stype);
-    if (!is_void)
-        buf_printf(ty, "    %s;\n", type_decl(L->a, ret, "ret", 1, NULL));
-    if (!by_name) {
-        Type pt;
-        if (type_of(L, e->callee, &pt) < 0 || !type_is_pointer(pt))
-            pt = ft;
-        const char *d = type_is_pointer(pt) ? type_decl(L->a, pt, "fn", 1, NULL)
-                                            : type_decl(L->a, ft, "(*fn)", 0, NULL);
-        buf_printf(ty, "    %s;\n", d ? d : "void *fn");
-    }
-    int np = type_nparams(ft);
-    for (i = 0; i < n; i++) {
-        Type at;
-        if (i < np)
-            at = type_param(ft, i);
-        else if (type_of(L, k[i + 1], &at) < 0)
-            at = type_int();
-        const char *d = NULL;
-        if (type_is_array(at))
-            d = type_decl(L->a, type_element(at), arena_printf(L->a, "*a%d", i), 1, NULL);
-        else
-            d = type_decl(L->a, at, arena_printf(L->a, "a%d", i), 1, NULL);
-        if (!d) {
-            diag_error(&L->fe->src, rt(L, k[i + 1]->tok0)->off,
-                       "this argument's type can't be written outside the function");
-            d = arena_printf(L->a, "int a%d", i);
+    if (op->kind == OP_CALL)
+        return;
+    op->stype = stype;
+    for (int i = 0; i < op->nkids; i++)
+        op_types(L, &op->kids[i],
+                 arena_printf(L->a, "%s_%s%d", stype, kind_name(&op->kids[i]), i), ty);
+    if (op->kind == OP_THREAD) {
+        buf_printf(ty, "struct %s {\n    struct ac_to_thread__frame w;\n", stype);
+        if (!op->is_void)
+            buf_printf(ty, "    %s;\n", type_decl(L->a, op->ret, "ret", 1, NULL));
+        if (!op->by_name) {
+            Type pt;
+            if (type_of(L, op->node->callee, &pt) < 0 || !type_is_pointer(pt))
+                pt = op->ft;
+            const char *d = type_is_pointer(pt) ? type_decl(L->a, pt, "fn", 1, NULL)
+                                                : type_decl(L->a, op->ft, "(*fn)", 0, NULL);
+            buf_printf(ty, "    %s;\n", d ? d : "void *fn");
         }
-        buf_printf(ty, "    %s;\n", d);
+        int np = type_nparams(op->ft), i = 0;
+        for (const Node *x = op->node->list; x; x = x->next, i++) {
+            Type at;
+            if (i < np)
+                at = type_param(op->ft, i);
+            else if (type_of(L, x, &at) < 0)
+                at = type_int();
+            const char *d = type_is_array(at)
+                                ? type_decl(L->a, type_element(at), arena_printf(L->a, "*a%d", i), 1,
+                                            NULL)
+                                : type_decl(L->a, at, arena_printf(L->a, "a%d", i), 1, NULL);
+            buf_printf(ty, "    %s;\n", d ? d : arena_printf(L->a, "int a%d", i));
+        }
+        buf_puts(ty, "};\n\n");
+        /* the thunk that runs on the pool thread */
+        Buf *h = &L->lf->helpers;
+        buf_printf(h, "static void %s__run(struct ac_to_thread__frame *w)\n{\n", stype);
+        buf_printf(h, "    struct %s *t = (struct %s *)w;\n    ", stype, stype);
+        if (!op->is_void)
+            buf_puts(h, "t->ret = ");
+        buf_puts(h, op->by_name ? src_text(L, op->node->callee) : "t->fn");
+        buf_puts(h, "(");
+        for (i = 0; i < op->ntargs; i++)
+            buf_printf(h, "%st->a%d", i ? ", " : "", i);
+        buf_puts(h, ");\n}\n\n");
+        return;
     }
-    buf_printf(ty, "};\n\n");
-    buf_printf(&L->lf->subs, "        struct %s a%d;\n", stype, site);
-
-    /* The thunk that runs on the pool thread. */
-    Buf *h = &L->lf->helpers;
-    buf_printf(h, "static void %s__run(struct ac_to_thread__frame *w)\n{\n", stype);
-    buf_printf(h, "    struct %s *t = (struct %s *)w;\n    ", stype, stype);
-    if (!is_void)
-        buf_puts(h, "t->ret = ");
-    if (by_name)
-        buf_puts(h, src_text(L, e->callee));
+    if (op->kind == OP_GATHER)
+        buf_printf(ty, "struct %s {\n    struct ac_gather__frame g;\n    ac_gather_child ch[%d];\n",
+                   stype, op->nkids ? op->nkids : 1);
     else
-        buf_puts(h, "t->fn");
-    buf_puts(h, "(");
-    for (i = 0; i < n; i++)
-        buf_printf(h, "%st->a%d", i ? ", " : "", i);
-    buf_puts(h, ");\n}\n\n");
+        buf_printf(ty, "struct %s {\n    struct ac_with_timeout__frame w;\n", stype);
+    for (int i = 0; i < op->nkids; i++) {
+        buf_printf(ty, "    %s;\n", op_member(L, &op->kids[i], arena_printf(L->a, "c%d", i)));
+        lv_member(L, ty, &op->kids[i], i);
+    }
+    buf_puts(ty, "};\n\n");
+}
 
-    const char *s = arena_printf(L->a, "__ac_f->sub.a%d", site);
-    if (!by_name)
-        put_gen(L, "%s.fn = %s;", s, L->repl[k[0]->id] ? L->repl[k[0]->id] : src_text(L, k[0]));
-    for (i = 0; i < n; i++)
-        put_gen(L, "%s.a%d = %s;", s, i,
-                 L->repl[k[i + 1]->id] ? L->repl[k[i + 1]->id] : src_text(L, k[i + 1]));
-    put_gen(L, "__ac_to_thread__init(&%s.w, %s__run);", s, stype);
-    await_point(L, arena_printf(L->a, "&%s.w.co", s), site);
-    return want && !is_void ? arena_printf(L->a, "%s.ret", s) : NULL;
+/* Set the operand up in its storage `base`; returns its ac_coro. */
+static const char *op_start(Low *L, const Op *op, const char *base)
+{
+    switch (op->kind) {
+    case OP_GATHER: {
+        for (int i = 0; i < op->nkids; i++) {
+            const Op *k = &op->kids[i];
+            if (k->addr && !k->is_void)
+                put_gen(L, "%s.p%d = %s;", base, i, k->addr);
+            const char *co = op_start(L, k, arena_printf(L->a, "%s.c%d", base, i));
+            put_gen(L, "%s.ch[%d].co = %s;", base, i, co);
+            put_gen(L, "%s.ch[%d].store = %s;", base, i, kid_store(L, op->stype, k, i));
+            put_gen(L, "%s.ch[%d].ctx = &%s;", base, i, base);
+        }
+        put_gen(L, "__ac_gather__init(&%s.g, %s.ch, %d);", base, base, op->nkids);
+        return arena_printf(L->a, "&%s.g.co", base);
+    }
+    case OP_TIMEOUT: {
+        const Op *k = &op->kids[0];
+        if (k->addr && !k->is_void)
+            put_gen(L, "%s.p0 = %s;", base, k->addr);
+        const char *co = op_start(L, k, arena_printf(L->a, "%s.c0", base));
+        put_gen(L, "__ac_with_timeout__init(&%s.w, %s, %s, %s, &%s);", base, op->ms, co,
+                kid_store(L, op->stype, k, 0), base);
+        return arena_printf(L->a, "&%s.w.co", base);
+    }
+    case OP_THREAD:
+        if (!op->by_name)
+            put_gen(L, "%s.fn = %s;", base, op->callee);
+        for (int i = 0; i < op->ntargs; i++)
+            put_gen(L, "%s.a%d = %s;", base, i, op->targs[i]);
+        put_gen(L, "__ac_to_thread__init(&%s.w, %s__run);", base, op->stype);
+        return arena_printf(L->a, "&%s.w.co", base);
+    case OP_CALL:
+        break;
+    }
+    switch (op->ck) {
+    case CALL_EMBED:
+        put_gen(L, "%s__init(&%s%s);", op->g->name, base, op->args);
+        return arena_printf(L->a, "&%s.co", base);
+    case CALL_HEAP:
+        put_gen(L, "%s = __ac_frame_alloc(sizeof *%s);", base, base);
+        put_gen(L, "%s__init(%s%s);", op->g->name, base, op->args);
+        return arena_printf(L->a, "&%s->co", base);
+    case CALL_DYN:
+        break;
+    }
+    put_gen(L, "__ac_dyn_begin(&%s);", base);
+    put_gen(L, "(void)(%s)(%s);", op->callee, op->args[0] ? op->args + 2 : "");
+    return arena_printf(L->a, "__ac_dyn_end(&%s)", base);
+}
+
+/* Does the operand hold frames that are not embedded in its storage? */
+static int op_needs_release(const Op *op)
+{
+    if (op->kind == OP_CALL)
+        return op->ck != CALL_EMBED;
+    for (int i = 0; i < op->nkids; i++)
+        if (op_needs_release(&op->kids[i]))
+            return 1;
+    return 0;
+}
+
+/* Give back those frames, once the operand has completed: statements
+ * appended to b. */
+static void op_release(Low *L, const Op *op, const char *base, Buf *b)
+{
+    if (op->kind == OP_CALL) {
+        if (op->ck == CALL_HEAP)
+            buf_printf(b, " __ac_frame_free(%s, sizeof *%s);", base, base);
+        else if (op->ck == CALL_DYN)
+            buf_printf(b, " __ac_frame_free(%s.co, %s.size);", base, base);
+        return;
+    }
+    for (int i = 0; i < op->nkids; i++)
+        op_release(L, &op->kids[i], arena_printf(L->a, "%s.c%d", base, i), b);
+}
+
+/* await OPERAND: its value when want, else NULL. */
+static const char *await_op(Low *L, const Node *operand, int want)
+{
+    Op op;
+    op_prepare(L, &op, operand, 0);
+    op_evaluate(L, &op, op_awaits(L, &op));
+    int k = new_point(L);
+    if (op.kind != OP_CALL)
+        op_types(L, &op, arena_printf(L->a, "%s__%s%d", L->fn->name, kind_name(&op), k),
+                 &L->lf->types);
+    buf_printf(&L->lf->subs, "        %s;\n", op_member(L, &op, arena_printf(L->a, "a%d", k)));
+    const char *base = arena_printf(L->a, "__ac_f->sub.a%d", k);
+    await_point(L, op_start(L, &op, base), k);
+    const char *r = want && !op.is_void ? op_result(L, &op, base) : NULL;
+    if (op_needs_release(&op)) {
+        if (r) { /* read the result before its frame goes */
+            const char *t = temp_of_type(L, op.ret, operand);
+            put_gen(L, "%s = %s;", t, r);
+            r = t;
+        }
+        Buf b = {0};
+        op_release(L, &op, base, &b);
+        put_gen(L, "%s", b.s + 1);
+        buf_free(&b);
+    }
+    return r;
 }
 
 const char *lower_await(Low *L, const Node *e, int want)
 {
-    const Node *op = e->operand;
-    const char *r = NULL;
-    switch (op->kind) {
-    case N_CALL:
-        r = await_call(L, op, want);
-        break;
-    case N_GATHER:
-        r = await_gather(L, op, want);
-        break;
-    case N_WITH_TIMEOUT:
-        r = await_timeout(L, op, want);
-        break;
-    case N_TO_THREAD:
-        r = await_thread(L, op, want);
-        break;
-    default:
-        break;
-    }
+    const char *r = await_op(L, e->operand, want);
     if (want && !r)
         r = "(void)0";
     L->repl[e->id] = r;
     return r;
 }
 
-/* spawn(G, item); */
+/* spawn(G, operand); the operand's struct is one allocation that the
+ * runtime frees when the child has finished, after giving back the frames
+ * it only points to. */
 void lower_spawn(Low *L, const Node *e)
 {
-    Item it;
-    item_prepare(L, e->operand, &it);
+    Op op;
+    kid_prepare(L, &op, e->operand, 1);
+    int any = op_awaits(L, &op);
     const char *g = lx(L, e->arg);
-    if (awaits(L, e->operand) && !is_stable(L, e->arg)) {
+    if (any && !is_stable(L, e->arg)) {
         const char *t = temp_for(L, e->arg);
         put_gen(L, "%s = %s;", t, g);
         g = t;
     }
-    items_evaluate(L, &it, 1, e->arg);
+    op_evaluate(L, &op, any);
     int k = ++L->nlabels;
     const char *stype = arena_printf(L->a, "%s__spawn%d", L->fn->name, k);
-    Buf ty = {0};
-    buf_printf(&ty, "struct %s {\n    ac_spawn_child hdr;\n", stype);
-    if (item_kind(L, &it, 1) == 0)
-        item_members(L, &ty, &it, 0);
-    buf_printf(&ty, "};\n\n");
-    buf_put(&L->lf->helpers, ty.s, ty.len);
-    buf_free(&ty);
-    const char *store = item_store(L, stype, &it, 0);
+    Buf *h = &L->lf->helpers;
+    if (op.kind != OP_CALL)
+        op_types(L, &op, arena_printf(L->a, "%s_%s0", stype, kind_name(&op)), h);
+    buf_printf(h, "struct %s {\n    ac_spawn_child hdr;\n    %s;\n", stype,
+               op_member(L, &op, "c0"));
+    lv_member(L, h, &op, 0);
+    buf_puts(h, "};\n\n");
+    const char *release = NULL;
+    if (op_needs_release(&op)) {
+        release = arena_printf(L->a, "%s__release", stype);
+        Buf b = {0};
+        op_release(L, &op, "s->c0", &b);
+        buf_printf(h, "static void %s(void *ctx)\n{\n    struct %s *s = ctx;\n   %s\n}\n\n",
+                   release, stype, b.s);
+        buf_free(&b);
+    }
+    const char *store = kid_store(L, stype, &op, 0);
     put_gen(L, "{");
     put_gen(L, "struct %s *__ac_s = __ac_frame_alloc(sizeof *__ac_s);", stype);
-    const char *co = item_start(L, "__ac_s->", &it, 0);
+    if (op.addr && !op.is_void)
+        put_gen(L, "__ac_s->p0 = %s;", op.addr);
+    const char *co = op_start(L, &op, "__ac_s->c0");
     put_gen(L, "__ac_s->hdr.co = %s;", co);
     put_gen(L, "__ac_s->hdr.store = %s;", store);
     put_gen(L, "__ac_s->hdr.ctx = __ac_s;");
     put_gen(L, "__ac_s->hdr.alloc_size = sizeof *__ac_s;");
-    put_gen(L, "__ac_spawn(%s, &__ac_s->hdr); }", g);
+    if (release)
+        put_gen(L, "__ac_spawn_release(%s, &__ac_s->hdr, %s); }", g, release);
+    else
+        put_gen(L, "__ac_spawn(%s, &__ac_s->hdr); }", g);
 }
-

@@ -68,6 +68,26 @@ AsyncFn *sema_callee(const Front *fe, const AsyncFn *fn, const Node *call)
     return front_fn_at(fe, fn, fn->raw[call->callee->tok0].off);
 }
 
+int sema_ptr_call(const AsyncFn *fn, const Node *call)
+{
+    if (call->kind != N_CALL)
+        return 0;
+    const RawTok *a = &fn->raw[call->tok0], *b = &fn->raw[call->tok1];
+    return offmap_get(&fn->ptr_calls, ((unsigned long long)a->off << 32) | (b->off + b->len)) != 0;
+}
+
+int sema_hand_written(const AsyncFn *g)
+{
+    return g->frame_visible && !g->defined_here;
+}
+
+/* An await's operand: a call of a named async function or through a
+ * pointer to one. */
+static int async_call(const Walk *w, const Node *call)
+{
+    return sema_callee(w->fe, w->fn, call) || sema_ptr_call(w->fn, call);
+}
+
 static void add_edge(Graph *g, int from, int to)
 {
     for (int i = 0; i < g->nout[from]; i++)
@@ -96,7 +116,17 @@ static int walk_list(Walk *w, Node *list, Ctx ctx)
     return k;
 }
 
-/* An operand of gather, spawn or with_timeout: CALL or LVALUE = CALL. */
+/* What an await, gather, with_timeout or spawn may wait on: a call of an
+ * async function (named, or through a pointer), or a form that is itself
+ * awaitable -- so the forms compose. */
+static int awaitable(const Walk *w, const Node *n)
+{
+    return n->kind == N_GATHER || n->kind == N_WITH_TIMEOUT || n->kind == N_TO_THREAD ||
+           (n->kind == N_CALL && async_call(w, n));
+}
+
+/* An operand of gather, spawn or with_timeout: AWAITABLE or LVALUE =
+ * AWAITABLE. */
 static int walk_item(Walk *w, Node *item, const char *form)
 {
     Node *call = item;
@@ -105,20 +135,12 @@ static int walk_item(Walk *w, Node *item, const char *form)
         k += walk(w, item->lhs, C_PLAIN);
         call = item->rhs;
     }
-    AsyncFn *g = sema_callee(w->fe, w->fn, call);
-    if (!g) {
+    if (!awaitable(w, call)) {
         diag_error(src_of(w), off_of(w, call),
-                   "each operand of %s must be a call of an async function, "
-                   "or LVALUE = such a call", form);
+                   "each operand of %s must be a call of an async function, gather(), "
+                   "with_timeout() or to_thread(), or LVALUE = one of them", form);
         return k;
     }
-    /* spawn's frame is freed by the runtime, which has no way to give a
-     * frame back to the file that defines it */
-    if (!strcmp(form, "spawn") && !g->defined_here && !g->frame_visible)
-        diag_error(src_of(w), off_of(w, call),
-                   "spawn of '%s' is not supported: its frame is not visible here (it is "
-                   "defined in another file); wrap the call in an async function of "
-                   "this file", g->name);
     k += walk(w, call, C_ITEM);
     w->sf->awaits[item->id] = k;
     return k;
@@ -131,7 +153,7 @@ static int walk_await(Walk *w, Node *n, Ctx ctx)
     if (ctx == C_NOEVAL)
         diag_error(src_of(w), off_of(w, n), "await inside sizeof is never evaluated");
     if (op->kind == N_CALL) {
-        if (!sema_callee(w->fe, w->fn, op)) {
+        if (!async_call(w, op)) {
             if (op->callee->kind == N_IDENT)
                 diag_error(src_of(w), off_of(w, op),
                            "'%.*s' is not an async function; await needs a call of "
@@ -161,6 +183,10 @@ static int walk_call(Walk *w, Node *n, Ctx ctx)
         diag_error(src_of(w), off_of(w, n),
                    "call of async function '%s' without await (use await, gather, "
                    "spawn or with_timeout)", callee->name);
+    else if (!callee && sema_ptr_call(w->fn, n) && ctx != C_AWAIT_OPERAND && ctx != C_ITEM)
+        diag_error(src_of(w), off_of(w, n),
+                   "call through a pointer to an async function without await (use "
+                   "await, gather, spawn or with_timeout)");
     if (callee && callee->defined_here)
         add_edge(w->g, w->fn->index, callee->index);
     int k = walk(w, n->callee, callee ? C_CALLEE : C_PLAIN);
@@ -169,17 +195,25 @@ static int walk_call(Walk *w, Node *n, Ctx ctx)
 
 static void need_await_operand(Walk *w, Node *n, Ctx ctx, const char *form)
 {
-    if (ctx != C_AWAIT_OPERAND)
-        diag_error(src_of(w), off_of(w, n), "%s can only be the operand of await", form);
+    if (ctx != C_AWAIT_OPERAND && ctx != C_ITEM)
+        diag_error(src_of(w), off_of(w, n),
+                   "%s can only be the operand of await (or of gather, with_timeout or spawn)",
+                   form);
 }
 
 /* The first operand of to_thread: a function, or a pointer to one. */
 static void check_thread_fn(Walk *w, Node *f)
 {
+    AsyncFn *g = f->kind == N_IDENT ? front_fn_at(w->fe, w->fn, off_of(w, f)) : NULL;
     int t0 = f->tok0, t1 = f->tok1;
     const RawTok *a = &w->fn->raw[t0], *b = &w->fn->raw[t1];
     Type t;
     int known = front_expr_type(w->fn, a->off, b->off + b->len, &t) == 0;
+    if (g || (known && type_is_async_fn(t, NULL))) {
+        diag_error(src_of(w), off_of(w, f), "to_thread runs a plain function; this one is async "
+                                            "(await it instead)");
+        return;
+    }
     if (known && type_is_pointer(t))
         t = type_pointee(t);
     if (!known || !type_is_function(t))
@@ -200,9 +234,11 @@ static int walk(Walk *w, Node *n, Ctx ctx)
         break;
     case N_IDENT: {
         AsyncFn *f = front_fn_at(w->fe, w->fn, off_of(w, n));
-        if (f && ctx != C_CALLEE)
+        if (f && ctx != C_CALLEE && sema_hand_written(f))
             diag_error(src_of(w), off_of(w, n),
-                       "the address of async function '%s' cannot be taken", f->name);
+                       "the address of '%s' cannot be taken: it is a coroutine written by "
+                       "hand, without an entry (docs/ABI.md); wrap it in an async function",
+                       f->name);
         break;
     }
     case N_GATHER:
@@ -212,7 +248,7 @@ static int walk(Walk *w, Node *n, Ctx ctx)
         break;
     case N_TO_THREAD:
         need_await_operand(w, n, ctx, "to_thread");
-        if (ctx == C_AWAIT_OPERAND)
+        if (ctx == C_AWAIT_OPERAND || ctx == C_ITEM)
             check_thread_fn(w, n->callee);
         k = walk(w, n->callee, C_PLAIN) + walk_list(w, n->list, C_PLAIN);
         break;
@@ -458,16 +494,54 @@ int sema_recursive(const Sema *s, const AsyncFn *caller, const AsyncFn *callee)
 }
 
 /* ------------------------------------------------------------------ */
-/* async_run in ordinary code                                          */
+/* Ordinary code                                                       */
 /* ------------------------------------------------------------------ */
 
-static AsyncFn *run_callee(const Front *fe, const Run *run, const Node *call)
+/* Calls of async functions in ordinary code: only async_run(f(...)) may
+ * make one.  (The lists are in file order, so merge walks.) */
+static void check_plain_calls(const Front *fe)
 {
-    const RawTok *raw = run->raw + 2;
-    if (!call || call->kind != N_CALL || call->callee->kind != N_IDENT)
+    int r = 0, k = 0;
+    for (int i = 0; i < fe->ncalls; i++) {
+        const PlainCall *c = &fe->calls[i];
+        while (r < fe->nruns && fe->runs[r].end <= c->off)
+            r++;
+        if (r < fe->nruns && fe->runs[r].nraw > 2 && fe->runs[r].raw[2].off == c->off)
+            continue; /* the operand of async_run */
+        if (c->fn)
+            diag_error(&fe->src, c->off,
+                       "call of async function '%s' outside an async function; run it with "
+                       "async_run(%s(...)), or await it in an async function",
+                       c->fn->name, c->fn->name);
+        else
+            diag_error(&fe->src, c->off,
+                       "call through a pointer to an async function outside an async "
+                       "function; run it with async_run, or await it in an async function");
+    }
+    /* the address of a hand-written coroutine (not a call of it) */
+    for (int i = 0; i < fe->nfnrefs; i++) {
+        const PlainCall *ref = &fe->fnrefs[i];
+        while (k < fe->ncalls && fe->calls[k].off < ref->off)
+            k++;
+        if (k < fe->ncalls && fe->calls[k].off == ref->off)
+            continue;
+        if (sema_hand_written(ref->fn))
+            diag_error(&fe->src, ref->off,
+                       "the address of '%s' cannot be taken: it is a coroutine written by "
+                       "hand, without an entry (docs/ABI.md); wrap it in an async function",
+                       ref->fn->name);
+    }
+}
+
+/* The call async_run runs (runs come in file order, as calls do: *k
+ * walks the calls once). */
+static const PlainCall *run_call(const Front *fe, const Run *run, int *k)
+{
+    if (run->nraw <= 2)
         return NULL;
-    return front_fn_named(fe, fe->src.text + raw[call->callee->tok0].off,
-                          raw[call->callee->tok0].len);
+    while (*k < fe->ncalls && fe->calls[*k].off < run->raw[2].off)
+        (*k)++;
+    return *k < fe->ncalls && fe->calls[*k].off == run->raw[2].off ? &fe->calls[*k] : NULL;
 }
 
 int sema_file(const Front *fe, const Parsed *p, Sema *out)
@@ -482,6 +556,8 @@ int sema_file(const Front *fe, const Parsed *p, Sema *out)
     out->fns = xcalloc((size_t)n, sizeof *out->fns);
     out->scc = xcalloc((size_t)n, sizeof *out->scc);
     out->run_callee = xcalloc((size_t)fe->nruns, sizeof *out->run_callee);
+    out->run_fntype = xcalloc((size_t)fe->nruns, sizeof *out->run_fntype);
+    int call = 0;
     for (int i = 0; i < fe->nrepls; i++) {
         const Repl *r = &fe->repls[i];
         if (r->kind == R_DEFINITION && p->fns[r->fn->index].root) {
@@ -489,12 +565,16 @@ int sema_file(const Front *fe, const Parsed *p, Sema *out)
             check_function(fe, r->fn, t->root, &out->fns[r->fn->index], t->nnodes, &g, &a);
         } else if (r->kind == R_RUN && p->runs[r->run].root) {
             const Run *run = &fe->runs[r->run];
-            AsyncFn *f = run_callee(fe, run, p->runs[r->run].root);
-            if (!f)
+            const PlainCall *c = run_call(fe, run, &call);
+            if (!c || p->runs[r->run].root->kind != N_CALL)
                 diag_error(&fe->src, run->start, "async_run needs a call of an async function");
-            out->run_callee[r->run] = f;
+            else {
+                out->run_callee[r->run] = c->fn;
+                out->run_fntype[r->run] = c->fntype;
+            }
         }
     }
+    check_plain_calls(fe);
     components(&g, n, out->scc);
     for (int i = 0; i < n; i++)
         free(g.out[i]);
@@ -517,5 +597,6 @@ void sema_free(const Front *fe, Sema *s)
     free(s->fns);
     free(s->scc);
     free(s->run_callee);
+    free(s->run_fntype);
     memset(s, 0, sizeof *s);
 }

@@ -36,7 +36,9 @@ typedef struct Sema {
     SemaFn *fns;              /* per AsyncFn index                       */
     int *scc;                 /* per AsyncFn index: its strongly connected
                                  component in the call graph             */
-    AsyncFn **run_callee;     /* per Run: the function async_run runs    */
+    AsyncFn **run_callee;     /* per Run: the function async_run runs, or
+                                 NULL: it runs a call through a pointer  */
+    Type *run_fntype;         /* per Run: the function type called       */
 } Sema;
 
 /* Check every tree of `p`; 0, or -1 after reporting errors. */
@@ -46,6 +48,15 @@ void sema_free(const Front *fe, Sema *s);
 /* The async function a call node of fn's body calls directly (NULL when
  * it is not such a call). */
 AsyncFn *sema_callee(const Front *fe, const AsyncFn *fn, const Node *call);
+
+/* Does a call node of fn's body call through a pointer to an async
+ * function (DESIGN.md section 7)? */
+int sema_ptr_call(const AsyncFn *fn, const Node *call);
+
+/* Is g a coroutine written by hand (its frame type is visible here, but
+ * no .ac file defines it)?  Such a function has no entry, so its address
+ * can't be taken. */
+int sema_hand_written(const AsyncFn *g);
 
 /* Does an await of `callee` in `caller` close a cycle of the call graph
  * (so the callee's frame cannot be embedded in the caller's)? */

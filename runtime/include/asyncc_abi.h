@@ -148,6 +148,30 @@ void ac_leaf_done(ac_coro *co);
 void *ac_frame_alloc(size_t size);
 void ac_frame_free(void *p, size_t size);
 
+/* ---- frames whose type the caller does not see -------------------------------
+ *
+ * A pointer to an async function (DESIGN.md section 7), and an async
+ * function defined in another file, are awaited through the function's
+ * "entry": an ordinary C function with the async function's signature,
+ * named like it, that asyncc generates beside the frame.  The caller calls
+ * ac_dyn_begin, calls the entry (through the pointer, with the arguments),
+ * and gets the callee's initialised frame from ac_dyn_end.  The entry
+ * starts with ac_dyn_take; an entry called any other way -- plain C calling
+ * an async function -- reports the misuse and aborts.  The frame comes from
+ * ac_frame_alloc: ac_frame_free(d->co, d->size) releases it once the callee
+ * has completed, and by convention its result is the member right after the
+ * header (`ret`), so the caller reads it as ((struct { ac_coro co; T ret; }
+ * *)d->co)->ret.  A hand-written coroutine that is to be awaited through a
+ * pointer needs an entry too (docs/ABI.md).
+ */
+typedef struct ac_dyn {
+    ac_coro *co;   /* the callee's frame, set by the entry             */
+    size_t size;   /* its size, for ac_frame_free                      */
+} ac_dyn;
+void ac_dyn_begin(ac_dyn *d);
+ac_coro *ac_dyn_end(ac_dyn *d);
+ac_dyn *ac_dyn_take(const char *name);
+
 /* ---- the loop --------------------------------------------------------------- */
 
 /*
@@ -263,6 +287,7 @@ struct ac_spawn_child {
     void *ctx;                /* the allocation                            */
     size_t alloc_size;        /* its size, for ac_frame_free              */
     ac_group *group;          /* runtime-private from here on              */
+    void (*release)(void *ctx);
     ac_spawn_child *prev, *next;
 };
 struct ac_group {
@@ -272,6 +297,10 @@ struct ac_group {
     unsigned flags;       /* runtime-private                           */
 };
 void ac_spawn(ac_group *g, ac_spawn_child *c);
+/* ac_spawn, and `release(ctx)` runs when the child has finished, after the
+ * store and whether or not the child was cancelled, before the allocation
+ * is freed: it gives back frames the allocation only points to. */
+void ac_spawn_release(ac_group *g, ac_spawn_child *c, void (*release)(void *ctx));
 
 struct ac_join__frame {
     ac_coro co;
@@ -592,6 +621,13 @@ static inline void __ac_to_thread__init(struct ac_to_thread__frame *f, ac_thread
     ac_to_thread__init(f, run);
 }
 static inline void __ac_spawn(ac_group *g, ac_spawn_child *c) { ac_spawn(g, c); }
+static inline void __ac_spawn_release(ac_group *g, ac_spawn_child *c, void (*release)(void *))
+{
+    ac_spawn_release(g, c, release);
+}
+static inline void __ac_dyn_begin(ac_dyn *d) { ac_dyn_begin(d); }
+static inline ac_coro *__ac_dyn_end(ac_dyn *d) { return ac_dyn_end(d); }
+static inline ac_dyn *__ac_dyn_take(const char *name) { return ac_dyn_take(name); }
 
 #ifdef __cplusplus
 }

@@ -22,6 +22,7 @@ static void child_finished(ac_spawn_child *c)
     void (*store)(void *) = c->store;
     void *ctx = c->ctx;
     size_t size = c->alloc_size;
+    void (*release)(void *) = c->release;
     int cancelled = ac_task_cancelled(&c->task);
 
     if (c->prev != NULL)
@@ -34,6 +35,8 @@ static void child_finished(ac_spawn_child *c)
 
     if (store != NULL && !cancelled)
         store(ctx);
+    if (release != NULL)
+        release(ctx);
     ac_frame_free(ctx, size); /* c lives inside ctx */
 
     if (g->live == 0 && g->joiner != NULL) {
@@ -64,6 +67,12 @@ void ac_group_init(ac_group *g)
 
 void ac_spawn(ac_group *g, ac_spawn_child *c)
 {
+    ac_spawn_release(g, c, NULL);
+}
+
+void ac_spawn_release(ac_group *g, ac_spawn_child *c, void (*release)(void *ctx))
+{
+    c->release = release;
     c->group = g;
     c->prev = NULL;
     c->next = g->head;

@@ -42,25 +42,22 @@ struct val__frame *__ac_f = (struct val__frame *)__ac_co; int v = __ac_f->v; swi
 __ac_return(&__ac_f->co); }
 #line 44 "await_assign.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *val__new(int v)
+/* val's entry: what a pointer to it calls, and other files (ABI.md). */
+int val(int v)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("val");
     struct val__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     val__init(__ac_f, v);
-    return &__ac_f->co;
-}
-int val__result(ac_coro *co)
-{
-    return ((struct val__frame *)co)->ret;
-}
-void val__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct val__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 18 "await_assign.ac"
 
 
-#line 64 "await_assign.c"
+#line 61 "await_assign.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -120,24 +117,21 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("p=%d,%d\n", p.x, p.y);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 124 "await_assign.c"
+#line 121 "await_assign.c"
 #undef arr
 #undef p
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 42 "await_assign.ac"
 

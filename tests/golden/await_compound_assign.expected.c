@@ -34,25 +34,22 @@ struct val__frame *__ac_f = (struct val__frame *)__ac_co; int v = __ac_f->v; swi
 __ac_return(&__ac_f->co); }
 #line 36 "await_compound_assign.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *val__new(int v)
+/* val's entry: what a pointer to it calls, and other files (ABI.md). */
+int val(int v)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("val");
     struct val__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     val__init(__ac_f, v);
-    return &__ac_f->co;
-}
-int val__result(ac_coro *co)
-{
-    return ((struct val__frame *)co)->ret;
-}
-void val__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct val__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 10 "await_compound_assign.ac"
 
 
-#line 56 "await_compound_assign.c"
+#line 53 "await_compound_assign.c"
 /* async unsigned int uval(unsigned int): its coroutine frame */
 struct uval__frame {
     ac_coro co;
@@ -74,27 +71,24 @@ static void uval__resume(ac_coro *__ac_co)
 struct uval__frame *__ac_f = (struct uval__frame *)__ac_co; unsigned int v = __ac_f->v;
     { __ac_f->ret = v; __ac_return(&__ac_f->co); return; } /* completes without suspending */
 __ac_return(&__ac_f->co); }
-#line 78 "await_compound_assign.c"
+#line 75 "await_compound_assign.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *uval__new(unsigned int v)
+/* uval's entry: what a pointer to it calls, and other files (ABI.md). */
+unsigned int uval(unsigned int v)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("uval");
     struct uval__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     uval__init(__ac_f, v);
-    return &__ac_f->co;
-}
-unsigned int uval__result(ac_coro *co)
-{
-    return ((struct uval__frame *)co)->ret;
-}
-void uval__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct uval__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    unsigned int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 15 "await_compound_assign.ac"
 
 
-#line 98 "await_compound_assign.c"
+#line 92 "await_compound_assign.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -162,23 +156,20 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("arr[1]+= %d\n", arr[1]);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 166 "await_compound_assign.c"
+#line 160 "await_compound_assign.c"
 #undef arr
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 49 "await_compound_assign.ac"
 

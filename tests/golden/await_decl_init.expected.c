@@ -34,25 +34,22 @@ struct twice__frame *__ac_f = (struct twice__frame *)__ac_co; int x = __ac_f->x;
 __ac_return(&__ac_f->co); }
 #line 36 "await_decl_init.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *twice__new(int x)
+/* twice's entry: what a pointer to it calls, and other files (ABI.md). */
+int twice(int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("twice");
     struct twice__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     twice__init(__ac_f, x);
-    return &__ac_f->co;
-}
-int twice__result(ac_coro *co)
-{
-    return ((struct twice__frame *)co)->ret;
-}
-void twice__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct twice__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 10 "await_decl_init.ac"
 
 
-#line 56 "await_decl_init.c"
+#line 53 "await_decl_init.c"
 /* async double half(double): its coroutine frame */
 struct half__frame {
     ac_coro co;
@@ -78,27 +75,24 @@ struct half__frame *__ac_f = (struct half__frame *)__ac_co; double d = __ac_f->d
     ac_sleep__init(&__ac_f->sub.a1, 0); __ac_f->d = d; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = d / 2; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 82 "await_decl_init.c"
+#line 79 "await_decl_init.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *half__new(double d)
+/* half's entry: what a pointer to it calls, and other files (ABI.md). */
+double half(double d)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("half");
     struct half__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     half__init(__ac_f, d);
-    return &__ac_f->co;
-}
-double half__result(ac_coro *co)
-{
-    return ((struct half__frame *)co)->ret;
-}
-void half__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct half__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    double __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 16 "await_decl_init.ac"
 
 
-#line 102 "await_decl_init.c"
+#line 96 "await_decl_init.c"
 /* async char upper(char): its coroutine frame */
 struct upper__frame {
     ac_coro co;
@@ -120,27 +114,24 @@ static void upper__resume(ac_coro *__ac_co)
 struct upper__frame *__ac_f = (struct upper__frame *)__ac_co; char c = __ac_f->c;
     { __ac_f->ret = (char)(c - 'a' + 'A'); __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 124 "await_decl_init.c"
+#line 118 "await_decl_init.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *upper__new(char c)
+/* upper's entry: what a pointer to it calls, and other files (ABI.md). */
+char upper(char c)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("upper");
     struct upper__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     upper__init(__ac_f, c);
-    return &__ac_f->co;
-}
-char upper__result(ac_coro *co)
-{
-    return ((struct upper__frame *)co)->ret;
-}
-void upper__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct upper__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    char __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 21 "await_decl_init.ac"
 
 
-#line 144 "await_decl_init.c"
+#line 135 "await_decl_init.c"
 /* async unsigned long big(void): its coroutine frame */
 struct big__frame {
     ac_coro co;
@@ -164,27 +155,24 @@ struct big__frame *__ac_f = (struct big__frame *)__ac_co; switch (__ac_f->co.sta
     ac_yield__init(&__ac_f->sub.a1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = 4000000000UL; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 168 "await_decl_init.c"
+#line 159 "await_decl_init.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *big__new(void)
+/* big's entry: what a pointer to it calls, and other files (ABI.md). */
+unsigned long big(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("big");
     struct big__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     big__init(__ac_f);
-    return &__ac_f->co;
-}
-unsigned long big__result(ac_coro *co)
-{
-    return ((struct big__frame *)co)->ret;
-}
-void big__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct big__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    unsigned long __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 27 "await_decl_init.ac"
 
 
-#line 188 "await_decl_init.c"
+#line 176 "await_decl_init.c"
 /* async const char *name(int): its coroutine frame */
 struct name__frame {
     ac_coro co;
@@ -211,27 +199,24 @@ struct name__frame *__ac_f = (struct name__frame *)__ac_co; int i = __ac_f->i; s
     ac_yield__init(&__ac_f->sub.a1); __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = names[i]; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 215 "await_decl_init.c"
+#line 203 "await_decl_init.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *name__new(int i)
+/* name's entry: what a pointer to it calls, and other files (ABI.md). */
+const char *name(int i)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("name");
     struct name__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     name__init(__ac_f, i);
-    return &__ac_f->co;
-}
-const char *name__result(ac_coro *co)
-{
-    return ((struct name__frame *)co)->ret;
-}
-void name__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct name__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    const char *__ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 34 "await_decl_init.ac"
 
 
-#line 235 "await_decl_init.c"
+#line 220 "await_decl_init.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -276,22 +261,19 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("e=%d f=%d\n", e, f);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 280 "await_decl_init.c"
+#line 265 "await_decl_init.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 48 "await_decl_init.ac"
 

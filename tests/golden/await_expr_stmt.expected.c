@@ -33,21 +33,19 @@ struct bump__frame *__ac_f = (struct bump__frame *)__ac_co; int by = __ac_f->by;
 __ac_return(&__ac_f->co); }
 #line 35 "await_expr_stmt.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *bump__new(int by)
+/* bump's entry: what a pointer to it calls, and other files (ABI.md). */
+void bump(int by)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("bump");
     struct bump__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     bump__init(__ac_f, by);
-    return &__ac_f->co;
-}
-void bump__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct bump__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
 }
 #line 13 "await_expr_stmt.ac"
 
 
-#line 51 "await_expr_stmt.c"
+#line 49 "await_expr_stmt.c"
 /* async int bump_ret(int): its coroutine frame */
 struct bump_ret__frame {
     ac_coro co;
@@ -74,27 +72,24 @@ struct bump_ret__frame *__ac_f = (struct bump_ret__frame *)__ac_co; int by = __a
     counter += by;
     { __ac_f->ret = counter; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 78 "await_expr_stmt.c"
+#line 76 "await_expr_stmt.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *bump_ret__new(int by)
+/* bump_ret's entry: what a pointer to it calls, and other files (ABI.md). */
+int bump_ret(int by)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("bump_ret");
     struct bump_ret__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     bump_ret__init(__ac_f, by);
-    return &__ac_f->co;
-}
-int bump_ret__result(ac_coro *co)
-{
-    return ((struct bump_ret__frame *)co)->ret;
-}
-void bump_ret__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct bump_ret__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 20 "await_expr_stmt.ac"
 
 
-#line 98 "await_expr_stmt.c"
+#line 93 "await_expr_stmt.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -128,22 +123,19 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("counter %d\n", counter);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 132 "await_expr_stmt.c"
+#line 127 "await_expr_stmt.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 32 "await_expr_stmt.ac"
 

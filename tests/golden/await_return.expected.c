@@ -34,25 +34,22 @@ struct inc__frame *__ac_f = (struct inc__frame *)__ac_co; int x = __ac_f->x; swi
 __ac_return(&__ac_f->co); }
 #line 36 "await_return.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *inc__new(int x)
+/* inc's entry: what a pointer to it calls, and other files (ABI.md). */
+int inc(int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("inc");
     struct inc__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     inc__init(__ac_f, x);
-    return &__ac_f->co;
-}
-int inc__result(ac_coro *co)
-{
-    return ((struct inc__frame *)co)->ret;
-}
-void inc__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct inc__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 10 "await_return.ac"
 
 
-#line 56 "await_return.c"
+#line 53 "await_return.c"
 /* async int add3(int): its coroutine frame */
 struct add3__frame {
     ac_coro co;
@@ -77,27 +74,24 @@ static void add3__resume(ac_coro *__ac_co)
 struct add3__frame *__ac_f = (struct add3__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
     inc__init(&__ac_f->sub.a1, x + 2); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = __ac_f->sub.a1.ret; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 81 "await_return.c"
+#line 78 "await_return.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *add3__new(int x)
+/* add3's entry: what a pointer to it calls, and other files (ABI.md). */
+int add3(int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("add3");
     struct add3__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     add3__init(__ac_f, x);
-    return &__ac_f->co;
-}
-int add3__result(ac_coro *co)
-{
-    return ((struct add3__frame *)co)->ret;
-}
-void add3__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct add3__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 15 "await_return.ac"
 
 
-#line 101 "await_return.c"
+#line 95 "await_return.c"
 /* async int add4(int): its coroutine frame */
 struct add4__frame {
     ac_coro co;
@@ -125,27 +119,24 @@ struct add4__frame *__ac_f = (struct add4__frame *)__ac_co; int x = __ac_f->x; s
     inc__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int y = __ac_f->sub.a1.ret;
     add3__init(&__ac_f->sub.a2, y); __ac_f->x = x; __ac_f->y = y; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; y = __ac_f->y; { __ac_f->ret = __ac_f->sub.a2.ret; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 129 "await_return.c"
+#line 123 "await_return.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *add4__new(int x)
+/* add4's entry: what a pointer to it calls, and other files (ABI.md). */
+int add4(int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("add4");
     struct add4__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     add4__init(__ac_f, x);
-    return &__ac_f->co;
-}
-int add4__result(ac_coro *co)
-{
-    return ((struct add4__frame *)co)->ret;
-}
-void add4__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct add4__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 21 "await_return.ac"
 
 
-#line 149 "await_return.c"
+#line 140 "await_return.c"
 /* async int early(int): its coroutine frame */
 struct early__frame {
     ac_coro co;
@@ -172,27 +163,24 @@ struct early__frame *__ac_f = (struct early__frame *)__ac_co; int x = __ac_f->x;
         inc__init(&__ac_f->sub.a1, -x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = __ac_f->sub.a1.ret; __ac_return(&__ac_f->co); return; } }
     { __ac_f->ret = x; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 176 "await_return.c"
+#line 167 "await_return.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *early__new(int x)
+/* early's entry: what a pointer to it calls, and other files (ABI.md). */
+int early(int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("early");
     struct early__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     early__init(__ac_f, x);
-    return &__ac_f->co;
-}
-int early__result(ac_coro *co)
-{
-    return ((struct early__frame *)co)->ret;
-}
-void early__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct early__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 28 "await_return.ac"
 
 
-#line 196 "await_return.c"
+#line 184 "await_return.c"
 /* async double as_double(int): its coroutine frame */
 struct as_double__frame {
     ac_coro co;
@@ -217,27 +205,24 @@ static void as_double__resume(ac_coro *__ac_co)
 struct as_double__frame *__ac_f = (struct as_double__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
     add4__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = __ac_f->sub.a1.ret; __ac_return(&__ac_f->co); return; } /* int result converted to the return type */
 __ac_return(&__ac_f->co); }
-#line 221 "await_return.c"
+#line 209 "await_return.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *as_double__new(int x)
+/* as_double's entry: what a pointer to it calls, and other files (ABI.md). */
+double as_double(int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("as_double");
     struct as_double__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     as_double__init(__ac_f, x);
-    return &__ac_f->co;
-}
-double as_double__result(ac_coro *co)
-{
-    return ((struct as_double__frame *)co)->ret;
-}
-void as_double__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct as_double__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    double __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 33 "await_return.ac"
 
 
-#line 241 "await_return.c"
+#line 226 "await_return.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -273,22 +258,19 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("as_double(1)=%.1f\n", d);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 277 "await_return.c"
+#line 262 "await_return.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 45 "await_return.ac"
 

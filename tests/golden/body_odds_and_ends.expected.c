@@ -35,9 +35,23 @@ static void none__resume(ac_coro *__ac_co)
 {
 #line 17 "body_odds_and_ends.ac"
                             struct none__frame *__ac_f = (struct none__frame *)__ac_co; { __ac_f->ret = 7; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
+#line 39 "body_odds_and_ends.c"
+
+/* none's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int none(void)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("none");
+    struct none__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    none__init(__ac_f);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 17 "body_odds_and_ends.ac"
 
-#line 41 "body_odds_and_ends.c"
+#line 55 "body_odds_and_ends.c"
 /* async void nothing(int, int): its coroutine frame */
 struct nothing__frame {
     ac_coro co;
@@ -58,10 +72,21 @@ static void nothing__resume(ac_coro *__ac_co)
 {
 #line 18 "body_odds_and_ends.ac"
                                          struct nothing__frame *__ac_f = (struct nothing__frame *)__ac_co; int used = __ac_f->used; (void)used; { __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
+#line 76 "body_odds_and_ends.c"
+
+/* nothing's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static void nothing(int used, int unnamed)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("nothing");
+    struct nothing__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    nothing__init(__ac_f, used, unnamed);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+}
 #line 18 "body_odds_and_ends.ac"
 
 
-#line 65 "body_odds_and_ends.c"
+#line 90 "body_odds_and_ends.c"
 /* async int edge(const int, binop, _Bool): its coroutine frame */
 struct edge__frame {
     ac_coro co;
@@ -124,10 +149,23 @@ struct edge__frame *__ac_f = (struct edge__frame *)__ac_co; binop op = __ac_f->o
 end: ;
     { __ac_f->ret = r; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 128 "body_odds_and_ends.c"
+#line 153 "body_odds_and_ends.c"
 #undef k
 #undef flag
 #undef bf
+
+/* edge's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int edge(const int k, binop op, _Bool flag)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("edge");
+    struct edge__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    edge__init(__ac_f, k, op, flag);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 50 "body_odds_and_ends.ac"
 
 

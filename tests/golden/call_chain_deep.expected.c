@@ -36,25 +36,22 @@ struct l5__frame *__ac_f = (struct l5__frame *)__ac_co; int x = __ac_f->x; switc
 __ac_return(&__ac_f->co); }
 #line 38 "call_chain_deep.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *l5__new(int x)
+/* l5's entry: what a pointer to it calls, and other files (ABI.md). */
+int l5(int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("l5");
     struct l5__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     l5__init(__ac_f, x);
-    return &__ac_f->co;
-}
-int l5__result(ac_coro *co)
-{
-    return ((struct l5__frame *)co)->ret;
-}
-void l5__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct l5__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 12 "call_chain_deep.ac"
 
 
-#line 58 "call_chain_deep.c"
+#line 55 "call_chain_deep.c"
 /* async int l4(int): its coroutine frame */
 struct l4__frame {
     ac_coro co;
@@ -80,27 +77,24 @@ struct l4__frame *__ac_f = (struct l4__frame *)__ac_co; int x = __ac_f->x; switc
     l5__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int r = __ac_f->sub.a1.ret;
     { __ac_f->ret = r * 2; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 84 "call_chain_deep.c"
+#line 81 "call_chain_deep.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *l4__new(int x)
+/* l4's entry: what a pointer to it calls, and other files (ABI.md). */
+int l4(int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("l4");
     struct l4__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     l4__init(__ac_f, x);
-    return &__ac_f->co;
-}
-int l4__result(ac_coro *co)
-{
-    return ((struct l4__frame *)co)->ret;
-}
-void l4__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct l4__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 18 "call_chain_deep.ac"
 
 
-#line 104 "call_chain_deep.c"
+#line 98 "call_chain_deep.c"
 /* async int l3(int): its coroutine frame */
 struct l3__frame {
     ac_coro co;
@@ -125,27 +119,24 @@ static void l3__resume(ac_coro *__ac_co)
 struct l3__frame *__ac_f = (struct l3__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
     l4__init(&__ac_f->sub.a1, x + 1); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = __ac_f->sub.a1.ret; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 129 "call_chain_deep.c"
+#line 123 "call_chain_deep.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *l3__new(int x)
+/* l3's entry: what a pointer to it calls, and other files (ABI.md). */
+int l3(int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("l3");
     struct l3__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     l3__init(__ac_f, x);
-    return &__ac_f->co;
-}
-int l3__result(ac_coro *co)
-{
-    return ((struct l3__frame *)co)->ret;
-}
-void l3__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct l3__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 23 "call_chain_deep.ac"
 
 
-#line 149 "call_chain_deep.c"
+#line 140 "call_chain_deep.c"
 /* async int l2(int): its coroutine frame */
 struct l2__frame {
     ac_coro co;
@@ -174,27 +165,24 @@ struct l2__frame *__ac_f = (struct l2__frame *)__ac_co; int x = __ac_f->x; switc
     l3__init(&__ac_f->sub.a2, a); __ac_f->x = x; __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; a = __ac_f->a; int b = __ac_f->sub.a2.ret;
     { __ac_f->ret = a + b; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 178 "call_chain_deep.c"
+#line 169 "call_chain_deep.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *l2__new(int x)
+/* l2's entry: what a pointer to it calls, and other files (ABI.md). */
+int l2(int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("l2");
     struct l2__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     l2__init(__ac_f, x);
-    return &__ac_f->co;
-}
-int l2__result(ac_coro *co)
-{
-    return ((struct l2__frame *)co)->ret;
-}
-void l2__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct l2__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 30 "call_chain_deep.ac"
 
 
-#line 198 "call_chain_deep.c"
+#line 186 "call_chain_deep.c"
 /* async int l1(int): its coroutine frame */
 struct l1__frame {
     ac_coro co;
@@ -221,28 +209,25 @@ struct l1__frame *__ac_f = (struct l1__frame *)__ac_co; int x = __ac_f->x; switc
     ac_sleep__init(&__ac_f->sub.a1, 1); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     l2__init(&__ac_f->sub.a2, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; { __ac_f->ret = __ac_f->sub.a2.ret; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 225 "call_chain_deep.c"
+#line 213 "call_chain_deep.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *l1__new(int x)
+/* l1's entry: what a pointer to it calls, and other files (ABI.md). */
+int l1(int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("l1");
     struct l1__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     l1__init(__ac_f, x);
-    return &__ac_f->co;
-}
-int l1__result(ac_coro *co)
-{
-    return ((struct l1__frame *)co)->ret;
-}
-void l1__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct l1__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 36 "call_chain_deep.ac"
 
 
 /* The same shape without any suspension. */
-#line 246 "call_chain_deep.c"
+#line 231 "call_chain_deep.c"
 /* async int s4(int): its coroutine frame */
 struct s4__frame {
     ac_coro co;
@@ -264,27 +249,24 @@ static void s4__resume(ac_coro *__ac_co)
 struct s4__frame *__ac_f = (struct s4__frame *)__ac_co; int x = __ac_f->x;
     { __ac_f->ret = x * 3; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 268 "call_chain_deep.c"
+#line 253 "call_chain_deep.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *s4__new(int x)
+/* s4's entry: what a pointer to it calls, and other files (ABI.md). */
+int s4(int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("s4");
     struct s4__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     s4__init(__ac_f, x);
-    return &__ac_f->co;
-}
-int s4__result(ac_coro *co)
-{
-    return ((struct s4__frame *)co)->ret;
-}
-void s4__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct s4__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 42 "call_chain_deep.ac"
 
 
-#line 288 "call_chain_deep.c"
+#line 270 "call_chain_deep.c"
 /* async int s3(int): its coroutine frame */
 struct s3__frame {
     ac_coro co;
@@ -310,27 +292,24 @@ struct s3__frame *__ac_f = (struct s3__frame *)__ac_co; int x = __ac_f->x; switc
     s4__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int y = __ac_f->sub.a1.ret;
     { __ac_f->ret = y + 1; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 314 "call_chain_deep.c"
+#line 296 "call_chain_deep.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *s3__new(int x)
+/* s3's entry: what a pointer to it calls, and other files (ABI.md). */
+int s3(int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("s3");
     struct s3__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     s3__init(__ac_f, x);
-    return &__ac_f->co;
-}
-int s3__result(ac_coro *co)
-{
-    return ((struct s3__frame *)co)->ret;
-}
-void s3__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct s3__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 48 "call_chain_deep.ac"
 
 
-#line 334 "call_chain_deep.c"
+#line 313 "call_chain_deep.c"
 /* async int s2(int): its coroutine frame */
 struct s2__frame {
     ac_coro co;
@@ -355,27 +334,24 @@ static void s2__resume(ac_coro *__ac_co)
 struct s2__frame *__ac_f = (struct s2__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
     s3__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = __ac_f->sub.a1.ret; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 359 "call_chain_deep.c"
+#line 338 "call_chain_deep.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *s2__new(int x)
+/* s2's entry: what a pointer to it calls, and other files (ABI.md). */
+int s2(int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("s2");
     struct s2__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     s2__init(__ac_f, x);
-    return &__ac_f->co;
-}
-int s2__result(ac_coro *co)
-{
-    return ((struct s2__frame *)co)->ret;
-}
-void s2__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct s2__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 53 "call_chain_deep.ac"
 
 
-#line 379 "call_chain_deep.c"
+#line 355 "call_chain_deep.c"
 /* async int s1(int): its coroutine frame */
 struct s1__frame {
     ac_coro co;
@@ -404,27 +380,24 @@ struct s1__frame *__ac_f = (struct s1__frame *)__ac_co; int x = __ac_f->x; switc
     s2__init(&__ac_f->sub.a2, t); __ac_f->x = x; __ac_f->t = t; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; t = __ac_f->t; t += __ac_f->sub.a2.ret;
     { __ac_f->ret = t; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 408 "call_chain_deep.c"
+#line 384 "call_chain_deep.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *s1__new(int x)
+/* s1's entry: what a pointer to it calls, and other files (ABI.md). */
+int s1(int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("s1");
     struct s1__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     s1__init(__ac_f, x);
-    return &__ac_f->co;
-}
-int s1__result(ac_coro *co)
-{
-    return ((struct s1__frame *)co)->ret;
-}
-void s1__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct s1__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 60 "call_chain_deep.ac"
 
 
-#line 428 "call_chain_deep.c"
+#line 401 "call_chain_deep.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -455,22 +428,19 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("l1(0)=%d l1(1)=%d s1(2)=%d\n", a, b, c);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 459 "call_chain_deep.c"
+#line 432 "call_chain_deep.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 69 "call_chain_deep.ac"
 

@@ -49,20 +49,17 @@ __ac_return(&__ac_f->co); }
 #line 50 "comments_macros.c"
 #undef v
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *sq__new(int v)
+/* sq's entry: what a pointer to it calls, and other files (ABI.md). */
+int sq(int v)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("sq");
     struct sq__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     sq__init(__ac_f, v);
-    return &__ac_f->co;
-}
-int sq__result(ac_coro *co)
-{
-    return ((struct sq__frame *)co)->ret;
-}
-void sq__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct sq__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 23 "comments_macros.ac"
 
@@ -73,7 +70,7 @@ async int sq(int v)
 }
 #endif
 
-#line 77 "comments_macros.c"
+#line 74 "comments_macros.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -111,24 +108,21 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     LOG("s=%d greeting=%s", s, GREETING);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 115 "comments_macros.c"
+#line 112 "comments_macros.c"
 #undef total
 #undef s
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 43 "comments_macros.ac"
 

@@ -32,10 +32,24 @@ static void id__resume(ac_coro *__ac_co)
 {
 #line 9 "cond_loops.ac"
                            struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = v; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
+#line 36 "cond_loops.c"
+
+/* id's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int id(int v)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("id");
+    struct id__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    id__init(__ac_f, v);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 9 "cond_loops.ac"
 
 
-#line 39 "cond_loops.c"
+#line 53 "cond_loops.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -136,6 +150,20 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     }
     { __ac_f->ret = total; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
+#line 154 "cond_loops.c"
+
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int amain(void)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 73 "cond_loops.ac"
 
 

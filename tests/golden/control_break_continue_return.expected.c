@@ -35,25 +35,22 @@ struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switc
 __ac_return(&__ac_f->co); }
 #line 37 "control_break_continue_return.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *id__new(int v)
+/* id's entry: what a pointer to it calls, and other files (ABI.md). */
+int id(int v)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("id");
     struct id__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     id__init(__ac_f, v);
-    return &__ac_f->co;
-}
-int id__result(ac_coro *co)
-{
-    return ((struct id__frame *)co)->ret;
-}
-void id__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct id__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 11 "control_break_continue_return.ac"
 
 
-#line 57 "control_break_continue_return.c"
+#line 54 "control_break_continue_return.c"
 /* async int find_first_over(const int *, int, int): its coroutine frame */
 struct find_first_over__frame {
     ac_coro co;
@@ -89,27 +86,24 @@ struct find_first_over__frame *__ac_f = (struct find_first_over__frame *)__ac_co
     }
     { __ac_f->ret = -1; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 93 "control_break_continue_return.c"
+#line 90 "control_break_continue_return.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *find_first_over__new(const int *v, int n, int limit)
+/* find_first_over's entry: what a pointer to it calls, and other files (ABI.md). */
+int find_first_over(const int *v, int n, int limit)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("find_first_over");
     struct find_first_over__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     find_first_over__init(__ac_f, v, n, limit);
-    return &__ac_f->co;
-}
-int find_first_over__result(ac_coro *co)
-{
-    return ((struct find_first_over__frame *)co)->ret;
-}
-void find_first_over__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct find_first_over__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 22 "control_break_continue_return.ac"
 
 
-#line 113 "control_break_continue_return.c"
+#line 107 "control_break_continue_return.c"
 /* async int sum_until_neg(const int *, int): its coroutine frame */
 struct sum_until_neg__frame {
     ac_coro co;
@@ -149,27 +143,24 @@ struct sum_until_neg__frame *__ac_f = (struct sum_until_neg__frame *)__ac_co; co
     }
     { __ac_f->ret = s; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 153 "control_break_continue_return.c"
+#line 147 "control_break_continue_return.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *sum_until_neg__new(const int *v, int n)
+/* sum_until_neg's entry: what a pointer to it calls, and other files (ABI.md). */
+int sum_until_neg(const int *v, int n)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("sum_until_neg");
     struct sum_until_neg__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     sum_until_neg__init(__ac_f, v, n);
-    return &__ac_f->co;
-}
-int sum_until_neg__result(ac_coro *co)
-{
-    return ((struct sum_until_neg__frame *)co)->ret;
-}
-void sum_until_neg__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct sum_until_neg__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 37 "control_break_continue_return.ac"
 
 
-#line 173 "control_break_continue_return.c"
+#line 164 "control_break_continue_return.c"
 /* async int find_pair(int): its coroutine frame */
 struct find_pair__frame {
     ac_coro co;
@@ -205,27 +196,24 @@ struct find_pair__frame *__ac_f = (struct find_pair__frame *)__ac_co; int target
     }
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 209 "control_break_continue_return.c"
+#line 200 "control_break_continue_return.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *find_pair__new(int target)
+/* find_pair's entry: what a pointer to it calls, and other files (ABI.md). */
+int find_pair(int target)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("find_pair");
     struct find_pair__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     find_pair__init(__ac_f, target);
-    return &__ac_f->co;
-}
-int find_pair__result(ac_coro *co)
-{
-    return ((struct find_pair__frame *)co)->ret;
-}
-void find_pair__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct find_pair__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 51 "control_break_continue_return.ac"
 
 
-#line 229 "control_break_continue_return.c"
+#line 217 "control_break_continue_return.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -265,22 +253,19 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("pair(12)=%d pair(97)=%d\n", r4, r5);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 269 "control_break_continue_return.c"
+#line 257 "control_break_continue_return.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 65 "control_break_continue_return.ac"
 

@@ -35,25 +35,22 @@ struct half__frame *__ac_f = (struct half__frame *)__ac_co; int x = __ac_f->x; s
 __ac_return(&__ac_f->co); }
 #line 37 "control_do_while.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *half__new(int x)
+/* half's entry: what a pointer to it calls, and other files (ABI.md). */
+int half(int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("half");
     struct half__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     half__init(__ac_f, x);
-    return &__ac_f->co;
-}
-int half__result(ac_coro *co)
-{
-    return ((struct half__frame *)co)->ret;
-}
-void half__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct half__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 11 "control_do_while.ac"
 
 
-#line 57 "control_do_while.c"
+#line 54 "control_do_while.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -112,22 +109,19 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("once %d\n", once);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 116 "control_do_while.c"
+#line 113 "control_do_while.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 44 "control_do_while.ac"
 

@@ -37,25 +37,22 @@ struct mul__frame *__ac_f = (struct mul__frame *)__ac_co; int a = __ac_f->a; int
 __ac_return(&__ac_f->co); }
 #line 39 "control_for_loop.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *mul__new(int a, int b)
+/* mul's entry: what a pointer to it calls, and other files (ABI.md). */
+int mul(int a, int b)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("mul");
     struct mul__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     mul__init(__ac_f, a, b);
-    return &__ac_f->co;
-}
-int mul__result(ac_coro *co)
-{
-    return ((struct mul__frame *)co)->ret;
-}
-void mul__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct mul__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 11 "control_for_loop.ac"
 
 
-#line 59 "control_for_loop.c"
+#line 56 "control_for_loop.c"
 /* async int inc(int): its coroutine frame */
 struct inc__frame {
     ac_coro co;
@@ -77,27 +74,24 @@ static void inc__resume(ac_coro *__ac_co)
 struct inc__frame *__ac_f = (struct inc__frame *)__ac_co; int x = __ac_f->x;
     { __ac_f->ret = x + 1; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 81 "control_for_loop.c"
+#line 78 "control_for_loop.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *inc__new(int x)
+/* inc's entry: what a pointer to it calls, and other files (ABI.md). */
+int inc(int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("inc");
     struct inc__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     inc__init(__ac_f, x);
-    return &__ac_f->co;
-}
-int inc__result(ac_coro *co)
-{
-    return ((struct inc__frame *)co)->ret;
-}
-void inc__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct inc__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 16 "control_for_loop.ac"
 
 
-#line 101 "control_for_loop.c"
+#line 95 "control_for_loop.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -155,22 +149,19 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("n %d total %ld\n", n, total);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 159 "control_for_loop.c"
+#line 153 "control_for_loop.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 46 "control_for_loop.ac"
 

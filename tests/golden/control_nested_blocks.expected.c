@@ -35,25 +35,22 @@ struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switc
 __ac_return(&__ac_f->co); }
 #line 37 "control_nested_blocks.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *id__new(int v)
+/* id's entry: what a pointer to it calls, and other files (ABI.md). */
+int id(int v)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("id");
     struct id__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     id__init(__ac_f, v);
-    return &__ac_f->co;
-}
-int id__result(ac_coro *co)
-{
-    return ((struct id__frame *)co)->ret;
-}
-void id__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct id__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 11 "control_nested_blocks.ac"
 
 
-#line 57 "control_nested_blocks.c"
+#line 54 "control_nested_blocks.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -108,22 +105,19 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("a=%d\n", a);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 112 "control_nested_blocks.c"
+#line 109 "control_nested_blocks.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 41 "control_nested_blocks.ac"
 

@@ -36,25 +36,22 @@ struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switc
 __ac_return(&__ac_f->co); }
 #line 38 "control_switch_fallthrough_after_await.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *id__new(int v)
+/* id's entry: what a pointer to it calls, and other files (ABI.md). */
+int id(int v)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("id");
     struct id__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     id__init(__ac_f, v);
-    return &__ac_f->co;
-}
-int id__result(ac_coro *co)
-{
-    return ((struct id__frame *)co)->ret;
-}
-void id__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct id__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 12 "control_switch_fallthrough_after_await.ac"
 
 
-#line 58 "control_switch_fallthrough_after_await.c"
+#line 55 "control_switch_fallthrough_after_await.c"
 /* async int f(int): its coroutine frame */
 struct f__frame {
     ac_coro co;
@@ -100,27 +97,24 @@ struct f__frame *__ac_f = (struct f__frame *)__ac_co; int n = __ac_f->n; switch 
     }
     { __ac_f->ret = acc; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 104 "control_switch_fallthrough_after_await.c"
+#line 101 "control_switch_fallthrough_after_await.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *f__new(int n)
+/* f's entry: what a pointer to it calls, and other files (ABI.md). */
+int f(int n)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("f");
     struct f__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     f__init(__ac_f, n);
-    return &__ac_f->co;
-}
-int f__result(ac_coro *co)
-{
-    return ((struct f__frame *)co)->ret;
-}
-void f__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct f__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 35 "control_switch_fallthrough_after_await.ac"
 
 
-#line 124 "control_switch_fallthrough_after_await.c"
+#line 118 "control_switch_fallthrough_after_await.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -148,22 +142,19 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     }
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 152 "control_switch_fallthrough_after_await.c"
+#line 146 "control_switch_fallthrough_after_await.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 44 "control_switch_fallthrough_after_await.ac"
 

@@ -30,25 +30,22 @@ struct one__frame *__ac_f = (struct one__frame *)__ac_co;
 __ac_return(&__ac_f->co); }
 #line 32 "control_while_loop.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *one__new(void)
+/* one's entry: what a pointer to it calls, and other files (ABI.md). */
+int one(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("one");
     struct one__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     one__init(__ac_f);
-    return &__ac_f->co;
-}
-int one__result(ac_coro *co)
-{
-    return ((struct one__frame *)co)->ret;
-}
-void one__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct one__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 11 "control_while_loop.ac"
 
 
-#line 52 "control_while_loop.c"
+#line 49 "control_while_loop.c"
 /* async int yone(void): its coroutine frame */
 struct yone__frame {
     ac_coro co;
@@ -72,27 +69,24 @@ struct yone__frame *__ac_f = (struct yone__frame *)__ac_co; switch (__ac_f->co.s
     ac_yield__init(&__ac_f->sub.a1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = 1; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 76 "control_while_loop.c"
+#line 73 "control_while_loop.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *yone__new(void)
+/* yone's entry: what a pointer to it calls, and other files (ABI.md). */
+int yone(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("yone");
     struct yone__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     yone__init(__ac_f);
-    return &__ac_f->co;
-}
-int yone__result(ac_coro *co)
-{
-    return ((struct yone__frame *)co)->ret;
-}
-void yone__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct yone__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 17 "control_while_loop.ac"
 
 
-#line 96 "control_while_loop.c"
+#line 90 "control_while_loop.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -148,22 +142,19 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("braceless %d\n", i);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 152 "control_while_loop.c"
+#line 146 "control_while_loop.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 50 "control_while_loop.ac"
 

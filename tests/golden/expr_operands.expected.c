@@ -35,9 +35,23 @@ static void id__resume(ac_coro *__ac_co)
 {
 #line 12 "expr_operands.ac"
                            struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = v; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
+#line 39 "expr_operands.c"
+
+/* id's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int id(int v)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("id");
+    struct id__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    id__init(__ac_f, v);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 12 "expr_operands.ac"
 
-#line 41 "expr_operands.c"
+#line 55 "expr_operands.c"
 /* async struct pt mk(int, int): its coroutine frame */
 struct mk__frame {
     ac_coro co;
@@ -62,9 +76,23 @@ static void mk__resume(ac_coro *__ac_co)
 {
 #line 13 "expr_operands.ac"
                                         struct mk__frame *__ac_f = (struct mk__frame *)__ac_co; int x = __ac_f->x; int y = __ac_f->y; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } ac_yield__init(&__ac_f->sub.a1); __ac_f->x = x; __ac_f->y = y; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = (struct pt){x, y}; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
+#line 80 "expr_operands.c"
+
+/* mk's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static struct pt mk(int x, int y)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("mk");
+    struct mk__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    mk__init(__ac_f, x, y);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    struct pt __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 13 "expr_operands.ac"
 
-#line 68 "expr_operands.c"
+#line 96 "expr_operands.c"
 /* async int *at(int *): its coroutine frame */
 struct at__frame {
     ac_coro co;
@@ -87,11 +115,25 @@ static void at__resume(ac_coro *__ac_co)
 {
 #line 14 "expr_operands.ac"
                              struct at__frame *__ac_f = (struct at__frame *)__ac_co; int *p = __ac_f->p; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } ac_yield__init(&__ac_f->sub.a1); __ac_f->p = p; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = p; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
+#line 119 "expr_operands.c"
+
+/* at's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int *at(int *p)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("at");
+    struct at__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    at__init(__ac_f, p);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int *__ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 14 "expr_operands.ac"
 
 static int add3(int a, int b, int c) { return a + b + c; }
 
-#line 95 "expr_operands.c"
+#line 137 "expr_operands.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -112,9 +154,11 @@ struct amain__frame {
     int tmp_9;
     int tmp_10;
     int tmp_11;
-    int *tmp_12;
-    int *tmp_13;
+    int tmp_12;
+    int tmp_13;
     int *tmp_14;
+    int *tmp_15;
+    int *tmp_16;
     union {
         struct id__frame a1;
         struct id__frame a2;
@@ -171,15 +215,15 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     mk__init(&__ac_f->sub.a7, 7, 8); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a7.co, 7)) return; __ac_resume_7:; a = __ac_f->a; __ac_f->tmp_6 = (__ac_f->sub.a7.ret).y; at__init(&__ac_f->sub.a8, &q.x); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a8.co, 8)) return; __ac_resume_8:; a = __ac_f->a; printf("member %d %d\n", __ac_f->tmp_6, (__ac_f->sub.a8.ret) == &q.x);
     id__init(&__ac_f->sub.a9, 5); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a9.co, 9)) return; __ac_resume_9:; a = __ac_f->a; __ac_f->tmp_7 = -__ac_f->sub.a9.ret; id__init(&__ac_f->sub.a10, 0); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a10.co, 10)) return; __ac_resume_10:; a = __ac_f->a; __ac_f->tmp_8 = !__ac_f->sub.a10.ret; id__init(&__ac_f->sub.a11, 0); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a11.co, 11)) return; __ac_resume_11:; a = __ac_f->a; printf("unary %d %d %d\n", __ac_f->tmp_7, __ac_f->tmp_8, ~__ac_f->sub.a11.ret);
     id__init(&__ac_f->sub.a12, 3); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a12.co, 12)) return; __ac_resume_12:; a = __ac_f->a; printf("cast %.1f\n", (double)__ac_f->sub.a12.ret / 2);
-    id__init(&__ac_f->sub.a13, 9); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a13.co, 13)) return; __ac_resume_13:; a = __ac_f->a; id__init(&__ac_f->sub.a14, __ac_f->sub.a13.ret); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a14.co, 14)) return; __ac_resume_14:; a = __ac_f->a; id__init(&__ac_f->sub.a15, __ac_f->sub.a14.ret + 1); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a15.co, 15)) return; __ac_resume_15:; a = __ac_f->a; printf("nested %d\n", __ac_f->sub.a15.ret);
-    id__init(&__ac_f->sub.a16, 1); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a16.co, 16)) return; __ac_resume_16:; a = __ac_f->a; __ac_f->tmp_9 = __ac_f->sub.a16.ret; id__init(&__ac_f->sub.a17, 2); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a17.co, 17)) return; __ac_resume_17:; a = __ac_f->a; __ac_f->tmp_10 = __ac_f->sub.a17.ret; id__init(&__ac_f->sub.a18, 3); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a18.co, 18)) return; __ac_resume_18:; a = __ac_f->a; ({ int __ac_init[3] = {__ac_f->tmp_9, __ac_f->tmp_10, __ac_f->sub.a18.ret}; __builtin_memcpy(&list, &__ac_init, sizeof list); });
-    id__init(&__ac_f->sub.a19, 4); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a19.co, 19)) return; __ac_resume_19:; a = __ac_f->a; __ac_f->tmp_11 = __ac_f->sub.a19.ret; id__init(&__ac_f->sub.a20, 5); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a20.co, 20)) return; __ac_resume_20:; a = __ac_f->a; struct pt lit = (struct pt){__ac_f->tmp_11, __ac_f->sub.a20.ret};
+    id__init(&__ac_f->sub.a13, 9); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a13.co, 13)) return; __ac_resume_13:; a = __ac_f->a; __ac_f->tmp_9 = __ac_f->sub.a13.ret; id__init(&__ac_f->sub.a14, __ac_f->tmp_9); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a14.co, 14)) return; __ac_resume_14:; a = __ac_f->a; __ac_f->tmp_10 = __ac_f->sub.a14.ret + 1; id__init(&__ac_f->sub.a15, __ac_f->tmp_10); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a15.co, 15)) return; __ac_resume_15:; a = __ac_f->a; printf("nested %d\n", __ac_f->sub.a15.ret);
+    id__init(&__ac_f->sub.a16, 1); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a16.co, 16)) return; __ac_resume_16:; a = __ac_f->a; __ac_f->tmp_11 = __ac_f->sub.a16.ret; id__init(&__ac_f->sub.a17, 2); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a17.co, 17)) return; __ac_resume_17:; a = __ac_f->a; __ac_f->tmp_12 = __ac_f->sub.a17.ret; id__init(&__ac_f->sub.a18, 3); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a18.co, 18)) return; __ac_resume_18:; a = __ac_f->a; ({ int __ac_init[3] = {__ac_f->tmp_11, __ac_f->tmp_12, __ac_f->sub.a18.ret}; __builtin_memcpy(&list, &__ac_init, sizeof list); });
+    id__init(&__ac_f->sub.a19, 4); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a19.co, 19)) return; __ac_resume_19:; a = __ac_f->a; __ac_f->tmp_13 = __ac_f->sub.a19.ret; id__init(&__ac_f->sub.a20, 5); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a20.co, 20)) return; __ac_resume_20:; a = __ac_f->a; struct pt lit = (struct pt){__ac_f->tmp_13, __ac_f->sub.a20.ret};
     printf("lists %d %d %d / %d %d\n", list[0], list[1], list[2], lit.x, lit.y);
     id__init(&__ac_f->sub.a21, 1); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a21.co, 21)) return; __ac_resume_21:; a = __ac_f->a; (void)(__ac_f->sub.a21.ret); id__init(&__ac_f->sub.a22, 2); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a22.co, 22)) return; __ac_resume_22:; a = __ac_f->a; (void)(__ac_f->sub.a22.ret); int c = (3);
     printf("comma %d\n", c);
-    at__init(&__ac_f->sub.a23, &arr[0]); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a23.co, 23)) return; __ac_resume_23:; a = __ac_f->a; __ac_f->tmp_12 = &(*__ac_f->sub.a23.ret); id__init(&__ac_f->sub.a24, 99); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a24.co, 24)) return; __ac_resume_24:; a = __ac_f->a; (*__ac_f->tmp_12) = __ac_f->sub.a24.ret;
+    at__init(&__ac_f->sub.a23, &arr[0]); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a23.co, 23)) return; __ac_resume_23:; a = __ac_f->a; __ac_f->tmp_14 = &(*__ac_f->sub.a23.ret); id__init(&__ac_f->sub.a24, 99); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a24.co, 24)) return; __ac_resume_24:; a = __ac_f->a; (*__ac_f->tmp_14) = __ac_f->sub.a24.ret;
     printf("deref-assign %d\n", arr[0]);
-    __ac_f->tmp_13 = arr; id__init(&__ac_f->sub.a25, 1); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a25.co, 25)) return; __ac_resume_25:; a = __ac_f->a; __ac_f->tmp_14 = &(__ac_f->tmp_13[__ac_f->sub.a25.ret]); id__init(&__ac_f->sub.a26, 5); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a26.co, 26)) return; __ac_resume_26:; a = __ac_f->a; (*__ac_f->tmp_14) += __ac_f->sub.a26.ret;
+    __ac_f->tmp_15 = arr; id__init(&__ac_f->sub.a25, 1); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a25.co, 25)) return; __ac_resume_25:; a = __ac_f->a; __ac_f->tmp_16 = &(__ac_f->tmp_15[__ac_f->sub.a25.ret]); id__init(&__ac_f->sub.a26, 5); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a26.co, 26)) return; __ac_resume_26:; a = __ac_f->a; (*__ac_f->tmp_16) += __ac_f->sub.a26.ret;
     printf("compound %d\n", arr[1]);
     mk__init(&__ac_f->sub.a27, 1, 2); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a27.co, 27)) return; __ac_resume_27:; a = __ac_f->a; q = __ac_f->sub.a27.ret;
     id__init(&__ac_f->sub.a28, 10); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a28.co, 28)) return; __ac_resume_28:; a = __ac_f->a; q.x += __ac_f->sub.a28.ret;
@@ -189,10 +233,23 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("literal %d\n", lp[1] + *&(struct pt){3, 4}.y);
     { __ac_f->ret = a; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 193 "expr_operands.c"
+#line 237 "expr_operands.c"
 #undef arr
 #undef q
 #undef list
+
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int amain(void)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 45 "expr_operands.ac"
 
 

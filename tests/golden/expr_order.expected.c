@@ -36,6 +36,20 @@ static void anote__resume(ac_coro *__ac_co)
 {
 #line 13 "expr_order.ac"
                               struct anote__frame *__ac_f = (struct anote__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = note(v); __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
+#line 40 "expr_order.c"
+
+/* anote's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int anote(int v)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("anote");
+    struct anote__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    anote__init(__ac_f, v);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 13 "expr_order.ac"
 
 static int sum3(int a, int b, int c) { return a * 100 + b * 10 + c; }
@@ -49,7 +63,7 @@ static void show(const char *what)
     ntrace = 0;
 }
 
-#line 53 "expr_order.c"
+#line 67 "expr_order.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -94,8 +108,21 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     show("minus");
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 98 "expr_order.c"
+#line 112 "expr_order.c"
 #undef arr
+
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int amain(void)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 40 "expr_order.ac"
 
 

@@ -32,10 +32,24 @@ static void val__resume(ac_coro *__ac_co)
 {
 #line 9 "expr_short_circuit.ac"
                             struct val__frame *__ac_f = (struct val__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } calls++; ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = v; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
+#line 36 "expr_short_circuit.c"
+
+/* val's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int val(int v)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("val");
+    struct val__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    val__init(__ac_f, v);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 9 "expr_short_circuit.ac"
 
 
-#line 39 "expr_short_circuit.c"
+#line 53 "expr_short_circuit.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -130,6 +144,20 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("gnu ?: %d calls %d\n", r, calls);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
+#line 148 "expr_short_circuit.c"
+
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int amain(void)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 49 "expr_short_circuit.ac"
 
 

@@ -41,25 +41,22 @@ struct f__frame *__ac_f = (struct f__frame *)__ac_co; int x = __ac_f->x; switch 
 __ac_return(&__ac_f->co); }
 #line 43 "gather_lvalues.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *f__new(int x)
+/* f's entry: what a pointer to it calls, and other files (ABI.md). */
+int f(int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("f");
     struct f__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     f__init(__ac_f, x);
-    return &__ac_f->co;
-}
-int f__result(ac_coro *co)
-{
-    return ((struct f__frame *)co)->ret;
-}
-void f__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct f__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 17 "gather_lvalues.ac"
 
 
-#line 63 "gather_lvalues.c"
+#line 60 "gather_lvalues.c"
 /* async int g(void): its coroutine frame */
 struct g__frame {
     ac_coro co;
@@ -83,27 +80,24 @@ struct g__frame *__ac_f = (struct g__frame *)__ac_co; switch (__ac_f->co.state) 
     ac_yield__init(&__ac_f->sub.a1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = 7; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 87 "gather_lvalues.c"
+#line 84 "gather_lvalues.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *g__new(void)
+/* g's entry: what a pointer to it calls, and other files (ABI.md). */
+int g(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("g");
     struct g__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     g__init(__ac_f);
-    return &__ac_f->co;
-}
-int g__result(ac_coro *co)
-{
-    return ((struct g__frame *)co)->ret;
-}
-void g__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct g__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 23 "gather_lvalues.ac"
 
 
-#line 107 "gather_lvalues.c"
+#line 101 "gather_lvalues.c"
 /* async void h(int *): its coroutine frame */
 struct h__frame {
     ac_coro co;
@@ -128,23 +122,21 @@ struct h__frame *__ac_f = (struct h__frame *)__ac_co; int *hits = __ac_f->hits; 
     ac_yield__init(&__ac_f->sub.a1); __ac_f->hits = hits; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     (*hits)++;
 __ac_return(&__ac_f->co); }
-#line 132 "gather_lvalues.c"
+#line 126 "gather_lvalues.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *h__new(int *hits)
+/* h's entry: what a pointer to it calls, and other files (ABI.md). */
+void h(int *hits)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("h");
     struct h__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     h__init(__ac_f, hits);
-    return &__ac_f->co;
-}
-void h__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct h__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
 }
 #line 29 "gather_lvalues.ac"
 
 
-#line 148 "gather_lvalues.c"
+#line 140 "gather_lvalues.c"
 /* async struct pair mk(int): its coroutine frame */
 struct mk__frame {
     ac_coro co;
@@ -170,27 +162,24 @@ struct mk__frame *__ac_f = (struct mk__frame *)__ac_co; int a = __ac_f->a; switc
     ac_yield__init(&__ac_f->sub.a1); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = (struct pair){ a, a + 1 }; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 174 "gather_lvalues.c"
+#line 166 "gather_lvalues.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *mk__new(int a)
+/* mk's entry: what a pointer to it calls, and other files (ABI.md). */
+struct pair mk(int a)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("mk");
     struct mk__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     mk__init(__ac_f, a);
-    return &__ac_f->co;
-}
-struct pair mk__result(ac_coro *co)
-{
-    return ((struct mk__frame *)co)->ret;
-}
-void mk__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct mk__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    struct pair __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 35 "gather_lvalues.ac"
 
 
-#line 194 "gather_lvalues.c"
+#line 183 "gather_lvalues.c"
 /* async int amain(void): its coroutine frame */
 struct amain__gather1 {
     struct ac_gather__frame g;
@@ -304,25 +293,22 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("a %d\n", __ac_f->a);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 308 "gather_lvalues.c"
+#line 297 "gather_lvalues.c"
 #undef hits
 #undef pr
 #undef pb
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 54 "gather_lvalues.ac"
 

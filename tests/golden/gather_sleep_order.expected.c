@@ -40,25 +40,22 @@ struct sleeper__frame *__ac_f = (struct sleeper__frame *)__ac_co; int ms = __ac_
 __ac_return(&__ac_f->co); }
 #line 42 "gather_sleep_order.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *sleeper__new(int ms, const char *name)
+/* sleeper's entry: what a pointer to it calls, and other files (ABI.md). */
+int sleeper(int ms, const char *name)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("sleeper");
     struct sleeper__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     sleeper__init(__ac_f, ms, name);
-    return &__ac_f->co;
-}
-int sleeper__result(ac_coro *co)
-{
-    return ((struct sleeper__frame *)co)->ret;
-}
-void sleeper__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct sleeper__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 14 "gather_sleep_order.ac"
 
 
-#line 62 "gather_sleep_order.c"
+#line 59 "gather_sleep_order.c"
 /* async int pair(int, const char *, const char *): its coroutine frame */
 struct pair__gather1 {
     struct ac_gather__frame g;
@@ -114,29 +111,26 @@ struct pair__frame *__ac_f = (struct pair__frame *)__ac_co; int base = __ac_f->b
     __ac_f->sub.a1.p0 = &(a); sleeper__init(&__ac_f->sub.a1.c0, base + 40, n1); __ac_f->sub.a1.ch[0].co = &__ac_f->sub.a1.c0.co; __ac_f->sub.a1.ch[0].store = pair__gather1__store0; __ac_f->sub.a1.ch[0].ctx = &__ac_f->sub.a1; __ac_f->sub.a1.p1 = &(b); sleeper__init(&__ac_f->sub.a1.c1, base, n2); __ac_f->sub.a1.ch[1].co = &__ac_f->sub.a1.c1.co; __ac_f->sub.a1.ch[1].store = pair__gather1__store1; __ac_f->sub.a1.ch[1].ctx = &__ac_f->sub.a1; __ac_gather__init(&__ac_f->sub.a1.g, __ac_f->sub.a1.ch, 2); __ac_f->base = base; __ac_f->n1 = n1; __ac_f->n2 = n2; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.g.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = a + b; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 118 "gather_sleep_order.c"
+#line 115 "gather_sleep_order.c"
 #undef a
 #undef b
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *pair__new(int base, const char *n1, const char *n2)
+/* pair's entry: what a pointer to it calls, and other files (ABI.md). */
+int pair(int base, const char *n1, const char *n2)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("pair");
     struct pair__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     pair__init(__ac_f, base, n1, n2);
-    return &__ac_f->co;
-}
-int pair__result(ac_coro *co)
-{
-    return ((struct pair__frame *)co)->ret;
-}
-void pair__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct pair__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 21 "gather_sleep_order.ac"
 
 
-#line 140 "gather_sleep_order.c"
+#line 134 "gather_sleep_order.c"
 /* async int amain(void): its coroutine frame */
 struct amain__gather1 {
     struct ac_gather__frame g;
@@ -233,27 +227,24 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("p=%d q=%d\n", p, q);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 237 "gather_sleep_order.c"
+#line 231 "gather_sleep_order.c"
 #undef x
 #undef y
 #undef z
 #undef p
 #undef q
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 38 "gather_sleep_order.ac"
 

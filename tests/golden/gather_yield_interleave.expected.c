@@ -46,25 +46,22 @@ struct worker__frame *__ac_f = (struct worker__frame *)__ac_co; const char *name
 __ac_return(&__ac_f->co); }
 #line 48 "gather_yield_interleave.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *worker__new(const char *name, int rounds)
+/* worker's entry: what a pointer to it calls, and other files (ABI.md). */
+int worker(const char *name, int rounds)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("worker");
     struct worker__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     worker__init(__ac_f, name, rounds);
-    return &__ac_f->co;
-}
-int worker__result(ac_coro *co)
-{
-    return ((struct worker__frame *)co)->ret;
-}
-void worker__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct worker__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 18 "gather_yield_interleave.ac"
 
 
-#line 68 "gather_yield_interleave.c"
+#line 65 "gather_yield_interleave.c"
 /* async int amain(void): its coroutine frame */
 struct amain__gather1 {
     struct ac_gather__frame g;
@@ -115,24 +112,21 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("a=%d b=%d\n", a, b);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 119 "gather_yield_interleave.c"
+#line 116 "gather_yield_interleave.c"
 #undef a
 #undef b
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 26 "gather_yield_interleave.ac"
 

@@ -30,10 +30,24 @@ static void id__resume(ac_coro *__ac_co)
 {
 #line 7 "goto_across.ac"
                            struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = v; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
+#line 34 "goto_across.c"
+
+/* id's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int id(int v)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("id");
+    struct id__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    id__init(__ac_f, v);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 7 "goto_across.ac"
 
 
-#line 37 "goto_across.c"
+#line 51 "goto_across.c"
 /* async int work(int): its coroutine frame */
 struct work__frame {
     ac_coro co;
@@ -72,10 +86,24 @@ fail: ;
     printf("failed at %d\n", step);
     { __ac_f->ret = -1; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
+#line 90 "goto_across.c"
+
+/* work's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int work(int fail_at)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("work");
+    struct work__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    work__init(__ac_f, fail_at);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 24 "goto_across.ac"
 
 
-#line 79 "goto_across.c"
+#line 107 "goto_across.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -110,6 +138,20 @@ skip: ;
     printf("x %d r1 %d r2 %d\n", x, r1, r2);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
+#line 142 "goto_across.c"
+
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int amain(void)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 36 "goto_across.ac"
 
 

@@ -43,25 +43,22 @@ struct dbl__frame *__ac_f = (struct dbl__frame *)__ac_co; int v = __ac_f->v; swi
 __ac_return(&__ac_f->co); }
 #line 45 "locals_arrays_structs.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *dbl__new(int v)
+/* dbl's entry: what a pointer to it calls, and other files (ABI.md). */
+int dbl(int v)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("dbl");
     struct dbl__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     dbl__init(__ac_f, v);
-    return &__ac_f->co;
-}
-int dbl__result(ac_coro *co)
-{
-    return ((struct dbl__frame *)co)->ret;
-}
-void dbl__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct dbl__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 19 "locals_arrays_structs.ac"
 
 
-#line 65 "locals_arrays_structs.c"
+#line 62 "locals_arrays_structs.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -139,7 +136,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("copy %.2f %d\n", copy.w, copy.hist[1]);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 143 "locals_arrays_structs.c"
+#line 140 "locals_arrays_structs.c"
 #undef arr
 #undef buf
 #undef grid
@@ -147,20 +144,17 @@ __ac_return(&__ac_f->co); }
 #undef rs
 #undef copy
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 56 "locals_arrays_structs.ac"
 

@@ -35,25 +35,22 @@ struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switc
 __ac_return(&__ac_f->co); }
 #line 37 "locals_block_scope_types.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *id__new(int v)
+/* id's entry: what a pointer to it calls, and other files (ABI.md). */
+int id(int v)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("id");
     struct id__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     id__init(__ac_f, v);
-    return &__ac_f->co;
-}
-int id__result(ac_coro *co)
-{
-    return ((struct id__frame *)co)->ret;
-}
-void id__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct id__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 11 "locals_block_scope_types.ac"
 
 
-#line 57 "locals_block_scope_types.c"
+#line 54 "locals_block_scope_types.c"
 /* async int amain(void): its coroutine frame */
 #line 15 "locals_block_scope_types.ac"
 typedef long count_t;
@@ -62,7 +59,7 @@ struct item {
         count_t n;
     };
 enum color { RED = 1, GREEN = 2, BLUE = 4 };
-#line 66 "locals_block_scope_types.c"
+#line 63 "locals_block_scope_types.c"
 struct amain__frame {
     ac_coro co;
     int ret;
@@ -100,23 +97,20 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("c %ld item %d %ld color %d\n", c, it.key, it.n, (int)col);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 104 "locals_block_scope_types.c"
+#line 101 "locals_block_scope_types.c"
 #undef it
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 32 "locals_block_scope_types.ac"
 

@@ -40,25 +40,22 @@ struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switc
 __ac_return(&__ac_f->co); }
 #line 42 "locals_pointer_to_local.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *id__new(int v)
+/* id's entry: what a pointer to it calls, and other files (ABI.md). */
+int id(int v)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("id");
     struct id__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     id__init(__ac_f, v);
-    return &__ac_f->co;
-}
-int id__result(ac_coro *co)
-{
-    return ((struct id__frame *)co)->ret;
-}
-void id__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct id__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 16 "locals_pointer_to_local.ac"
 
 
-#line 62 "locals_pointer_to_local.c"
+#line 59 "locals_pointer_to_local.c"
 /* async void setter(int *, int): its coroutine frame */
 struct setter__frame {
     ac_coro co;
@@ -85,23 +82,21 @@ struct setter__frame *__ac_f = (struct setter__frame *)__ac_co; int *dst = __ac_
     ac_yield__init(&__ac_f->sub.a1); __ac_f->dst = dst; __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     *dst = v;
 __ac_return(&__ac_f->co); }
-#line 89 "locals_pointer_to_local.c"
+#line 86 "locals_pointer_to_local.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *setter__new(int *dst, int v)
+/* setter's entry: what a pointer to it calls, and other files (ABI.md). */
+void setter(int *dst, int v)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("setter");
     struct setter__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     setter__init(__ac_f, dst, v);
-    return &__ac_f->co;
-}
-void setter__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct setter__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
 }
 #line 22 "locals_pointer_to_local.ac"
 
 
-#line 105 "locals_pointer_to_local.c"
+#line 100 "locals_pointer_to_local.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -170,26 +165,23 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("st.a=%d\n", st.a);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 174 "locals_pointer_to_local.c"
+#line 169 "locals_pointer_to_local.c"
 #undef x
 #undef p
 #undef arr
 #undef st
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 55 "locals_pointer_to_local.ac"
 

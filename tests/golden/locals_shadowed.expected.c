@@ -37,25 +37,22 @@ struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switc
 __ac_return(&__ac_f->co); }
 #line 39 "locals_shadowed.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *id__new(int v)
+/* id's entry: what a pointer to it calls, and other files (ABI.md). */
+int id(int v)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("id");
     struct id__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     id__init(__ac_f, v);
-    return &__ac_f->co;
-}
-int id__result(ac_coro *co)
-{
-    return ((struct id__frame *)co)->ret;
-}
-void id__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct id__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 13 "locals_shadowed.ac"
 
 
-#line 59 "locals_shadowed.c"
+#line 56 "locals_shadowed.c"
 /* async int param_shadow(int): its coroutine frame */
 struct param_shadow__frame {
     ac_coro co;
@@ -84,27 +81,24 @@ struct param_shadow__frame *__ac_f = (struct param_shadow__frame *)__ac_co; swit
     }
     { __ac_f->ret = __ac_f->n; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 88 "locals_shadowed.c"
+#line 85 "locals_shadowed.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *param_shadow__new(int n)
+/* param_shadow's entry: what a pointer to it calls, and other files (ABI.md). */
+int param_shadow(int n)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("param_shadow");
     struct param_shadow__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     param_shadow__init(__ac_f, n);
-    return &__ac_f->co;
-}
-int param_shadow__result(ac_coro *co)
-{
-    return ((struct param_shadow__frame *)co)->ret;
-}
-void param_shadow__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct param_shadow__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 22 "locals_shadowed.ac"
 
 
-#line 108 "locals_shadowed.c"
+#line 102 "locals_shadowed.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -168,22 +162,19 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("param %d outer %d\n", r, __ac_f->x);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 172 "locals_shadowed.c"
+#line 166 "locals_shadowed.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 57 "locals_shadowed.ac"
 

@@ -40,25 +40,22 @@ __ac_return(&__ac_f->co); }
 #line 41 "locals_static_const.c"
 #undef base
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *counter__new(void)
+/* counter's entry: what a pointer to it calls, and other files (ABI.md). */
+int counter(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("counter");
     struct counter__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     counter__init(__ac_f);
-    return &__ac_f->co;
-}
-int counter__result(ac_coro *co)
-{
-    return ((struct counter__frame *)co)->ret;
-}
-void counter__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct counter__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 15 "locals_static_const.ac"
 
 
-#line 62 "locals_static_const.c"
+#line 59 "locals_static_const.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -100,24 +97,21 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("%s %d scaled %.1f seen %d\n", msg, total, total * scale, seen);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 104 "locals_static_const.c"
+#line 101 "locals_static_const.c"
 #undef scale
 #undef msg
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 32 "locals_static_const.ac"
 

@@ -59,25 +59,22 @@ struct apply__frame *__ac_f = (struct apply__frame *)__ac_co; binop op = __ac_f-
 __ac_return(&__ac_f->co); }
 #line 61 "locals_typedef_union_fnptr.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *apply__new(binop op, int a, int b)
+/* apply's entry: what a pointer to it calls, and other files (ABI.md). */
+int apply(binop op, int a, int b)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("apply");
     struct apply__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     apply__init(__ac_f, op, a, b);
-    return &__ac_f->co;
-}
-int apply__result(ac_coro *co)
-{
-    return ((struct apply__frame *)co)->ret;
-}
-void apply__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct apply__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 31 "locals_typedef_union_fnptr.ac"
 
 
-#line 81 "locals_typedef_union_fnptr.c"
+#line 78 "locals_typedef_union_fnptr.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -134,25 +131,22 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("v %u pr %u %u\n", v, pr.lo, pr.hi);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 138 "locals_typedef_union_fnptr.c"
+#line 135 "locals_typedef_union_fnptr.c"
 #undef pr
 #undef ops
 #undef n
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 55 "locals_typedef_union_fnptr.ac"
 

@@ -32,25 +32,22 @@ struct leaf__frame *__ac_f = (struct leaf__frame *)__ac_co; unsigned int x = __a
 __ac_return(&__ac_f->co); }
 #line 34 "loops_many_iterations.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *leaf__new(unsigned int x)
+/* leaf's entry: what a pointer to it calls, and other files (ABI.md). */
+unsigned int leaf(unsigned int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("leaf");
     struct leaf__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     leaf__init(__ac_f, x);
-    return &__ac_f->co;
-}
-unsigned int leaf__result(ac_coro *co)
-{
-    return ((struct leaf__frame *)co)->ret;
-}
-void leaf__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct leaf__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    unsigned int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 11 "loops_many_iterations.ac"
 
 
-#line 54 "loops_many_iterations.c"
+#line 51 "loops_many_iterations.c"
 /* async unsigned int mid(unsigned int): its coroutine frame */
 struct mid__frame {
     ac_coro co;
@@ -76,27 +73,24 @@ struct mid__frame *__ac_f = (struct mid__frame *)__ac_co; unsigned int x = __ac_
     leaf__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; unsigned y = __ac_f->sub.a1.ret;
     { __ac_f->ret = y ^ (y >> 13); __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 80 "loops_many_iterations.c"
+#line 77 "loops_many_iterations.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *mid__new(unsigned int x)
+/* mid's entry: what a pointer to it calls, and other files (ABI.md). */
+unsigned int mid(unsigned int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("mid");
     struct mid__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     mid__init(__ac_f, x);
-    return &__ac_f->co;
-}
-unsigned int mid__result(ac_coro *co)
-{
-    return ((struct mid__frame *)co)->ret;
-}
-void mid__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct mid__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    unsigned int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 17 "loops_many_iterations.ac"
 
 
-#line 100 "loops_many_iterations.c"
+#line 94 "loops_many_iterations.c"
 /* async unsigned int top(unsigned int): its coroutine frame */
 struct top__frame {
     ac_coro co;
@@ -121,27 +115,24 @@ static void top__resume(ac_coro *__ac_co)
 struct top__frame *__ac_f = (struct top__frame *)__ac_co; unsigned int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
     mid__init(&__ac_f->sub.a1, x + 1u); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = __ac_f->sub.a1.ret; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 125 "loops_many_iterations.c"
+#line 119 "loops_many_iterations.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *top__new(unsigned int x)
+/* top's entry: what a pointer to it calls, and other files (ABI.md). */
+unsigned int top(unsigned int x)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("top");
     struct top__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     top__init(__ac_f, x);
-    return &__ac_f->co;
-}
-unsigned int top__result(ac_coro *co)
-{
-    return ((struct top__frame *)co)->ret;
-}
-void top__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct top__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    unsigned int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 22 "loops_many_iterations.ac"
 
 
-#line 145 "loops_many_iterations.c"
+#line 136 "loops_many_iterations.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -195,22 +186,19 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("sleeps %d\n", sleeps);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 199 "loops_many_iterations.c"
+#line 190 "loops_many_iterations.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 49 "loops_many_iterations.ac"
 

@@ -38,10 +38,24 @@ static void f0__resume(ac_coro *__ac_co)
 {
 #line 15 "macro_args_in_forms.ac"
                            struct f0__frame *__ac_f = (struct f0__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = v; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
+#line 42 "macro_args_in_forms.c"
+
+/* f0's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int f0(int v)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("f0");
+    struct f0__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    f0__init(__ac_f, v);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 15 "macro_args_in_forms.ac"
 
 
-#line 45 "macro_args_in_forms.c"
+#line 59 "macro_args_in_forms.c"
 /* async double g(unsigned int, unsigned int): its coroutine frame */
 struct g__thread2 {
     struct ac_to_thread__frame w;
@@ -165,9 +179,22 @@ struct g__frame *__ac_f = (struct g__frame *)__ac_co; switch (__ac_f->co.state) 
     printf("%.1f %.1f %.1f %.1f %d %.1f\n", z0, z1, z2, z3, z4, z5);
     { __ac_f->ret = z0 + z1 + z2 + z3 + z4 + z5; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 169 "macro_args_in_forms.c"
+#line 183 "macro_args_in_forms.c"
 #undef y3
 #undef y0
+
+/* g's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static double g(unsigned int y3, unsigned int y0)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("g");
+    struct g__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    g__init(__ac_f, y3, y0);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    double __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 27 "macro_args_in_forms.ac"
 
 

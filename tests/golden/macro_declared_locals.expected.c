@@ -35,10 +35,24 @@ static void id__resume(ac_coro *__ac_co)
 {
 #line 12 "macro_declared_locals.ac"
                            struct id__frame *__ac_f = (struct id__frame *)__ac_co; int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = v; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
+#line 39 "macro_declared_locals.c"
+
+/* id's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int id(int v)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("id");
+    struct id__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    id__init(__ac_f, v);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 12 "macro_declared_locals.ac"
 
 
-#line 42 "macro_declared_locals.c"
+#line 56 "macro_declared_locals.c"
 /* async int f(void): its coroutine frame */
 struct f__frame {
     ac_coro co;
@@ -69,8 +83,21 @@ struct f__frame *__ac_f = (struct f__frame *)__ac_co; switch (__ac_f->co.state) 
     printf("total %d\n", total);
     { __ac_f->ret = total; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 73 "macro_declared_locals.c"
+#line 87 "macro_declared_locals.c"
 #undef total
+
+/* f's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int f(void)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("f");
+    struct f__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    f__init(__ac_f);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 22 "macro_declared_locals.ac"
 
 

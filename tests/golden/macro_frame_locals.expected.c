@@ -47,10 +47,24 @@ struct tick__frame *__ac_f = (struct tick__frame *)__ac_co; int x = __ac_f->x; s
     ac_yield__init(&__ac_f->sub.a1); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = x; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
+#line 51 "macro_frame_locals.c"
+
+/* tick's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int tick(int x)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("tick");
+    struct tick__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    tick__init(__ac_f, x);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 25 "macro_frame_locals.ac"
 
 
-#line 54 "macro_frame_locals.c"
+#line 68 "macro_frame_locals.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -92,9 +106,22 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
 #undef LAST
     { __ac_f->ret = count == 11 ? 0 : 1; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 96 "macro_frame_locals.c"
+#line 110 "macro_frame_locals.c"
 #undef count
 #undef data
+
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int amain(void)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 42 "macro_frame_locals.ac"
 
 

@@ -34,10 +34,24 @@ struct ac_f__frame *__ac_f = (struct ac_f__frame *)__ac_co; int co = __ac_f->co_
     ac_yield__init(&__ac_f->sub.a1); __ac_f->co_2 = co; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = co + 1; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
+#line 38 "names_reserved.c"
+
+/* ac_f's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int ac_f(int co_2)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("ac_f");
+    struct ac_f__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    ac_f__init(__ac_f, co_2);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 12 "names_reserved.ac"
 
 
-#line 41 "names_reserved.c"
+#line 55 "names_reserved.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -89,8 +103,21 @@ resume_1: ;
     printf("total %d co %d ret %d\n", total, __ac_f->co_2, __ac_f->ret_2);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 93 "names_reserved.c"
+#line 107 "names_reserved.c"
 #undef arr
+
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int amain(void)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 30 "names_reserved.ac"
 
 

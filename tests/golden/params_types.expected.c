@@ -57,25 +57,22 @@ __ac_return(&__ac_f->co); }
 #line 58 "params_types.c"
 #undef b
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *mix__new(struct big b, const int *p, double d, char c, unsigned short us, long long ll)
+/* mix's entry: what a pointer to it calls, and other files (ABI.md). */
+double mix(struct big b, const int *p, double d, char c, unsigned short us, long long ll)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("mix");
     struct mix__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     mix__init(__ac_f, b, p, d, c, us, ll);
-    return &__ac_f->co;
-}
-double mix__result(ac_coro *co)
-{
-    return ((struct mix__frame *)co)->ret;
-}
-void mix__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct mix__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    double __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 21 "params_types.ac"
 
 
-#line 79 "params_types.c"
+#line 76 "params_types.c"
 /* async void fill(char *, size_t, char): its coroutine frame */
 struct fill__frame {
     ac_coro co;
@@ -108,23 +105,21 @@ struct fill__frame *__ac_f = (struct fill__frame *)__ac_co; char *out = __ac_f->
     }
     out[n - 1] = '\0';
 __ac_return(&__ac_f->co); }
-#line 112 "params_types.c"
+#line 109 "params_types.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *fill__new(char *out, size_t n, char c)
+/* fill's entry: what a pointer to it calls, and other files (ABI.md). */
+void fill(char *out, size_t n, char c)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("fill");
     struct fill__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     fill__init(__ac_f, out, n, c);
-    return &__ac_f->co;
-}
-void fill__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct fill__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
 }
 #line 30 "params_types.ac"
 
 
-#line 128 "params_types.c"
+#line 123 "params_types.c"
 /* async int countdown(int): its coroutine frame */
 struct countdown__frame {
     ac_coro co;
@@ -156,27 +151,24 @@ struct countdown__frame *__ac_f = (struct countdown__frame *)__ac_co; int n = __
     }
     { __ac_f->ret = s * 100 + n; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 160 "params_types.c"
+#line 155 "params_types.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *countdown__new(int n)
+/* countdown's entry: what a pointer to it calls, and other files (ABI.md). */
+int countdown(int n)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("countdown");
     struct countdown__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     countdown__init(__ac_f, n);
-    return &__ac_f->co;
-}
-int countdown__result(ac_coro *co)
-{
-    return ((struct countdown__frame *)co)->ret;
-}
-void countdown__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct countdown__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 41 "params_types.ac"
 
 
-#line 180 "params_types.c"
+#line 172 "params_types.c"
 /* async int sum(int [], int): its coroutine frame */
 struct sum__frame {
     ac_coro co;
@@ -210,27 +202,24 @@ struct sum__frame *__ac_f = (struct sum__frame *)__ac_co; int *v = __ac_f->v; in
     }
     { __ac_f->ret = s; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 214 "params_types.c"
+#line 206 "params_types.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *sum__new(int v[], int n)
+/* sum's entry: what a pointer to it calls, and other files (ABI.md). */
+int sum(int v[], int n)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("sum");
     struct sum__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     sum__init(__ac_f, v, n);
-    return &__ac_f->co;
-}
-int sum__result(ac_coro *co)
-{
-    return ((struct sum__frame *)co)->ret;
-}
-void sum__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct sum__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 51 "params_types.ac"
 
 
-#line 234 "params_types.c"
+#line 223 "params_types.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -278,26 +267,23 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("sum %d\n", s);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 282 "params_types.c"
+#line 271 "params_types.c"
 #undef b
 #undef k
 #undef buf
 #undef v
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 71 "params_types.ac"
 

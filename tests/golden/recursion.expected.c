@@ -36,9 +36,23 @@ static void fact__resume(ac_coro *__ac_co)
 {
 #line 10 "recursion.ac"
                               struct fact__frame *__ac_f = (struct fact__frame *)__ac_co; int n = __ac_f->n; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } if (n <= 1) { __ac_f->tmp_1 = 1; } else { __ac_f->tmp_2 = n; __ac_f->sub.a1 = __ac_frame_alloc(sizeof *__ac_f->sub.a1); fact__init(__ac_f->sub.a1, n - 1); __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1->co, 1)) return; __ac_resume_1:; __ac_f->tmp_3 = __ac_f->sub.a1->ret; __ac_frame_free(__ac_f->sub.a1, sizeof *__ac_f->sub.a1); __ac_f->tmp_1 = __ac_f->tmp_2 * __ac_f->tmp_3; } { __ac_f->ret = __ac_f->tmp_1; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
+#line 40 "recursion.c"
+
+/* fact's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static long fact(int n)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("fact");
+    struct fact__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    fact__init(__ac_f, n);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    long __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 10 "recursion.ac"
 
-#line 42 "recursion.c"
+#line 56 "recursion.c"
 /* async int fib(int): its coroutine frame */
 struct fib__frame {
     ac_coro co;
@@ -65,10 +79,24 @@ static void fib__resume(ac_coro *__ac_co)
 {
 #line 11 "recursion.ac"
                             struct fib__frame *__ac_f = (struct fib__frame *)__ac_co; int n = __ac_f->n; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; } if (n < 2) { __ac_f->ret = n; __ac_return(&__ac_f->co); return; } __ac_f->sub.a1 = __ac_frame_alloc(sizeof *__ac_f->sub.a1); fib__init(__ac_f->sub.a1, n - 1); __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1->co, 1)) return; __ac_resume_1:; __ac_f->tmp_1 = __ac_f->sub.a1->ret; __ac_frame_free(__ac_f->sub.a1, sizeof *__ac_f->sub.a1); __ac_f->tmp_2 = __ac_f->tmp_1; __ac_f->sub.a2 = __ac_frame_alloc(sizeof *__ac_f->sub.a2); fib__init(__ac_f->sub.a2, n - 2); __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2->co, 2)) return; __ac_resume_2:; __ac_f->tmp_3 = __ac_f->sub.a2->ret; __ac_frame_free(__ac_f->sub.a2, sizeof *__ac_f->sub.a2); { __ac_f->ret = __ac_f->tmp_2 + __ac_f->tmp_3; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
+#line 83 "recursion.c"
+
+/* fib's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int fib(int n)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("fib");
+    struct fib__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    fib__init(__ac_f, n);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 11 "recursion.ac"
 
-
-#line 72 "recursion.c"
+static async int is_odd(int n);
+#line 100 "recursion.c"
 /* async int is_even(int): its coroutine frame */
 struct is_even__frame {
     ac_coro co;
@@ -113,16 +141,44 @@ static void is_even__resume(ac_coro *__ac_co)
 {
 #line 13 "recursion.ac"
                                 struct is_even__frame *__ac_f = (struct is_even__frame *)__ac_co; int n = __ac_f->n; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } if (n == 0) { __ac_f->tmp_1 = 1; } else { __ac_f->sub.a1 = __ac_frame_alloc(sizeof *__ac_f->sub.a1); is_odd__init(__ac_f->sub.a1, n - 1); __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1->co, 1)) return; __ac_resume_1:; __ac_f->tmp_2 = __ac_f->sub.a1->ret; __ac_frame_free(__ac_f->sub.a1, sizeof *__ac_f->sub.a1); __ac_f->tmp_1 = __ac_f->tmp_2; } { __ac_f->ret = __ac_f->tmp_1; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
+#line 145 "recursion.c"
+
+/* is_even's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int is_even(int n)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("is_even");
+    struct is_even__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    is_even__init(__ac_f, n);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 13 "recursion.ac"
 
-#line 119 "recursion.c"
+#line 161 "recursion.c"
 static void is_odd__resume(ac_coro *__ac_co)
 {
 #line 14 "recursion.ac"
                                struct is_odd__frame *__ac_f = (struct is_odd__frame *)__ac_co; int n = __ac_f->n; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } if (n == 0) { __ac_f->tmp_1 = 0; } else { __ac_f->sub.a1 = __ac_frame_alloc(sizeof *__ac_f->sub.a1); is_even__init(__ac_f->sub.a1, n - 1); __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1->co, 1)) return; __ac_resume_1:; __ac_f->tmp_2 = __ac_f->sub.a1->ret; __ac_frame_free(__ac_f->sub.a1, sizeof *__ac_f->sub.a1); __ac_f->tmp_1 = __ac_f->tmp_2; } { __ac_f->ret = __ac_f->tmp_1; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
+#line 166 "recursion.c"
+
+/* is_odd's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int is_odd(int n)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("is_odd");
+    struct is_odd__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    is_odd__init(__ac_f, n);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 14 "recursion.ac"
 
-#line 126 "recursion.c"
+#line 182 "recursion.c"
 /* async long depth(long): its coroutine frame */
 struct depth__frame {
     ac_coro co;
@@ -153,10 +209,24 @@ struct depth__frame *__ac_f = (struct depth__frame *)__ac_co; long n = __ac_f->n
     }
     __ac_f->sub.a2 = __ac_frame_alloc(sizeof *__ac_f->sub.a2); depth__init(__ac_f->sub.a2, n - 1); __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2->co, 2)) return; __ac_resume_2:; __ac_f->tmp_1 = __ac_f->sub.a2->ret; __ac_frame_free(__ac_f->sub.a2, sizeof *__ac_f->sub.a2); { __ac_f->ret = 1 + __ac_f->tmp_1; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
+#line 213 "recursion.c"
+
+/* depth's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static long depth(long n)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("depth");
+    struct depth__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    depth__init(__ac_f, n);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    long __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 22 "recursion.ac"
 
 
-#line 160 "recursion.c"
+#line 230 "recursion.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -188,6 +258,20 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("frame bytes after: %zu\n", st.frame_bytes);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
+#line 262 "recursion.c"
+
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int amain(void)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 33 "recursion.ac"
 
 

@@ -71,10 +71,23 @@ __ac_return(&__ac_f->co); }
 #line 72 "recursion_concurrent.c"
 #undef l
 #undef r
+
+/* tree_sum's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int tree_sum(const struct node *t)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("tree_sum");
+    struct tree_sum__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    tree_sum__init(__ac_f, t);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 20 "recursion_concurrent.ac"
 
 
-#line 78 "recursion_concurrent.c"
+#line 91 "recursion_concurrent.c"
 /* async int count(const struct node *, int *): its coroutine frame */
 struct count__frame {
     ac_coro co;
@@ -128,8 +141,21 @@ struct count__frame *__ac_f = (struct count__frame *)__ac_co; const struct node 
     ac_join__init(&__ac_f->sub.a2, &__ac_f->g); __ac_f->t = t; __ac_f->visits = visits; __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; r = __ac_f->r;
     { __ac_f->ret = 1 + l + r; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 132 "recursion_concurrent.c"
+#line 145 "recursion_concurrent.c"
 #undef l
+
+/* count's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int count(const struct node *t, int *visits)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("count");
+    struct count__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    count__init(__ac_f, t, visits);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 34 "recursion_concurrent.ac"
 
 
@@ -146,7 +172,7 @@ static struct node *build(int lo, int hi)
     return &nodes[mid];
 }
 
-#line 150 "recursion_concurrent.c"
+#line 176 "recursion_concurrent.c"
 /* async int amain(void): its coroutine frame */
 struct amain__timeout2 {
     struct ac_with_timeout__frame w;
@@ -198,9 +224,22 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("frame bytes %zu\n", ac_stats().frame_bytes);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 202 "recursion_concurrent.c"
+#line 228 "recursion_concurrent.c"
 #undef again
 #undef visits
+
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int amain(void)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 62 "recursion_concurrent.ac"
 
 

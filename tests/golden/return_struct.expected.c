@@ -53,25 +53,22 @@ __ac_return(&__ac_f->co); }
 #undef a
 #undef b
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *vadd__new(struct vec a, struct vec b)
+/* vadd's entry: what a pointer to it calls, and other files (ABI.md). */
+struct vec vadd(struct vec a, struct vec b)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("vadd");
     struct vadd__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     vadd__init(__ac_f, a, b);
-    return &__ac_f->co;
-}
-struct vec vadd__result(ac_coro *co)
-{
-    return ((struct vadd__frame *)co)->ret;
-}
-void vadd__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct vadd__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    struct vec __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 23 "return_struct.ac"
 
 
-#line 75 "return_struct.c"
+#line 72 "return_struct.c"
 /* async struct stats compute(const int *, int): its coroutine frame */
 struct compute__frame {
     ac_coro co;
@@ -115,28 +112,25 @@ struct compute__frame *__ac_f = (struct compute__frame *)__ac_co; const int *v =
     strcpy(s.label, "stats");
     { __ac_f->ret = s; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 119 "return_struct.c"
+#line 116 "return_struct.c"
 #undef s
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *compute__new(const int *v, int n)
+/* compute's entry: what a pointer to it calls, and other files (ABI.md). */
+struct stats compute(const int *v, int n)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("compute");
     struct compute__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     compute__init(__ac_f, v, n);
-    return &__ac_f->co;
-}
-struct stats compute__result(ac_coro *co)
-{
-    return ((struct compute__frame *)co)->ret;
-}
-void compute__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct compute__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    struct stats __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 42 "return_struct.ac"
 
 
-#line 140 "return_struct.c"
+#line 134 "return_struct.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -175,24 +169,21 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
            st.max);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 179 "return_struct.c"
+#line 173 "return_struct.c"
 #undef a
 #undef s
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 57 "return_struct.ac"
 

@@ -35,25 +35,22 @@ struct nap__frame *__ac_f = (struct nap__frame *)__ac_co; int ms = __ac_f->ms; s
 __ac_return(&__ac_f->co); }
 #line 37 "sleep_yield_sequential.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *nap__new(int ms)
+/* nap's entry: what a pointer to it calls, and other files (ABI.md). */
+int nap(int ms)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("nap");
     struct nap__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     nap__init(__ac_f, ms);
-    return &__ac_f->co;
-}
-int nap__result(ac_coro *co)
-{
-    return ((struct nap__frame *)co)->ret;
-}
-void nap__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct nap__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 11 "sleep_yield_sequential.ac"
 
 
-#line 57 "sleep_yield_sequential.c"
+#line 54 "sleep_yield_sequential.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -93,22 +90,19 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("cancelled %d\n", ac_cancelled());
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 97 "sleep_yield_sequential.c"
+#line 94 "sleep_yield_sequential.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *amain__new(void)
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+int amain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
     struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     amain__init(__ac_f);
-    return &__ac_f->co;
-}
-int amain__result(ac_coro *co)
-{
-    return ((struct amain__frame *)co)->ret;
-}
-void amain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct amain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
 }
 #line 27 "sleep_yield_sequential.ac"
 

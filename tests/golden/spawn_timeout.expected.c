@@ -43,10 +43,24 @@ struct sleeper__frame *__ac_f = (struct sleeper__frame *)__ac_co; int ms = __ac_
     printf("sleeper %d woke\n", v);
     { __ac_f->ret = v; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
+#line 47 "spawn_timeout.c"
+
+/* sleeper's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int sleeper(int ms, int v)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("sleeper");
+    struct sleeper__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    sleeper__init(__ac_f, ms, v);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 19 "spawn_timeout.ac"
 
 
-#line 50 "spawn_timeout.c"
+#line 64 "spawn_timeout.c"
 /* async int amain(void): its coroutine frame */
 struct amain__timeout2 {
     struct ac_with_timeout__frame w;
@@ -170,10 +184,23 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("frame bytes %zu sleepers %zu\n", st.frame_bytes, st.sleepers);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 174 "spawn_timeout.c"
+#line 188 "spawn_timeout.c"
 #undef a
 #undef b
 #undef v
+
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int amain(void)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 48 "spawn_timeout.ac"
 
 

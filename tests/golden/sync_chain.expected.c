@@ -27,14 +27,29 @@ static void step__resume(ac_coro *__ac_co)
 {
 #line 7 "sync_chain.ac"
                                        struct step__frame *__ac_f = (struct step__frame *)__ac_co; unsigned int v = __ac_f->v; { __ac_f->ret = v * 2654435761u + 1; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
+#line 31 "sync_chain.c"
+
+/* step's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static unsigned int step(unsigned int v)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("step");
+    struct step__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    step__init(__ac_f, v);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    unsigned int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 7 "sync_chain.ac"
 
-#line 33 "sync_chain.c"
+#line 47 "sync_chain.c"
 /* async unsigned int two(unsigned int): its coroutine frame */
 struct two__frame {
     ac_coro co;
     unsigned int ret;
     unsigned int v;
+    unsigned int tmp_1;
     union {
         struct step__frame a1;
         struct step__frame a2;
@@ -52,11 +67,25 @@ static inline void two__init(struct two__frame *__ac_f, unsigned int v)
 static void two__resume(ac_coro *__ac_co)
 {
 #line 8 "sync_chain.ac"
-                                      struct two__frame *__ac_f = (struct two__frame *)__ac_co; unsigned int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; } step__init(&__ac_f->sub.a1, v); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; step__init(&__ac_f->sub.a2, __ac_f->sub.a1.ret); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; { __ac_f->ret = __ac_f->sub.a2.ret; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
+                                      struct two__frame *__ac_f = (struct two__frame *)__ac_co; unsigned int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; } step__init(&__ac_f->sub.a1, v); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; __ac_f->tmp_1 = __ac_f->sub.a1.ret; step__init(&__ac_f->sub.a2, __ac_f->tmp_1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; { __ac_f->ret = __ac_f->sub.a2.ret; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
+#line 72 "sync_chain.c"
+
+/* two's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static unsigned int two(unsigned int v)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("two");
+    struct two__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    two__init(__ac_f, v);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    unsigned int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 8 "sync_chain.ac"
 
 
-#line 60 "sync_chain.c"
+#line 89 "sync_chain.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -85,6 +114,20 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("hash %u\n", h);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
+#line 118 "sync_chain.c"
+
+/* amain's entry: what a pointer to it calls, and other files (ABI.md). */
+__attribute__((unused)) static int amain(void)
+{
+    ac_dyn *__ac_d = __ac_dyn_take("amain");
+    struct amain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
+    amain__init(__ac_f);
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
+    int __ac_r;
+    __builtin_memset(&__ac_r, 0, sizeof __ac_r);
+    return __ac_r;
+}
 #line 17 "sync_chain.ac"
 
 

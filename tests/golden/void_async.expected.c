@@ -37,21 +37,19 @@ struct note__frame *__ac_f = (struct note__frame *)__ac_co; const char *msg = __
 __ac_return(&__ac_f->co); }
 #line 39 "void_async.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *note__new(const char *msg)
+/* note's entry: what a pointer to it calls, and other files (ABI.md). */
+void note(const char *msg)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("note");
     struct note__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     note__init(__ac_f, msg);
-    return &__ac_f->co;
-}
-void note__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct note__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
 }
 #line 14 "void_async.ac"
 
 
-#line 55 "void_async.c"
+#line 53 "void_async.c"
 /* async void early_out(int): its coroutine frame */
 struct early_out__frame {
     ac_coro co;
@@ -80,23 +78,21 @@ struct early_out__frame *__ac_f = (struct early_out__frame *)__ac_co; int skip =
     note__init(&__ac_f->sub.a1, "not skipped"); __ac_f->skip = skip; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 84 "void_async.c"
+#line 82 "void_async.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *early_out__new(int skip)
+/* early_out's entry: what a pointer to it calls, and other files (ABI.md). */
+void early_out(int skip)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("early_out");
     struct early_out__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     early_out__init(__ac_f, skip);
-    return &__ac_f->co;
-}
-void early_out__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct early_out__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
 }
 #line 24 "void_async.ac"
 
 
-#line 100 "void_async.c"
+#line 96 "void_async.c"
 /* async void twice(void): its coroutine frame */
 struct twice__frame {
     ac_coro co;
@@ -120,23 +116,21 @@ struct twice__frame *__ac_f = (struct twice__frame *)__ac_co; switch (__ac_f->co
     note__init(&__ac_f->sub.a1, "a"); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     note__init(&__ac_f->sub.a2, "b"); if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:;
 __ac_return(&__ac_f->co); }
-#line 124 "void_async.c"
+#line 120 "void_async.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *twice__new(void)
+/* twice's entry: what a pointer to it calls, and other files (ABI.md). */
+void twice(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("twice");
     struct twice__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     twice__init(__ac_f);
-    return &__ac_f->co;
-}
-void twice__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct twice__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
 }
 #line 30 "void_async.ac"
 
 
-#line 140 "void_async.c"
+#line 134 "void_async.c"
 /* async void vmain(void): its coroutine frame */
 struct vmain__frame {
     ac_coro co;
@@ -165,18 +159,16 @@ struct vmain__frame *__ac_f = (struct vmain__frame *)__ac_co; switch (__ac_f->co
     twice__init(&__ac_f->sub.a4); if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:;
     printf("count %d\n", log_count);
 __ac_return(&__ac_f->co); }
-#line 169 "void_async.c"
+#line 163 "void_async.c"
 
-/* For callers in other files, which can't see the frame. */
-ac_coro *vmain__new(void)
+/* vmain's entry: what a pointer to it calls, and other files (ABI.md). */
+void vmain(void)
 {
+    ac_dyn *__ac_d = __ac_dyn_take("vmain");
     struct vmain__frame *__ac_f = __ac_frame_alloc(sizeof *__ac_f);
     vmain__init(__ac_f);
-    return &__ac_f->co;
-}
-void vmain__free(ac_coro *co)
-{
-    __ac_frame_free(co, sizeof(struct vmain__frame));
+    __ac_d->co = &__ac_f->co;
+    __ac_d->size = sizeof *__ac_f;
 }
 #line 39 "void_async.ac"
 

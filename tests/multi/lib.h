@@ -3,6 +3,13 @@
 #include <asyncc.h>
 struct pair { int a, b; };
 async int add_later(int a, int b);
+async int mul_later(int a, int b);
 async struct pair swap_later(struct pair p);
 async void note(const char *what);
+
+/* Pointers to async functions, across files: the table is filled in by
+   table.c, a plain C file compiled warning-free by gcc and clang. */
+typedef async int op_fn(int a, int b);
+extern op_fn *const lib_ops[2];
+int lib_op_count(void);
 #endif

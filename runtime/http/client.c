@@ -25,6 +25,8 @@
  * from the multi handle at once; the await returns AC_ECANCELED and the
  * connection is closed by libcurl (a half-read response cannot be reused).
  */
+#define __ASYNCC_OUTPUT__ 1 /* hand-written coroutines read the header like
+                               generated code: the frames, no keywords */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

@@ -497,17 +497,6 @@ struct ac_poll_fd__frame {
 };
 void ac_poll_fd__init(struct ac_poll_fd__frame *f, int fd, int events);
 
-/* Waits for one delivery of `signum`; 0, or <0. */
-struct ac_signal__frame {
-    ac_coro co;
-    int ret;
-    int signum;
-    /* private */
-    int result;
-    uv_signal_t handle;
-};
-void ac_signal__init(struct ac_signal__frame *f, int signum);
-
 /* ---- coordination between tasks ------------------------------------------ */
 
 /* A waiter on a queue, semaphore or event: an intrusive list node that the
@@ -520,6 +509,21 @@ struct ac_waitq_node {
 typedef struct ac_waitq {
     ac_waitq_node *head, *tail;
 } ac_waitq;
+
+/* Waits for one delivery of `signum`: 0, or < 0 (UV_EINVAL for a signal
+ * that cannot be caught).  From the first wait on `signum` until the loop
+ * ends the signal is caught: a delivery wakes every task waiting for it
+ * then; deliveries while none waits are counted, and the next wait takes
+ * one and returns at once.  So a signal never kills the process because a
+ * wait ended. */
+struct ac_signal__frame {
+    ac_coro co;
+    int ret;
+    int signum;
+    /* private */
+    ac_waitq_node node;
+};
+void ac_signal__init(struct ac_signal__frame *f, int signum);
 
 /* FIFO of void * items.  capacity 0: unbounded (like asyncio.Queue). */
 typedef struct ac_queue {

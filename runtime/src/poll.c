@@ -1,12 +1,12 @@
 /*
- * poll.c - ac_poll_fd (uv_poll) and ac_signal (uv_signal): leaves whose
- * libuv handle lives in the awaiting frame.
+ * poll.c - ac_poll_fd (uv_poll): a leaf whose libuv handle lives in the
+ * awaiting frame.
  *
- * A handle in a frame must be closed before the frame may go away, so both
- * leaves complete only from their handle's close callback: the event (or the
+ * A handle in a frame must be closed before the frame may go away, so the
+ * leaf completes only from its handle's close callback: the event (or the
  * cancellation) records the result and starts the close, and the close
  * callback wakes the coroutine.  That costs one loop iteration per call and
- * buys frames that need no heap allocation.
+ * buys a frame that needs no heap allocation.
  *
  * Note: uv_poll_init puts the descriptor in nonblocking mode, and libuv
  * allows only one poll handle per descriptor, so only one ac_poll_fd per fd
@@ -14,7 +14,6 @@
  */
 #include "internal.h"
 
-/* Both frames start { ac_coro co; int ret; int arg; ...; int result; h }. */
 static void finish_from_close(ac_coro *co, int *ret, int result)
 {
     ac__handle_closed();
@@ -89,70 +88,5 @@ void ac_poll_fd__init(struct ac_poll_fd__frame *f, int fd, int events)
     f->ret = 0;
     f->fd = fd;
     f->events = events;
-    f->result = 0;
-}
-
-/* ---- ac_signal -------------------------------------------------------------------- */
-
-static void signal_close_cb(uv_handle_t *h)
-{
-    struct ac_signal__frame *f =
-        AC__CONTAINER_OF(h, struct ac_signal__frame, handle);
-    finish_from_close(&f->co, &f->ret, f->result);
-}
-
-static void signal_end(struct ac_signal__frame *f, int result)
-{
-    if (uv_is_closing((uv_handle_t *)&f->handle))
-        return;
-    f->result = result;
-    uv_signal_stop(&f->handle);
-    uv_close((uv_handle_t *)&f->handle, signal_close_cb);
-}
-
-static void signal_cb(uv_signal_t *h, int signum)
-{
-    (void)signum;
-    signal_end(AC__CONTAINER_OF(h, struct ac_signal__frame, handle), 0);
-}
-
-static void signal_cancel(ac_coro *co)
-{
-    signal_end((struct ac_signal__frame *)co, AC_ECANCELED);
-}
-
-static void signal_resume(ac_coro *co)
-{
-    struct ac_signal__frame *f = (struct ac_signal__frame *)co;
-    int r;
-
-    if (co->state != 0) {
-        ac_return(co);
-        return;
-    }
-    if (ac_task_cancelled(co->task) || ac_loop() == NULL) {
-        f->ret = ac_task_cancelled(co->task) ? AC_ECANCELED : UV_EINVAL;
-        ac_return(co);
-        return;
-    }
-    r = uv_signal_init(ac_loop(), &f->handle);
-    if (r < 0) {
-        f->ret = r;
-        ac_return(co);
-        return;
-    }
-    ac__handle_opened();
-    ac_leaf_wait(co, signal_cancel);
-    co->state = 1;
-    r = uv_signal_start_oneshot(&f->handle, signal_cb, f->signum);
-    if (r < 0)
-        signal_end(f, r); /* the handle exists: close it, then report */
-}
-
-void ac_signal__init(struct ac_signal__frame *f, int signum)
-{
-    ac__coro_init(&f->co, signal_resume);
-    f->ret = 0;
-    f->signum = signum;
     f->result = 0;
 }

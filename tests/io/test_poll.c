@@ -7,8 +7,14 @@
  *  C. a poll nobody satisfies, cancelled by with_timeout: AC_ETIMEDOUT, the
  *     poll returned AC_ECANCELED and its handle is closed;
  *  D. a bad descriptor: an error at once, no handle;
- *  E. ac_signal(SIGUSR1) returns 0 once a sibling raises the signal;
- *  F. ac_signal cancelled by with_timeout; its handle is closed;
+ *  E. ac_signal(SIGUSR1) returns 0 once a sibling raises the signal; the
+ *     signal stays caught (its handle stays open until the loop ends):
+ *     two deliveries while nobody waits are counted, and the next two
+ *     waits return 0 at once, without suspending; a third waits again;
+ *  F. ac_signal cancelled by with_timeout: AC_ETIMEDOUT; SIGUSR2 is still
+ *     caught afterwards (raising it does not kill the process), and the
+ *     next wait takes that delivery at once; a signal that cannot be
+ *     caught (SIGKILL) fails with UV_EINVAL;
  *  G. a second ac_poll_fd on a descriptor already being polled fails with
  *     UV_EEXIST at once (libuv allows one poll handle per descriptor).
  */
@@ -62,6 +68,7 @@ struct main__frame {
     union {
         struct ac_poll_fd__frame p;
         struct ac_signal__frame sig;
+        struct ac_sleep__frame sl;
         struct ac_join__frame j;
         struct {
             struct ac_with_timeout__frame wt;
@@ -126,6 +133,26 @@ static void main__resume(ac_coro *co)
     CHECK(t_write > 0);
     ac_join__init(&f->sub.j, &f->g);
     CO_AWAIT(co, &f->sub.j, 8);
+    CHECK_EQ(ac_stats().open_handles, io_base_handles + 1);
+    /* two deliveries nobody waits for, seen by the loop during a sleep */
+    CHECK_EQ(raise(SIGUSR1), 0);
+    CHECK_EQ(raise(SIGUSR1), 0);
+    ac_sleep__init(&f->sub.sl, 20);
+    CO_AWAIT(co, &f->sub.sl, 13);
+    ac_signal__init(&f->sub.sig, SIGUSR1);
+    CHECK_EQ(ac_await(co, &f->sub.sig.co, 14), 0);
+    CHECK_EQ(f->sub.sig.ret, 0);
+    ac_signal__init(&f->sub.sig, SIGUSR1);
+    CHECK_EQ(ac_await(co, &f->sub.sig.co, 15), 0);
+    CHECK_EQ(f->sub.sig.ret, 0);
+    t_write = 0;
+    SPAWN(&f->g, struct later__frame, later__init, 1, 10);
+    ac_signal__init(&f->sub.sig, SIGUSR1);
+    CO_AWAIT(co, &f->sub.sig, 16); /* the third waits for the sibling */
+    CHECK_EQ(f->sub.sig.ret, 0);
+    CHECK(t_write > 0);
+    ac_join__init(&f->sub.j, &f->g);
+    CO_AWAIT(co, &f->sub.j, 17);
 
     /* ---- F */
     ac_signal__init(&f->sub.t.op.sig, SIGUSR2);
@@ -133,6 +160,18 @@ static void main__resume(ac_coro *co)
     CO_AWAIT(co, &f->sub.t.wt, 9);
     CHECK_EQ(f->sub.t.wt.ret, AC_ETIMEDOUT);
     CHECK_EQ(f->sub.t.op.sig.ret, AC_ECANCELED);
+    CHECK_EQ(raise(SIGUSR2), 0); /* caught: the process lives on */
+    ac_sleep__init(&f->sub.sl, 20);
+    CO_AWAIT(co, &f->sub.sl, 18);
+    ac_signal__init(&f->sub.sig, SIGUSR2);
+    CHECK_EQ(ac_await(co, &f->sub.sig.co, 19), 0);
+    CHECK_EQ(f->sub.sig.ret, 0);
+    /* The two watches stay until the loop ends (check_quiet). */
+    CHECK_EQ(ac_stats().open_handles, io_base_handles + 2);
+    io_base_handles += 2;
+    ac_signal__init(&f->sub.sig, SIGKILL); /* its handle closes again */
+    CHECK_EQ(ac_await(co, &f->sub.sig.co, 20), 0);
+    CHECK_EQ(f->sub.sig.ret, UV_EINVAL);
 
     /* ---- G: the first poll waits (as an operand), the second fails */
     ac_poll_fd__init(&f->sub.t.op.p, fds[0], AC_READABLE);

@@ -20,7 +20,11 @@ printf '%s\n' "$out"
 [ $status -eq 0 ] || fail "self-test exit status $status"
 [ "$out" = "20 of 20 clients got their echo" ] || fail "self-test output"
 
-timeout 60 "$work/echo_server" 0 >"$work/serve.out" 2>&1 &
+# --foreground: timeout passes our SIGINT to the server once (without it,
+# timeout also sends it to its process group, and a second SIGINT that
+# lands after the loop has ended and put the default action back kills
+# the server on its way out).
+timeout --foreground 60 "$work/echo_server" 0 >"$work/serve.out" 2>&1 &
 pid=$!
 i=0
 until grep -q '^echoing on 127\.0\.0\.1:[0-9]*, Ctrl-C to stop$' "$work/serve.out"; do

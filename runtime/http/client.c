@@ -280,12 +280,7 @@ static void sock_close(struct sock *s)
     if (s->closing)
         return;
     s->closing = 1;
-    if (s->prev != NULL)
-        s->prev->next = s->next;
-    else
-        H.socks = s->next;
-    if (s->next != NULL)
-        s->next->prev = s->prev;
+    AC__LIST_REMOVE(H.socks, s);
     uv_close((uv_handle_t *)&s->poll, sock_closed);
 }
 
@@ -327,10 +322,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp,
         }
         ac__handle_opened();
         s->fd = fd;
-        s->next = H.socks;
-        if (H.socks != NULL)
-            H.socks->prev = s;
-        H.socks = s;
+        AC__LIST_PUSH(H.socks, s);
         curl_multi_assign(H.multi, fd, s);
     }
     int events = 0;
@@ -395,17 +387,6 @@ static int multi_get(void)
 }
 
 /* ---- transfers ---------------------------------------------------------------------- */
-
-static void xfer_unlink(struct ac_http__xfer *x)
-{
-    if (x->prev != NULL)
-        x->prev->next = x->next;
-    else
-        H.xfers = x->next;
-    if (x->next != NULL)
-        x->next->prev = x->prev;
-    x->prev = x->next = NULL;
-}
 
 /* Take the transfer out of the multi handle (if it is in) and free it. */
 static void xfer_free(struct ac_http__xfer *x)
@@ -572,7 +553,7 @@ static void check_done(void)
         struct ac_http_fetch__frame *f = x->f;
         f->ret = xfer_result(x, c);
         f->xfer = NULL;
-        xfer_unlink(x);
+        AC__LIST_REMOVE(H.xfers, x);
         xfer_free(x);
         ac__leaf_finish(&f->co);
     }
@@ -584,7 +565,7 @@ static void http_shutdown(void)
      * without waking anyone.  Then the sockets, and the multi handle. */
     while (H.xfers != NULL) {
         struct ac_http__xfer *x = H.xfers;
-        xfer_unlink(x);
+        AC__LIST_REMOVE(H.xfers, x);
         x->f->xfer = NULL;
         xfer_free(x);
     }
@@ -604,7 +585,7 @@ static void fetch_cancel(ac_coro *co)
 {
     struct ac_http_fetch__frame *f = (struct ac_http_fetch__frame *)co;
     if (f->xfer != NULL) {
-        xfer_unlink(f->xfer);
+        AC__LIST_REMOVE(H.xfers, f->xfer);
         xfer_free(f->xfer); /* out of the multi handle at once */
         f->xfer = NULL;
     }
@@ -642,10 +623,7 @@ static void fetch_resume(ac_coro *co)
         return;
     }
     f->xfer = x;
-    x->next = H.xfers;
-    if (H.xfers != NULL)
-        H.xfers->prev = x;
-    H.xfers = x;
+    AC__LIST_PUSH(H.xfers, x);
     ac_leaf_wait(co, fetch_cancel);
     co->state = 1;
     /* libcurl has asked for a 0 ms timeout: the transfer starts in the

@@ -423,12 +423,7 @@ static int conn_step(ac_http_conn *c)
 
 static void conn_free(ac_http_conn *c)
 {
-    if (c->prev != NULL)
-        c->prev->next = c->next;
-    else
-        conns = c->next;
-    if (c->next != NULL)
-        c->next->prev = c->prev;
+    AC__LIST_REMOVE(conns, c);
     ac__timer_stop(&c->timer);
     free(c->buf);
     free(c->body);
@@ -1216,10 +1211,7 @@ ac_http_conn *ac_http_conn_new(ac_stream *s)
     ac__timer_init(&c->timer);
     c->max_body = DEFAULT_MAX_BODY;
     c->timeout_ms = DEFAULT_TIMEOUT_MS;
-    c->next = conns;
-    if (conns != NULL)
-        conns->prev = c;
-    conns = c;
+    AC__LIST_PUSH(conns, c);
     ac__on_shutdown(&shutdown_hook);
     return c;
 }

@@ -294,10 +294,7 @@ ac_pg *ac_pg__new(void)
     if (c == NULL)
         return NULL;
     c->stmt = -1;
-    c->next = conns;
-    if (conns != NULL)
-        conns->prev = c;
-    conns = c;
+    AC__LIST_PUSH(conns, c);
     ac__on_shutdown(&shutdown_hook);
     return c;
 }
@@ -345,12 +342,7 @@ void ac_pg__disconnect(ac_pg *c, int err)
 void ac_pg__free(ac_pg *c)
 {
     ac_pg__disconnect(c, AC_ECANCELED);
-    if (c->prev != NULL)
-        c->prev->next = c->next;
-    else
-        conns = c->next;
-    if (c->next != NULL)
-        c->next->prev = c->prev;
+    AC__LIST_REMOVE(conns, c);
     ac_pg__err_free(&c->err);
     free(c);
 }

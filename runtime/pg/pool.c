@@ -71,10 +71,7 @@ int ac_pg_pool_init(ac_pg_pool **out, const char *conninfo, int size)
         return UV_ENOMEM;
     }
     p->size = size;
-    p->next = pools;
-    if (pools != NULL)
-        pools->prev = p;
-    pools = p;
+    AC__LIST_PUSH(pools, p);
     ac__on_shutdown(&shutdown_hook);
     *out = p;
     return 0;
@@ -82,12 +79,7 @@ int ac_pg_pool_init(ac_pg_pool **out, const char *conninfo, int size)
 
 static void pool_free(ac_pg_pool *p)
 {
-    if (p->prev != NULL)
-        p->prev->next = p->next;
-    else
-        pools = p->next;
-    if (p->next != NULL)
-        p->next->prev = p->prev;
+    AC__LIST_REMOVE(pools, p);
     ac_pg__err_free(&p->err);
     free(p->conninfo);
     free(p);

@@ -25,12 +25,7 @@ static void child_finished(ac_spawn_child *c)
     void (*release)(void *) = c->release;
     int cancelled = ac_task_cancelled(&c->task);
 
-    if (c->prev != NULL)
-        c->prev->next = c->next;
-    else
-        g->head = c->next;
-    if (c->next != NULL)
-        c->next->prev = c->prev;
+    AC__LIST_REMOVE(g->head, c);
     g->live--;
 
     if (store != NULL && !cancelled)
@@ -74,11 +69,7 @@ void ac_spawn_release(ac_group *g, ac_spawn_child *c, void (*release)(void *ctx)
 {
     c->release = release;
     c->group = g;
-    c->prev = NULL;
-    c->next = g->head;
-    if (g->head != NULL)
-        g->head->prev = c;
-    g->head = c;
+    AC__LIST_PUSH(g->head, c);
     g->live++;
     if (ac__task_start(&c->task, ac_current_task(), c->co, &reaper))
         child_finished(c); /* finished without suspending */

@@ -73,6 +73,31 @@
 #define AC__CONTAINER_OF(ptr, type, member) \
     ((type *)((char *)(ptr) - offsetof(type, member)))
 
+/*
+ * The runtime's registries of live objects (streams, servers, spawned
+ * children, sockets, transfers, connections, pools) are intrusive doubly
+ * linked lists: a head pointer, and `prev`/`next` members in each node,
+ * NULL at both ends.  Push at the front; remove from anywhere in O(1).
+ */
+#define AC__LIST_PUSH(head, node)                                          \
+    do {                                                                   \
+        (node)->prev = NULL;                                               \
+        (node)->next = (head);                                             \
+        if ((head) != NULL)                                                \
+            (head)->prev = (node);                                         \
+        (head) = (node);                                                   \
+    } while (0)
+#define AC__LIST_REMOVE(head, node)                                        \
+    do {                                                                   \
+        if ((node)->prev != NULL)                                          \
+            (node)->prev->next = (node)->next;                             \
+        else                                                               \
+            (head) = (node)->next;                                         \
+        if ((node)->next != NULL)                                          \
+            (node)->next->prev = (node)->prev;                             \
+        (node)->prev = (node)->next = NULL;                                \
+    } while (0)
+
 /* Initialise a coroutine header (what every NAME__init does first). */
 static inline void ac__coro_init(ac_coro *co, ac_resume_fn resume)
 {

@@ -134,12 +134,7 @@ static int resolve_now(const char *host, int port, int passive,
 
 static void stream_unlink_free(ac_stream *s)
 {
-    if (s->prev != NULL)
-        s->prev->next = s->next;
-    else
-        streams = s->next;
-    if (s->next != NULL)
-        s->next->prev = s->prev;
+    AC__LIST_REMOVE(streams, s);
     free(s);
 }
 
@@ -208,10 +203,7 @@ static int stream_new(ac_stream **out)
     ac__handle_opened();
     ac__on_shutdown(&shutdown_hook);
     ignore_sigpipe_once();
-    s->next = streams;
-    if (streams != NULL)
-        streams->prev = s;
-    streams = s;
+    AC__LIST_PUSH(streams, s);
     *out = s;
     return 0;
 }
@@ -734,12 +726,7 @@ void ac_tcp_connect__init(struct ac_tcp_connect__frame *f, ac_stream **out,
 
 static void server_unlink_free(ac_server *s)
 {
-    if (s->prev != NULL)
-        s->prev->next = s->next;
-    else
-        servers = s->next;
-    if (s->next != NULL)
-        s->next->prev = s->prev;
+    AC__LIST_REMOVE(servers, s);
     free(s);
 }
 
@@ -903,10 +890,7 @@ int ac_tcp_listen_ex(ac_server **out, const char *host, int port,
     ac__handle_opened();
     ac__on_shutdown(&shutdown_hook);
     ignore_sigpipe_once();
-    s->next = servers;
-    if (servers != NULL)
-        servers->prev = s;
-    servers = s;
+    AC__LIST_PUSH(servers, s);
     if (flags & ~(unsigned)AC_TCP_REUSEPORT)
         r = UV_EINVAL;
     else

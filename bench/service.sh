@@ -196,6 +196,10 @@ for s in "${servers[@]}"; do
             rows=()
             for _ in $(seq "$runs"); do
                 rows+=("$(run_wrk "$p" "$c")")
+                # A synchronous server still works through the connections
+                # wrk left in its accept queue: let it finish, so the next
+                # run does not start behind them.
+                curl -s -o /dev/null --max-time 120 "http://127.0.0.1:$port/users/1" || true
             done
             # the median run by requests/s
             result["$s $p $c"]=$(printf '%s\n' "${rows[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p")

@@ -11,7 +11,9 @@
 # When asyncc was built with libasyncc_pg, the same three ways build
 # hello_pg.ac (asyncc::pg, pkg-config asyncc-pg, asyncc-cc seeing
 # <asyncc/pg.h>), which must run libpq: against a server that is not
-# there it prints libpq's reason.
+# there it prints libpq's reason.  Likewise hello_http.ac with
+# libasyncc_http (asyncc::http, asyncc-http): against a port nobody
+# listens on, libcurl's attempt ends in "connection refused".
 set -u
 build=$1
 consumer=$2
@@ -35,6 +37,16 @@ check_hello_pg() {
     esac
 }
 
+# check_hello_http PROGRAM HOW: PROGRAM reports that the port refused.
+check_hello_http() {
+    [ -x "$1" ] || fail "$2: no hello_http was built"
+    out=$("$1" "http://127.0.0.1:1/")
+    status=$?
+    [ $status -eq 3 ] || fail "$2: hello_http exited $status, expected 3: $out"
+    [ "$out" = "connection refused" ] ||
+        fail "$2: hello_http did not print libcurl's refusal: $out"
+}
+
 cmake --install "$build" --prefix "$prefix" >"$work/install.log" ||
     { cat "$work/install.log"; fail "cmake --install"; }
 
@@ -54,6 +66,11 @@ with_pg=0
 if [ -f "$prefix/lib/pkgconfig/asyncc-pg.pc" ]; then
     with_pg=1
     check_hello_pg "$work/build/hello_pg" "CMake asyncc::pg"
+fi
+with_http=0
+if [ -f "$prefix/lib/pkgconfig/asyncc-http.pc" ]; then
+    with_http=1
+    check_hello_http "$work/build/hello_http" "CMake asyncc::http"
 fi
 sleep 1   # make the edit visible to mtime comparisons
 echo '#define GREETING "goodbye"' >"$work/src/include/greeting.h"
@@ -79,6 +96,9 @@ cmake --build "$work/build-tree" >"$work/build-bt.log" 2>&1 ||
     fail "build-tree consumer printed: $("$work/build-tree/hello")"
 if [ $with_pg -eq 1 ]; then
     check_hello_pg "$work/build-tree/hello_pg" "build-tree asyncc::pg"
+fi
+if [ $with_http -eq 1 ]; then
+    check_hello_http "$work/build-tree/hello_http" "build-tree asyncc::http"
 fi
 
 # 2. pkg-config
@@ -106,6 +126,17 @@ if [ $with_pg -eq 1 ]; then
         -o "$work/pc_hello_pg" || fail "compiling with pkg-config asyncc-pg"
     check_hello_pg "$work/pc_hello_pg" "pkg-config asyncc-pg"
 fi
+if [ $with_http -eq 1 ]; then
+    # shellcheck disable=SC2046,SC2086
+    "$tool" "$consumer/hello_http.ac" -o "$work/pc_hello_http.c" \
+        $(pkg-config --cflags-only-I asyncc-http | sed 's/-I/-I /g') ||
+        fail "installed asyncc failed on hello_http.ac"
+    # shellcheck disable=SC2046,SC2086
+    cc -std=gnu11 $cflags $(pkg-config --cflags asyncc-http) \
+        "$work/pc_hello_http.c" $(pkg-config --libs asyncc-http) \
+        -o "$work/pc_hello_http" || fail "compiling with pkg-config asyncc-http"
+    check_hello_http "$work/pc_hello_http" "pkg-config asyncc-http"
+fi
 
 # 3. installed asyncc-cc
 (cd "$consumer" && "$prefix/bin/asyncc-cc" -I include -DHELLO_WHO='"cc"' \
@@ -116,5 +147,10 @@ if [ $with_pg -eq 1 ]; then
     "$prefix/bin/asyncc-cc" "$consumer/hello_pg.ac" -o "$work/cc_hello_pg" ||
         fail "installed asyncc-cc on hello_pg.ac"
     check_hello_pg "$work/cc_hello_pg" "installed asyncc-cc"
+fi
+if [ $with_http -eq 1 ]; then
+    "$prefix/bin/asyncc-cc" "$consumer/hello_http.ac" -o "$work/cc_hello_http" ||
+        fail "installed asyncc-cc on hello_http.ac"
+    check_hello_http "$work/cc_hello_http" "installed asyncc-cc"
 fi
 echo ok

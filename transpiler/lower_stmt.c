@@ -13,7 +13,7 @@
  *
  * Statements without awaits are written from their source tokens where
  * they stand (lower_text.h); a declaration of frame locals keeps its place
- * too, its type blanked out: `int n = 1, m;` becomes `    n = 1   ;`.
+ * too, as assignments: `int n = 1, m;` becomes `n = 1   ;`.
  */
 #include <stdio.h>
 #include <string.h>
@@ -78,10 +78,13 @@ static const char *copy_text(Low *L, int li, const Node *init)
     return arena_printf(L->a, "%s = (%s)%s", x, ty, v);
 }
 
-/* The declaration of frame locals as assignments, in place: the
- * specifiers, declarator decorations and uninitialised declarators become
- * blanks, so every initializer stays where it was on its line.  NULL when
- * no declarator has an initializer. */
+/* The declaration of frame locals as assignments, in place: declarator
+ * decorations and uninitialised declarators become blanks, so the
+ * initializers stay where they were on the line.  The specifiers go
+ * without a trace: the statement starts at the declaration's column, where
+ * compilers judge its indentation (`if (c)\n        f();\n    int x = 1;`
+ * must not look like a second statement of the if's body). NULL when no
+ * declarator has an initializer. */
 static const char *frame_decl_text(Low *L, const Node *d)
 {
     int n = d->tok1 - d->tok0 + 1, any = 0;
@@ -101,7 +104,10 @@ static const char *frame_decl_text(Low *L, const Node *d)
         any = 1;
     }
     blank[n - 1] = 0; /* ; */
-    return any ? blanked_text(L, d->tok0, d->tok1, d, blank) : NULL;
+    if (!any)
+        return NULL;
+    const char *t = blanked_text(L, d->tok0, d->tok1, d, blank);
+    return t + strspn(t, " ");
 }
 
 /* Can the declaration become assignments in place?  Not when an

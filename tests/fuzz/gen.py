@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Random Async C program generator for the asyncc differential tester.
 
-    gen.py --seed N [--recursion] [--expr-awaits] [--goto] [-o FILE]
+    gen.py --seed N [--recursion] [--expr-awaits] [--goto] [--fnptrs]
+           [--forms] [-o FILE]
 
 The same seed (and flags) always gives the same program.  Every program:
 
@@ -33,6 +34,12 @@ Flags for features of later issues (off by default):
   --goto         forward gotos out of work and backward gotos as loops
   --recursion    a pair of mutually recursive async functions with a depth
                  parameter (frames go to the heap)
+  --fnptrs       pointers to async functions: a typedef and a table of
+                 pointers per function, calls through the table, through
+                 (*p), (&f) and through pointer locals
+  --forms        composed forms: gather, with_timeout and to_thread nested
+                 in each other up to three deep, with lvalues at every
+                 level, as await operands and as spawn operands
 """
 
 import argparse
@@ -56,7 +63,8 @@ def is_const(e):
 class Var:
     """A variable in scope.  kind: int, unsigned, long, double, str (char[8]),
     arr (unsigned[4]), struct (struct S), iptr (int * to an int object),
-    loop (an int loop counter, read-only)."""
+    loop (an int loop counter, read-only), fptr (a pointer to the async
+    function `target`, a Func; --fnptrs)."""
 
     _next_id = 0
 
@@ -96,12 +104,15 @@ class Ctx:
 
 
 class Gen:
-    def __init__(self, seed, expr_awaits=False, goto=False, recursion=False):
+    def __init__(self, seed, expr_awaits=False, goto=False, recursion=False,
+                 fnptrs=False, forms=False):
         self.r = random.Random(seed)
         self.seed = seed
         self.expr_awaits = expr_awaits
         self.goto = goto
         self.recursion = recursion
+        self.fnptrs = fnptrs
+        self.forms = forms
         self.funcs = []
         self.label_no = 0
         self.tmp_no = 0
@@ -140,7 +151,7 @@ class Gen:
     def atom(self, ctx, avoid=(), allow_await=True):
         """An unsigned-valued atom.  avoid: uids of objects not to read."""
         r = self.r
-        cands = [v for v in self.visible(ctx) if v.uid not in avoid and
+        cands = [v for v in self.visible(ctx) if v.uid not in avoid and v.kind != "fptr" and
                  not (v.kind == "iptr" and v.target.uid in avoid)]
         choice = r.random()
         if allow_await and self.expr_awaits and choice < 0.12:
@@ -290,7 +301,20 @@ class Gen:
 
     def call_text(self, ctx, f, avoid=(), allow_await=True):
         self.charge(ctx, f.cost + 1)
-        return "%s(%s)" % (f.name, ", ".join(self.args_for(ctx, f, avoid, allow_await)))
+        callee = self.callee(ctx, f)
+        return "%s(%s)" % (callee, ", ".join(self.args_for(ctx, f, avoid, allow_await)))
+
+    def callee(self, ctx, f):
+        """How a call names f: by name, or (--fnptrs) through its table, a
+        pointer local, (*p) or (&f).  Every form reaches f itself."""
+        if not self.fnptrs or f.recursive or not self.chance(0.4):
+            return f.name
+        ptrs = [v.name for v in self.vars_of(ctx, "fptr") if v.target is f]
+        if ptrs and self.chance(0.5):
+            p = self.pick(ptrs)
+            return p if self.chance(0.7) else "(*%s)" % p
+        return self.pick(["%s_tab[h & 1u]", "(*%s_tab[0])", "(&%s)", "%s_tab[1]",
+                          "(*%s)"]) % f.name
 
     def quiet_call(self, ctx, avoid=()):
         cs = self.callees(ctx, True)
@@ -347,7 +371,20 @@ class Gen:
         scopes so that shadowing happens."""
         kind = kind or self.pick(["int", "unsigned", "long", "double", "str",
                                   "arr", "struct", "iptr", "unsigned", "int",
-                                  "cu"])
+                                  "cu"] + (["fptr", "fptr"] if self.fnptrs else []))
+        if kind == "fptr":
+            cs = [f for f in self.callees(ctx, False) if not f.recursive]
+            if not cs:
+                kind = "int"
+            else:
+                f = self.pick(cs)
+                init = self.pick(["%s", "&%s", "%s_tab[h & 1u]"]) % f.name
+                name = self.new_name(ctx, init)
+                decl = ("%s_fn *%s" % (f.name, name) if self.chance(0.6) else
+                        self.proto(f, "(*%s)" % name))
+                self.emit(lines, ind, "%s = %s;" % (decl, init))
+                ctx.scopes[-1].append(Var(name, "fptr", f))
+                return
         if kind == "iptr":
             ints = [v for v in self.visible(ctx) if v.kind == "int"]
             if not ints:
@@ -440,6 +477,8 @@ class Gen:
                 parts.append("s_sum(%s)" % v.name)
             elif k == "iptr":
                 parts.append("(unsigned)*%s" % v.name)
+            elif k == "fptr":
+                parts.append("(unsigned)(%s == %s_tab[0])" % (v.name, v.target.name))
         if parts:
             self.emit(lines, ind, "h = h * 31u + (%s);" % " + ".join(parts))
 
@@ -561,6 +600,13 @@ class Gen:
         cs = self.callees(ctx, True)
         if not cs:
             return self.stmt_await(ctx, lines, ind)
+        if self.forms and self.chance(0.5):
+            lvs = self.lvalues(ctx)
+            self.r.shuffle(lvs)
+            used = []
+            tree = self.form_tree(ctx, lvs, used, 0, "gather")
+            self.emit(lines, ind, "await %s;" % self.render(ctx, tree, {u for u, _ in used}))
+            return
         n = self.r.randint(1, 4)
         used = []          # (uid, part) written by this gather
         avoid = set()
@@ -599,6 +645,132 @@ class Gen:
             self.emit(lines, ind, "h += (unsigned)%s;" % name)
         else:
             self.emit(lines, ind, "await gather(%s);" % ", ".join(texts))
+
+    # ------------------------------------------------- composed forms
+    def take_lvalue(self, lvs, used, kinds):
+        """An lvalue of one of kinds that no other operand of the statement
+        writes (nor a part of, nor the whole of), or None."""
+        for i in range(len(lvs) - 1, -1, -1):
+            cand = lvs[i]
+            if cand[1] not in kinds:
+                continue
+            if any(u == cand[2] and (p is None or cand[3] is None or p == cand[3])
+                   for u, p in used):
+                continue
+            del lvs[i]
+            used.append((cand[2], cand[3]))
+            return cand[0]
+        return None
+
+    def form_tree(self, ctx, lvs, used, depth, want=None):
+        """A tree of quiet operands: ("call", lv, f), ("thread", lv),
+        ("timeout", lv, child), ("gather", lv, [children]).  Every lvalue
+        is distinct (used collects them); results: a call 1..32767, a
+        gather and a with_timeout 0 (the deadline is never reached), a
+        to_thread of mix2 any unsigned, so only unsigned, long and double
+        places take it."""
+        r = self.r
+        kind = want
+        if kind is None:
+            kind = "call"
+            if depth < 3 and self.affordable(ctx, 20):
+                kind = self.pick(["call", "call", "thread", "timeout", "gather"])
+        cs = self.callees(ctx, True)
+        if kind == "call" and not cs:
+            kind = "thread"
+        lv = None
+        if depth > 0 and self.chance(0.6):
+            lv = self.take_lvalue(lvs, used, ("unsigned", "long", "double") if kind == "thread"
+                                  else ("int", "unsigned", "long", "double"))
+        if kind == "call":
+            return ("call", lv, self.pick(cs))
+        if kind == "thread":
+            self.charge(ctx, 2)
+            return ("thread", lv)
+        if kind == "timeout":
+            self.charge(ctx, 1)
+            return ("timeout", lv, self.form_tree(ctx, lvs, used, depth + 1))
+        self.charge(ctx, 1)
+        kids = [self.form_tree(ctx, lvs, used, depth + 1) for _ in range(r.randint(1, 3))]
+        return ("gather", lv, kids)
+
+    def render(self, ctx, t, avoid):
+        """The text of a tree; no argument reads an object in avoid (the
+        transpiled forms evaluate every argument before any operand runs;
+        the erased ones interleave)."""
+        if t[0] == "call":
+            text = self.call_text(ctx, t[2], avoid, allow_await=False)
+        elif t[0] == "thread":
+            text = "to_thread(mix2, %s, %s)" % (self.expr(ctx, 1, avoid, False),
+                                                self.expr(ctx, 1, avoid, False))
+        elif t[0] == "timeout":
+            text = "with_timeout(100000, %s)" % self.render(ctx, t[2], avoid)
+        else:
+            text = "gather(%s)" % ", ".join(self.render(ctx, k, avoid) for k in t[2])
+        return "%s = %s" % (t[1], text) if t[1] else text
+
+    def stmt_forms(self, ctx, lines, ind):
+        """--forms: await with_timeout(MS, TREE), or await of a gather
+        tree, the result kept or not."""
+        lvs = self.lvalues(ctx)
+        self.r.shuffle(lvs)
+        used = []
+        if self.chance(0.3):
+            # a deadline around one call, loud ones too: it runs alone
+            lv = self.take_lvalue(lvs, used, ("int", "unsigned", "long", "double"))
+            avoid = {u for u, _ in used}
+            cs = self.callees(ctx, False, avoid)
+            call = (self.call_text(ctx, self.pick(cs), avoid, allow_await=False) if cs
+                    else "ac_yield()")
+            text = "with_timeout(100000, %s)" % ("%s = %s" % (lv, call) if lv else call)
+        else:
+            tree = self.form_tree(ctx, lvs, used, 0, self.pick(["timeout", "gather"]))
+            text = self.render(ctx, tree, {u for u, _ in used})
+        if self.chance(0.5):
+            name = self.fresh("rc")
+            self.emit(lines, ind, "int %s = await %s;" % (name, text))
+            self.emit(lines, ind, "h += (unsigned)%s;" % name)
+        else:
+            self.emit(lines, ind, "await %s;" % text)
+
+    def stmt_spawn(self, ctx, lines, ind):
+        """--forms: a task group whose children are trees, joined at once
+        (between spawn and join nothing reads what a child writes)."""
+        lvs = self.lvalues(ctx)
+        self.r.shuffle(lvs)
+        used = []
+        trees = []
+        for _ in range(self.r.randint(1, 3)):
+            if not self.affordable(ctx, 10):
+                break
+            t = self.form_tree(ctx, lvs, used, 0)
+            if t[1] is None and self.chance(0.6):
+                # the child's own result to a place: spawn(G, x = ...)
+                lv = self.take_lvalue(lvs, used, ("unsigned", "long", "double") if t[0] == "thread"
+                                      else ("int", "unsigned", "long", "double"))
+                t = (t[0], lv) + t[2:]
+            trees.append(t)
+        if not trees:
+            return self.stmt_assign(ctx, lines, ind)
+        avoid = {u for u, _ in used}
+        g = self.fresh("grp")
+        self.emit(lines, ind, "{")
+        self.emit(lines, ind + 1, "ac_group %s;" % g)
+        self.emit(lines, ind + 1, "ac_group_init(&%s);" % g)
+        for t in trees:
+            self.emit(lines, ind + 1, "spawn(&%s, %s);" % (g, self.render(ctx, t, avoid)))
+        self.emit(lines, ind + 1, "await ac_join(&%s);" % g)
+        self.emit(lines, ind, "}")
+
+    def stmt_fptr(self, ctx, lines, ind):
+        """--fnptrs: point a pointer local elsewhere (at the same function:
+        its table holds it twice), or declare one."""
+        ps = self.vars_of(ctx, "fptr")
+        if not ps or self.chance(0.3):
+            return self.declare(ctx, lines, ind, "fptr")
+        p = self.pick(ps)
+        self.emit(lines, ind, "%s = %s;" % (p.name, self.pick(["%s_tab[h & 1u]", "&%s", "%s"])
+                                            % p.target.name))
 
     def stmt_to_thread(self, ctx, lines, ind):
         r = self.r
@@ -859,6 +1031,10 @@ class Gen:
                 kinds.append(("goto", 3))
         if self.expr_awaits:
             kinds.append(("expr", 8))
+        if self.fnptrs:
+            kinds.append(("fptr", 3))
+        if self.forms:
+            kinds += [("forms", 8), ("spawn", 4)]
         if ctx.func.recursive and ctx.mult == 1 and ctx.rec_sites < 2:
             kinds.append(("rec", 6))
         total = sum(w for _, w in kinds)
@@ -909,6 +1085,12 @@ class Gen:
             self.stmt_goto(ctx, lines, ind)
         elif k == "expr":
             self.stmt_expr_await(ctx, lines, ind)
+        elif k == "fptr":
+            self.stmt_fptr(ctx, lines, ind)
+        elif k == "forms":
+            self.stmt_forms(ctx, lines, ind)
+        elif k == "spawn":
+            self.stmt_spawn(ctx, lines, ind)
         elif k == "rec":
             ctx.rec_sites += 1
             self.emit(lines, ind, "h += (unsigned)(await %s);" % self.rec_call(ctx)
@@ -973,7 +1155,7 @@ class Gen:
         has_acc = (not quiet) and (not recursive) and self.chance(0.4)
         return params, has_acc
 
-    def proto(self, f):
+    def proto(self, f, declarator=None):
         ps = []
         for name, kind in f.params:
             ctype = {"int": "int", "depth": "int", "unsigned": "unsigned",
@@ -981,7 +1163,7 @@ class Gen:
             ps.append("%s %s" % (ctype, name))
         if f.has_acc:
             ps.append("unsigned *acc")
-        return "async int %s(%s)" % (f.name, ", ".join(ps) or "void")
+        return "async int %s(%s)" % (declarator or f.name, ", ".join(ps) or "void")
 
     def gen_function(self, f):
         ctx = Ctx(f, CALL_BUDGET)
@@ -1105,7 +1287,9 @@ async int shf(unsigned x)
 }
 ''' % (self.seed, "".join(f for f, on in ((" --recursion", self.recursion),
                                           (" --expr-awaits", self.expr_awaits),
-                                          (" --goto", self.goto)) if on))
+                                          (" --goto", self.goto),
+                                          (" --fnptrs", self.fnptrs),
+                                          (" --forms", self.forms)) if on))
 
     def generate(self):
         r = self.r
@@ -1137,7 +1321,11 @@ async int shf(unsigned x)
         for f in self.funcs:
             if f.recursive:
                 continue
+            if self.fnptrs:
+                out.append("typedef %s;" % self.proto(f, f.name + "_fn"))
             out.append("\n".join(self.gen_function(f)))
+            if self.fnptrs:
+                out.append("%s_fn *const %s_tab[2] = { %s, &%s };" % ((f.name,) * 4))
             out.append("")
         out.append(self.gen_main())
         return "\n".join(out) + "\n"
@@ -1177,10 +1365,11 @@ async int shf(unsigned x)
         return "\n".join(lines)
 
 
-def generate(seed, expr_awaits=False, goto=False, recursion=False):
+def generate(seed, expr_awaits=False, goto=False, recursion=False, fnptrs=False,
+             forms=False):
     """The program for a seed, as a string (run.py imports this)."""
     Var._next_id = 0
-    return Gen(seed, expr_awaits, goto, recursion).generate()
+    return Gen(seed, expr_awaits, goto, recursion, fnptrs, forms).generate()
 
 
 def main(argv=None):
@@ -1189,9 +1378,11 @@ def main(argv=None):
     ap.add_argument("--expr-awaits", action="store_true")
     ap.add_argument("--goto", action="store_true")
     ap.add_argument("--recursion", action="store_true")
+    ap.add_argument("--fnptrs", action="store_true")
+    ap.add_argument("--forms", action="store_true")
     ap.add_argument("-o", "--output", help="write here instead of stdout")
     a = ap.parse_args(argv)
-    text = generate(a.seed, a.expr_awaits, a.goto, a.recursion)
+    text = generate(a.seed, a.expr_awaits, a.goto, a.recursion, a.fnptrs, a.forms)
     if a.output:
         with open(a.output, "w") as fh:
             fh.write(text)

@@ -72,7 +72,7 @@ def check_seed(seed, a, uv_flags):
     try:
         src = os.path.join(work, "prog.ac")
         with open(src, "w") as fh:
-            fh.write(gen.generate(seed, a.expr_awaits, a.goto, a.recursion))
+            fh.write(gen.generate(seed, a.expr_awaits, a.goto, a.recursion, a.fnptrs, a.forms))
         inc = ["-I", a.include]
 
         erased = os.path.join(work, "erased")
@@ -169,6 +169,10 @@ def main(argv=None):
     ap.add_argument("--expr-awaits", action="store_true")
     ap.add_argument("--goto", action="store_true")
     ap.add_argument("--recursion", action="store_true")
+    ap.add_argument("--fnptrs", action="store_true",
+                    help="pointers to async functions (gen.py --fnptrs)")
+    ap.add_argument("--forms", action="store_true",
+                    help="composed gather/with_timeout/to_thread/spawn (gen.py --forms)")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--timeout", type=float, default=20.0,
                     help="seconds each program may run")

@@ -97,7 +97,7 @@ static void amain__resume(ac_coro *__ac_co)
 {
 #line 32 "comments_macros.ac"
 struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; }
-        total = 0;
+    total = 0;
     for (int i = 0; i < LIMIT; i++) {
         /* an await in a loop bounded by a macro */
         sq__init(&__ac_f->sub.a1, i); __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; i = __ac_f->i; total += __ac_f->sub.a1.ret;

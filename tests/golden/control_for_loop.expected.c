@@ -123,13 +123,13 @@ static void amain__resume(ac_coro *__ac_co)
 #line 19 "control_for_loop.ac"
 struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; }
     int sum = 0;
-    for (    __ac_f->i = 0; __ac_f->i < 3; __ac_f->i++) {
+    for (__ac_f->i = 0; __ac_f->i < 3; __ac_f->i++) {
         for (int j = 0; j < 3; j++) {
             mul__init(&__ac_f->sub.a1, __ac_f->i, j); __ac_f->sum = sum; __ac_f->j = j; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; sum = __ac_f->sum; j = __ac_f->j; sum += __ac_f->sub.a1.ret;
         } }
     printf("sum %d\n", sum);
 #line 27 "control_for_loop.ac"
-    for (    __ac_f->i_2 = 0; __ac_f->i_2 < 4; __ac_f->i_2++) {
+    for (__ac_f->i_2 = 0; __ac_f->i_2 < 4; __ac_f->i_2++) {
         mul__init(&__ac_f->sub.a2, __ac_f->i_2, __ac_f->i_2); __ac_f->sum = sum; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; sum = __ac_f->sum; int sq = __ac_f->sub.a2.ret;
         printf("sq %d\n", sq);
     }

@@ -375,7 +375,7 @@ static void amain__resume(ac_coro *__ac_co)
 #line 25 "forms_nested.ac"
 struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; }
     worker_fn *wp = work;
-        a = -7, b = -7, c = -7, d = -7, t1 = -7, t2 = -7, r = -7;
+    a = -7, b = -7, c = -7, d = -7, t1 = -7, t2 = -7, r = -7;
 #line 29 "forms_nested.ac"
     /* a gather under a deadline it meets, and one it misses */
     __ac_f->sub.a1.c0.p0 = &(a); work__init(&__ac_f->sub.a1.c0.c0, 1, 10); __ac_f->sub.a1.c0.ch[0].co = &__ac_f->sub.a1.c0.c0.co; __ac_f->sub.a1.c0.ch[0].store = amain__timeout1_gather0__store0; __ac_f->sub.a1.c0.ch[0].ctx = &__ac_f->sub.a1.c0; __ac_f->sub.a1.c0.p1 = &(b); twice__init(&__ac_f->sub.a1.c0.c1, 21); __ac_f->sub.a1.c0.ch[1].co = &__ac_f->sub.a1.c0.c1.co; __ac_f->sub.a1.c0.ch[1].store = amain__timeout1_gather0__store1; __ac_f->sub.a1.c0.ch[1].ctx = &__ac_f->sub.a1.c0; __ac_gather__init(&__ac_f->sub.a1.c0.g, __ac_f->sub.a1.c0.ch, 2); __ac_with_timeout__init(&__ac_f->sub.a1.w, 500, &__ac_f->sub.a1.c0.g.co, NULL, &__ac_f->sub.a1); __ac_f->wp = wp; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.w.co, 1)) return; __ac_resume_1:; wp = __ac_f->wp; t1 = __ac_f->sub.a1.w.ret;

@@ -278,9 +278,9 @@ static void amain__resume(ac_coro *__ac_co)
 #line 38 "gather_lvalues.ac"
 struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; }
     __ac_f->a = 0; ({ int __ac_init[4] = { 0 }; __builtin_memcpy(&__ac_f->b, &__ac_init, sizeof __ac_f->b); });
-        hits = 0;
+    hits = 0;
     pr = (struct pair){ 0, 0 };
-         pb = &__ac_f->b[3];
+    pb = &__ac_f->b[3];
 #line 44 "gather_lvalues.ac"
     __ac_f->sub.a1.p0 = &(__ac_f->a); f__init(&__ac_f->sub.a1.c0, 3); __ac_f->sub.a1.ch[0].co = &__ac_f->sub.a1.c0.co; __ac_f->sub.a1.ch[0].store = amain__gather1__store0; __ac_f->sub.a1.ch[0].ctx = &__ac_f->sub.a1; __ac_f->sub.a1.p1 = &(__ac_f->b[2]); g__init(&__ac_f->sub.a1.c1); __ac_f->sub.a1.ch[1].co = &__ac_f->sub.a1.c1.co; __ac_f->sub.a1.ch[1].store = amain__gather1__store1; __ac_f->sub.a1.ch[1].ctx = &__ac_f->sub.a1; h__init(&__ac_f->sub.a1.c2, &hits); __ac_f->sub.a1.ch[2].co = &__ac_f->sub.a1.c2.co; __ac_f->sub.a1.ch[2].store = NULL; __ac_f->sub.a1.ch[2].ctx = &__ac_f->sub.a1; __ac_gather__init(&__ac_f->sub.a1.g, __ac_f->sub.a1.ch, 3); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.g.co, 1)) return; __ac_resume_1:; int rc = __ac_f->sub.a1.g.ret;
     printf("rc %d a %d b[2] %d hits %d\n", rc, __ac_f->a, __ac_f->b[2], hits);

@@ -107,7 +107,7 @@ static void pair__resume(ac_coro *__ac_co)
 {
 #line 17 "gather_sleep_order.ac"
 struct pair__frame *__ac_f = (struct pair__frame *)__ac_co; int base = __ac_f->base; const char *n1 = __ac_f->n1; const char *n2 = __ac_f->n2; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
-        a = 0, b = 0;
+    a = 0, b = 0;
     __ac_f->sub.a1.p0 = &(a); sleeper__init(&__ac_f->sub.a1.c0, base + 40, n1); __ac_f->sub.a1.ch[0].co = &__ac_f->sub.a1.c0.co; __ac_f->sub.a1.ch[0].store = pair__gather1__store0; __ac_f->sub.a1.ch[0].ctx = &__ac_f->sub.a1; __ac_f->sub.a1.p1 = &(b); sleeper__init(&__ac_f->sub.a1.c1, base, n2); __ac_f->sub.a1.ch[1].co = &__ac_f->sub.a1.c1.co; __ac_f->sub.a1.ch[1].store = pair__gather1__store1; __ac_f->sub.a1.ch[1].ctx = &__ac_f->sub.a1; __ac_gather__init(&__ac_f->sub.a1.g, __ac_f->sub.a1.ch, 2); __ac_f->base = base; __ac_f->n1 = n1; __ac_f->n2 = n2; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.g.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = a + b; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
@@ -213,7 +213,7 @@ static void amain__resume(ac_coro *__ac_co)
 {
 #line 24 "gather_sleep_order.ac"
 struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; }
-        x = 0, y = 0, z = 0;
+    x = 0, y = 0, z = 0;
     uint64_t t0 = ac_now_ms();
     __ac_f->sub.a1.p0 = &(x); sleeper__init(&__ac_f->sub.a1.c0, 120, "slow"); __ac_f->sub.a1.ch[0].co = &__ac_f->sub.a1.c0.co; __ac_f->sub.a1.ch[0].store = amain__gather1__store0; __ac_f->sub.a1.ch[0].ctx = &__ac_f->sub.a1; __ac_f->sub.a1.p1 = &(y); sleeper__init(&__ac_f->sub.a1.c1, 20, "fast"); __ac_f->sub.a1.ch[1].co = &__ac_f->sub.a1.c1.co; __ac_f->sub.a1.ch[1].store = amain__gather1__store1; __ac_f->sub.a1.ch[1].ctx = &__ac_f->sub.a1; __ac_f->sub.a1.p2 = &(z); sleeper__init(&__ac_f->sub.a1.c2, 70, "medium"); __ac_f->sub.a1.ch[2].co = &__ac_f->sub.a1.c2.co; __ac_f->sub.a1.ch[2].store = amain__gather1__store2; __ac_f->sub.a1.ch[2].ctx = &__ac_f->sub.a1; __ac_gather__init(&__ac_f->sub.a1.g, __ac_f->sub.a1.ch, 3); __ac_f->t0 = t0; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.g.co, 1)) return; __ac_resume_1:; t0 = __ac_f->t0;
 #line 29 "gather_sleep_order.ac"
@@ -221,7 +221,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("x=%d y=%d z=%d\n", x, y, z);
     printf("elapsed >= 120: %s\n", t1 - t0 >= 120 ? "yes" : "no");
 #line 33 "gather_sleep_order.ac"
-        p = 0, q = 0;
+    p = 0, q = 0;
     __ac_f->sub.a2.p0 = &(p); pair__init(&__ac_f->sub.a2.c0, 0, "p-late", "p-early"); __ac_f->sub.a2.ch[0].co = &__ac_f->sub.a2.c0.co; __ac_f->sub.a2.ch[0].store = amain__gather2__store0; __ac_f->sub.a2.ch[0].ctx = &__ac_f->sub.a2; __ac_f->sub.a2.p1 = &(q); pair__init(&__ac_f->sub.a2.c1, 20, "q-late", "q-early"); __ac_f->sub.a2.ch[1].co = &__ac_f->sub.a2.c1.co; __ac_f->sub.a2.ch[1].store = amain__gather2__store1; __ac_f->sub.a2.ch[1].ctx = &__ac_f->sub.a2; __ac_gather__init(&__ac_f->sub.a2.g, __ac_f->sub.a2.ch, 2); __ac_f->t0 = t0; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.g.co, 2)) return; __ac_resume_2:; t0 = __ac_f->t0;
 #line 36 "gather_sleep_order.ac"
     printf("p=%d q=%d\n", p, q);

@@ -107,7 +107,7 @@ static void amain__resume(ac_coro *__ac_co)
 {
 #line 21 "gather_yield_interleave.ac"
 struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
-        a = 0, b = 0;
+    a = 0, b = 0;
     __ac_f->sub.a1.p0 = &(a); worker__init(&__ac_f->sub.a1.c0, "ping", 3); __ac_f->sub.a1.ch[0].co = &__ac_f->sub.a1.c0.co; __ac_f->sub.a1.ch[0].store = amain__gather1__store0; __ac_f->sub.a1.ch[0].ctx = &__ac_f->sub.a1; __ac_f->sub.a1.p1 = &(b); worker__init(&__ac_f->sub.a1.c1, "pong", 3); __ac_f->sub.a1.ch[1].co = &__ac_f->sub.a1.c1.co; __ac_f->sub.a1.ch[1].store = amain__gather1__store1; __ac_f->sub.a1.ch[1].ctx = &__ac_f->sub.a1; __ac_gather__init(&__ac_f->sub.a1.g, __ac_f->sub.a1.ch, 2); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.g.co, 1)) return; __ac_resume_1:;
     printf("a=%d b=%d\n", a, b);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }

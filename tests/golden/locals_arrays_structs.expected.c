@@ -110,18 +110,18 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     memset(rs, 0, sizeof rs);
 #line 30 "locals_arrays_structs.ac"
     ac_sleep__init(&__ac_f->sub.a1, 1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
-    for (    __ac_f->i = 0; __ac_f->i < 5; __ac_f->i++) {
+    for (__ac_f->i = 0; __ac_f->i < 5; __ac_f->i++) {
         __ac_f->tmp_1 = &(arr[__ac_f->i]); dbl__init(&__ac_f->sub.a2, arr[__ac_f->i]); if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; (*__ac_f->tmp_1) = __ac_f->sub.a2.ret; }
     buf[0] = 'j';
     ac_yield__init(&__ac_f->sub.a3); if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:;
     strcat(buf, "!");
-    for (    __ac_f->i_2 = 0; __ac_f->i_2 < 2; __ac_f->i_2++) {
+    for (__ac_f->i_2 = 0; __ac_f->i_2 < 2; __ac_f->i_2++) {
         for (int j = 0; j < 3; j++) {
             __ac_f->tmp_2 = &(grid[__ac_f->i_2][j]); dbl__init(&__ac_f->sub.a4, grid[__ac_f->i_2][j]); __ac_f->j = j; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:; j = __ac_f->j; (*__ac_f->tmp_2) = __ac_f->sub.a4.ret; } }
     __ac_f->tmp_3 = &(r.hist[1]); dbl__init(&__ac_f->sub.a5, r.hist[1]); if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:; (*__ac_f->tmp_3) = __ac_f->sub.a5.ret;
     rs[1] = r;
     rs[1].name[0] = 'x';
-               copy = r;
+    copy = r;
     ac_yield__init(&__ac_f->sub.a6); if (__ac_await(&__ac_f->co, &__ac_f->sub.a6.co, 6)) return; __ac_resume_6:;
     copy.w *= 2;
 #line 46 "locals_arrays_structs.ac"

@@ -135,8 +135,8 @@ static void amain__resume(ac_coro *__ac_co)
 {
 #line 25 "locals_pointer_to_local.ac"
 struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; case 6: goto __ac_resume_6; case 7: goto __ac_resume_7; }
-        x = 5;
-         p = &x;
+    x = 5;
+    p = &x;
     ac_yield__init(&__ac_f->sub.a1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     *p = 1;
     printf("x=%d\n", x);

@@ -131,7 +131,7 @@ static void amain__resume(ac_coro *__ac_co)
 #line 25 "locals_shadowed.ac"
 struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; case 6: goto __ac_resume_6; case 7: goto __ac_resume_7; case 8: goto __ac_resume_8; }
     printf("global x %d\n", x);
-        __ac_f->x = 1;
+    __ac_f->x = 1;
     {
         id__init(&__ac_f->sub.a1, 2); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; __ac_f->x_2 = __ac_f->sub.a1.ret;
         {
@@ -145,7 +145,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
         printf("middle after %d\n", __ac_f->x_2);
     }
     printf("outer %d\n", __ac_f->x);
-    for (    __ac_f->x_4 = 0; __ac_f->x_4 < 2; __ac_f->x_4++) {
+    for (__ac_f->x_4 = 0; __ac_f->x_4 < 2; __ac_f->x_4++) {
         ac_yield__init(&__ac_f->sub.a5); if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:;
         printf("loop %d\n", __ac_f->x_4);
     }

@@ -32,7 +32,7 @@ static void counter__resume(ac_coro *__ac_co)
 struct counter__frame *__ac_f = (struct counter__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
     static int calls;
     static const int table[3] = { 10, 20, 30 };
-              base = 1000;
+    base = 1000;
     ac_yield__init(&__ac_f->sub.a1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     calls++;
     { __ac_f->ret = base + table[calls % 3] + calls; __ac_return(&__ac_f->co); return; }
@@ -83,8 +83,8 @@ static void amain__resume(ac_coro *__ac_co)
 {
 #line 18 "locals_static_const.ac"
 struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; }
-                 scale = 0.5;
-                      msg = "total";
+    scale = 0.5;
+    msg = "total";
     static int seen = 3;
     int total = 0;
     for (int i = 0; i < 3; i++) {

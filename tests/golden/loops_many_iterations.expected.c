@@ -163,14 +163,14 @@ static void amain__resume(ac_coro *__ac_co)
 #line 25 "loops_many_iterations.ac"
 struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; }
     unsigned h = 0;
-    for (         __ac_f->i = 0; __ac_f->i < 100000u; __ac_f->i++) {
+    for (__ac_f->i = 0; __ac_f->i < 100000u; __ac_f->i++) {
         top__init(&__ac_f->sub.a1, __ac_f->i); __ac_f->h = h; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; h = __ac_f->h; unsigned v = __ac_f->sub.a1.ret;
         h = h * 31u + v;
     }
     printf("hash %u\n", h);
 #line 33 "loops_many_iterations.ac"
     int yields = 0;
-    for (    __ac_f->i_2 = 0; __ac_f->i_2 < 100; __ac_f->i_2++) {
+    for (__ac_f->i_2 = 0; __ac_f->i_2 < 100; __ac_f->i_2++) {
         for (int j = 0; j < 100; j++) {
             ac_yield__init(&__ac_f->sub.a2); __ac_f->h = h; __ac_f->yields = yields; __ac_f->j = j; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; h = __ac_f->h; yields = __ac_f->yields; j = __ac_f->j;
             yields++;
@@ -178,7 +178,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("yields %d\n", yields);
 #line 41 "loops_many_iterations.ac"
     int sleeps = 0;
-    for (    __ac_f->i_3 = 0; __ac_f->i_3 < 1000; __ac_f->i_3++) {
+    for (__ac_f->i_3 = 0; __ac_f->i_3 < 1000; __ac_f->i_3++) {
         ac_sleep__init(&__ac_f->sub.a3, 0); __ac_f->h = h; __ac_f->yields = yields; __ac_f->sleeps = sleeps; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; h = __ac_f->h; yields = __ac_f->yields; sleeps = __ac_f->sleeps; int r = __ac_f->sub.a3.ret;
         if (r == 0)
             sleeps++;

@@ -89,7 +89,7 @@ static void amain__resume(ac_coro *__ac_co)
 #line 15 "names_reserved.ac"
 struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; }
     int ac_return = 1, ac_await = 2, tmp_1 = 3, resume_1 = 4;
-        __ac_f->co_2 = 5, __ac_f->sub_2 = 6, __ac_f->state = 7, __ac_f->ret_2 = 8, __ac_f->a1 = 9;
+    __ac_f->co_2 = 5, __ac_f->sub_2 = 6, __ac_f->state = 7, __ac_f->ret_2 = 8, __ac_f->a1 = 9;
     ({ int __ac_init[2] = {10, 11}; __builtin_memcpy(&arr, &__ac_init, sizeof arr); }); /* frame, address taken */
     int *p = &__ac_f->co_2;
     int total = 0;

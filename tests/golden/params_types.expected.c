@@ -252,7 +252,7 @@ static void amain__resume(ac_coro *__ac_co)
 #line 54 "params_types.ac"
 struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; }
     b = (struct big){ { 1, 2, 3, 4 }, 'z' };
-        k = 10;
+    k = 10;
     mix__init(&__ac_f->sub.a1, b, &k, 0.5, 'c', 7, 100LL); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; double r = __ac_f->sub.a1.ret;
     printf("mix %.1f b.a[0] %d tag %c\n", r, b.a[0], b.tag);
 #line 61 "params_types.ac"

@@ -63,7 +63,7 @@ static void tree_sum__resume(ac_coro *__ac_co)
 struct tree_sum__frame *__ac_f = (struct tree_sum__frame *)__ac_co; const struct node *t = __ac_f->t; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; }
     if (!t)
         { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
-        l = 0, r = 0;
+    l = 0, r = 0;
     ac_sleep__init(&__ac_f->sub.a1, (uint64_t)(t->value % 3)); __ac_f->t = t; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     __ac_f->sub.a2.p0 = &(l); __ac_f->sub.a2.c0 = __ac_frame_alloc(sizeof *__ac_f->sub.a2.c0); tree_sum__init(__ac_f->sub.a2.c0, t->left); __ac_f->sub.a2.ch[0].co = &__ac_f->sub.a2.c0->co; __ac_f->sub.a2.ch[0].store = tree_sum__gather2__store0; __ac_f->sub.a2.ch[0].ctx = &__ac_f->sub.a2; __ac_f->sub.a2.p1 = &(r); __ac_f->sub.a2.c1 = __ac_frame_alloc(sizeof *__ac_f->sub.a2.c1); tree_sum__init(__ac_f->sub.a2.c1, t->right); __ac_f->sub.a2.ch[1].co = &__ac_f->sub.a2.c1->co; __ac_f->sub.a2.ch[1].store = tree_sum__gather2__store1; __ac_f->sub.a2.ch[1].ctx = &__ac_f->sub.a2; __ac_gather__init(&__ac_f->sub.a2.g, __ac_f->sub.a2.ch, 2); __ac_f->t = t; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.g.co, 2)) return; __ac_resume_2:; __ac_frame_free(__ac_f->sub.a2.c0, sizeof *__ac_f->sub.a2.c0); __ac_frame_free(__ac_f->sub.a2.c1, sizeof *__ac_f->sub.a2.c1);
     { __ac_f->ret = t->value + l + r; __ac_return(&__ac_f->co); return; }
@@ -135,7 +135,7 @@ struct count__frame *__ac_f = (struct count__frame *)__ac_co; const struct node 
     ++*visits;
 #line 28 "recursion_concurrent.ac"
     ac_group_init(&__ac_f->g);
-        l = 0;
+    l = 0;
     { struct count__spawn1 *__ac_s = __ac_frame_alloc(sizeof *__ac_s); __ac_s->p0 = &(l); count__init(&__ac_s->c0, t->left, visits); __ac_s->hdr.co = &__ac_s->c0.co; __ac_s->hdr.store = count__spawn1__store0; __ac_s->hdr.ctx = __ac_s; __ac_s->hdr.alloc_size = sizeof *__ac_s; __ac_spawn(&__ac_f->g, &__ac_s->hdr); }
     __ac_f->sub.a1 = __ac_frame_alloc(sizeof *__ac_f->sub.a1); count__init(__ac_f->sub.a1, t->right, visits); __ac_f->t = t; __ac_f->visits = visits; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1->co, 1)) return; __ac_resume_1:; __ac_f->tmp_1 = __ac_f->sub.a1->ret; __ac_frame_free(__ac_f->sub.a1, sizeof *__ac_f->sub.a1); int r = __ac_f->tmp_1;
     ac_join__init(&__ac_f->sub.a2, &__ac_f->g); __ac_f->t = t; __ac_f->visits = visits; __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; r = __ac_f->r;
@@ -215,10 +215,10 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     struct node *root = build(0, 14);
     tree_sum__init(&__ac_f->sub.a1, root); __ac_f->root = root; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; root = __ac_f->root; int sum = __ac_f->sub.a1.ret;
     printf("sum %d\n", sum);
-        again = 0;
+    again = 0;
     __ac_f->sub.a2.p0 = &(again); tree_sum__init(&__ac_f->sub.a2.c0, root); __ac_with_timeout__init(&__ac_f->sub.a2.w, 5000, &__ac_f->sub.a2.c0.co, amain__timeout2__store0, &__ac_f->sub.a2); __ac_f->root = root; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.w.co, 2)) return; __ac_resume_2:; root = __ac_f->root; int rc = __ac_f->sub.a2.w.ret;
     printf("with_timeout rc %d sum %d\n", rc, again);
-        visits = 0;
+    visits = 0;
     count__init(&__ac_f->sub.a3, root, &visits); __ac_f->root = root; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; root = __ac_f->root; int n = __ac_f->sub.a3.ret;
     printf("count %d visits %d\n", n, visits);
     printf("frame bytes %zu\n", ac_stats().frame_bytes);

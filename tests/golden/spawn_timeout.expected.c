@@ -160,7 +160,7 @@ static void amain__resume(ac_coro *__ac_co)
 struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; }
 #line 24 "spawn_timeout.ac"
     ac_group_init(&__ac_f->g);
-        a = 0, b = 0;
+    a = 0, b = 0;
     { struct amain__spawn1 *__ac_s = __ac_frame_alloc(sizeof *__ac_s); __ac_s->p0 = &(a); sleeper__init(&__ac_s->c0, 30, 1); __ac_s->hdr.co = &__ac_s->c0.co; __ac_s->hdr.store = amain__spawn1__store0; __ac_s->hdr.ctx = __ac_s; __ac_s->hdr.alloc_size = sizeof *__ac_s; __ac_spawn(&__ac_f->g, &__ac_s->hdr); }
     { struct amain__spawn2 *__ac_s = __ac_frame_alloc(sizeof *__ac_s); __ac_s->p0 = &(b); sleeper__init(&__ac_s->c0, 10, 2); __ac_s->hdr.co = &__ac_s->c0.co; __ac_s->hdr.store = amain__spawn2__store0; __ac_s->hdr.ctx = __ac_s; __ac_s->hdr.alloc_size = sizeof *__ac_s; __ac_spawn(&__ac_f->g, &__ac_s->hdr); }
     { struct amain__spawn3 *__ac_s = __ac_frame_alloc(sizeof *__ac_s); sleeper__init(&__ac_s->c0, 20, 3); __ac_s->hdr.co = &__ac_s->c0.co; __ac_s->hdr.store = NULL; __ac_s->hdr.ctx = __ac_s; __ac_s->hdr.alloc_size = sizeof *__ac_s; __ac_spawn(&__ac_f->g, &__ac_s->hdr); }
@@ -168,7 +168,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     ac_join__init(&__ac_f->sub.a1, &__ac_f->g); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int rc = __ac_f->sub.a1.ret;
     printf("joined: rc %d a %d b %d\n", rc, a, b);
 #line 33 "spawn_timeout.ac"
-        v = 0;
+    v = 0;
     __ac_f->sub.a2.p0 = &(v); sleeper__init(&__ac_f->sub.a2.c0, 10, 4); __ac_with_timeout__init(&__ac_f->sub.a2.w, 200, &__ac_f->sub.a2.c0.co, amain__timeout2__store0, &__ac_f->sub.a2); __ac_f->rc = rc; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.w.co, 2)) return; __ac_resume_2:; rc = __ac_f->rc; rc = __ac_f->sub.a2.w.ret;
     printf("operand first: rc %d v %d\n", rc, v);
     v = 0;

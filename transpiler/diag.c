@@ -63,6 +63,28 @@ size_t source_line_start(const Source *src, unsigned line)
     return line <= src->nlines ? src->lines[line - 1] : src->len;
 }
 
+const char *source_origin(const Source *src, unsigned line, unsigned *real, unsigned *seg)
+{
+    if (!src->segs) {
+        *real = line;
+        if (seg)
+            *seg = 0;
+        return src->path;
+    }
+    unsigned lo = 0, hi = src->nsegs; /* the last segment starting at or before line */
+    while (hi - lo > 1) {
+        unsigned mid = lo + (hi - lo) / 2;
+        if (src->segs[mid].first <= line)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    *real = src->segs[lo].line + (line - src->segs[lo].first);
+    if (seg)
+        *seg = lo;
+    return src->segs[lo].path;
+}
+
 /* Echo the source line and a caret under byte column `col` (1-based). */
 static void print_caret(unsigned line, const char *text, size_t len, unsigned col)
 {
@@ -96,9 +118,11 @@ void diag_error(const Source *src, size_t off, const char *fmt, ...)
     size_t bol = off - (col - 1), eol = off;
     while (eol < src->len && src->text[eol] != '\n')
         eol++;
+    unsigned real;
+    const char *path = source_origin(src, line, &real, NULL);
     va_list ap;
     va_start(ap, fmt);
-    vreport(src->path, line, col, src->text + bol, eol - bol, fmt, ap);
+    vreport(path, real, col, src->text + bol, eol - bol, fmt, ap);
     va_end(ap);
 }
 

@@ -7,12 +7,22 @@
  *
  * Locations are byte offsets into a Source; the line and column are
  * computed here, from the Source's line table, so no stage has to carry
- * them around and no lookup scans the text.
+ * them around and no lookup scans the text.  Lines of a Source are its
+ * own; messages and #line directives translate them to the file and line
+ * they came from (source_origin).
  */
 #ifndef ASYNCC_DIAG_H
 #define ASYNCC_DIAG_H
 
 #include <stddef.h>
+
+/* Where a run of lines of a Source comes from (front_paste.c): lines
+ * first .. the next segment's first are lines line, line+1 ... of path. */
+typedef struct SrcSeg {
+    unsigned first;   /* 1-based line of the Source                      */
+    const char *path;
+    unsigned line;
+} SrcSeg;
 
 typedef struct Source {
     const char *path; /* as given on the command line */
@@ -20,6 +30,10 @@ typedef struct Source {
     size_t len;
     unsigned *lines;  /* byte offset of the start of each line (source_index) */
     unsigned nlines;
+    const SrcSeg *segs; /* NULL: every line is the line of path it says;
+                         else the file with headers pasted in, sorted by
+                         first, segs[0].first == 1 */
+    unsigned nsegs;
 } Source;
 
 /* Build the line table of `s` (text and len set).  Every Source is indexed
@@ -46,5 +60,10 @@ void diag_linecol(const Source *src, size_t off, unsigned *line, unsigned *col);
 
 /* Byte offset of the start of 1-based `line`. */
 size_t source_line_start(const Source *src, unsigned line);
+
+/* The file and line that 1-based `line` of src really is (they differ in
+ * text pasted in from headers); *seg (may be NULL) gets the index of its
+ * segment, which changes wherever the mapping jumps. */
+const char *source_origin(const Source *src, unsigned line, unsigned *real, unsigned *seg);
 
 #endif

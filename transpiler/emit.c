@@ -34,11 +34,13 @@ enum { IN_OUT, IN_AC }; /* the generated file, the .ac file */
 
 typedef struct Writer {
     FILE *f;
-    const char *ac_path, *out_path;
+    const Source *src;   /* the .ac file (with headers pasted in)          */
+    const char *out_path;
     unsigned lines;      /* physical lines written so far                  */
     int mid;             /* inside a physical line                         */
     int cur_in;          /* what the compiler thinks the next line is ...  */
     unsigned cur_line;
+    unsigned cur_seg;    /* the segment of src the last directive named    */
     int want_in;         /* ... and what it should be                      */
     unsigned want_line;
 } Writer;
@@ -74,14 +76,17 @@ static void line_start(Writer *w)
         w->cur_in = IN_OUT;
         w->cur_line = w->lines + 1;
     } else {
-        if (w->cur_in != IN_AC || w->cur_line != w->want_line) {
-            fprintf(w->f, "#line %u ", w->want_line);
-            quoted(w->f, w->ac_path);
+        unsigned real, seg;
+        const char *path = source_origin(w->src, w->want_line, &real, &seg);
+        if (w->cur_in != IN_AC || w->cur_line != w->want_line || w->cur_seg != seg) {
+            fprintf(w->f, "#line %u ", real);
+            quoted(w->f, path);
             fputc('\n', w->f);
             w->lines++;
         }
         w->cur_in = IN_AC;
         w->cur_line = w->want_line;
+        w->cur_seg = seg;
     }
 }
 
@@ -314,7 +319,7 @@ static void definition(Emit *e, const AsyncFn *g)
 int emit_file(const Front *fe, const Lowered *lo, const char *out_path, FILE *out)
 {
     Emit e = {.fe = fe, .lo = lo};
-    e.w = (Writer){.f = out, .ac_path = fe->src.path, .out_path = out_path,
+    e.w = (Writer){.f = out, .src = &fe->src, .out_path = out_path,
                    .cur_in = IN_OUT, .cur_line = 1, .want_in = IN_OUT};
     e.frame_done = calloc((size_t)fe->nfns + 1, 1);
     e.visiting = calloc((size_t)fe->nfns + 1, 1);

@@ -81,7 +81,7 @@ static enum CXChildVisitResult find_async_attr(CXCursor c, CXCursor parent,
     return CXChildVisit_Continue;
 }
 
-static int is_async_decl(CXCursor fn)
+int front_is_async(CXCursor fn)
 {
     int found = 0;
     clang_visitChildren(fn, find_async_attr, &found);
@@ -171,7 +171,7 @@ static AsyncFn *async_fn_of(FrontCtx *fc, CXCursor decl)
         clang_disposeString(sp);
     }
     if (!v) {
-        f = is_async_decl(decl) ? fn_for(fe, decl) : NULL;
+        f = front_is_async(decl) ? fn_for(fe, decl) : NULL;
         offmap_put(&fc->fn_cache, h, f ? f->index + 1 : -1);
     }
     return f;
@@ -181,7 +181,7 @@ static void note_function(Collect *cl, CXCursor c)
 {
     FrontCtx *fc = cl->fc;
     Front *fe = fc->fe;
-    if (!is_async_decl(c)) {
+    if (!front_is_async(c)) {
         if (clang_isCursorDefinition(c) && clang_Location_isFromMainFile(clang_getCursorLocation(c))) {
             GROW(cl->plain, cl->nplain, cl->capplain);
             cl->plain[cl->nplain++] = c;
@@ -1003,9 +1003,10 @@ static int report_clang_errors(Front *fe)
                 while (bol + len < text + size && bol[len] != '\n')
                     len++;
             }
-            if (f && clang_File_isEqual(f, fe->mainfile))
-                path = fe->src.path;
-            diag_error_at(path ? path : "<unknown>", line, col, bol, len, "%s", msg);
+            if (f && clang_File_isEqual(f, fe->mainfile)) /* maybe pasted text */
+                diag_error(&fe->src, off, "%s", msg);
+            else
+                diag_error_at(path ? path : "<unknown>", line, col, bol, len, "%s", msg);
             clang_disposeString(fname);
             errors++;
         }
@@ -1061,17 +1062,12 @@ static int cmp_range(const void *a, const void *b)
     return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
-int front_parse(Front *fe, const char *path, const char *const *args, int nargs)
+/* libclang parses the file (as `pasted` says it is, when not NULL). */
+static int parse_tu(Front *fe, const char *path, const char *const *args, int nargs,
+                    struct CXUnsavedFile *pasted)
 {
-    FILE *probe = fopen(path, "r");
-    if (!probe) {
-        diag_error_at(path, 1, 1, NULL, 0, "cannot read this file: %s", strerror(errno));
-        return -1;
-    }
-    fclose(probe);
-    fe->index = clang_createIndex(0, 0);
     enum CXErrorCode ec = clang_parseTranslationUnit2(
-        fe->index, path, args, nargs, NULL, 0,
+        fe->index, path, args, nargs, pasted, pasted != NULL,
         CXTranslationUnit_DetailedPreprocessingRecord, &fe->tu);
     if (ec != CXError_Success || !fe->tu) {
         diag_error_at(path, 1, 1, NULL, 0, "cannot read or parse this file (libclang error %d)",
@@ -1089,11 +1085,39 @@ int front_parse(Front *fe, const char *path, const char *const *args, int nargs)
     fe->src.text = arena_strndup(fe->arena, text, size);
     fe->src.len = size;
     source_index(&fe->src);
-    if (report_clang_errors(fe))
+    return report_clang_errors(fe) ? -1 : 0;
+}
+
+static void forget(Front *fe);
+
+int front_parse(Front *fe, const char *path, const char *const *args, int nargs)
+{
+    FILE *probe = fopen(path, "r");
+    if (!probe) {
+        diag_error_at(path, 1, 1, NULL, 0, "cannot read this file: %s", strerror(errno));
+        return -1;
+    }
+    fclose(probe);
+    fe->index = clang_createIndex(0, 0);
+    if (parse_tu(fe, path, args, nargs, NULL) < 0)
         return -1;
     clang_getInclusions(fe->tu, note_inclusion, fe);
 
     FrontCtx fc = {.fe = fe};
+    if (front_header_defs(&fc)) { /* front_paste.c */
+        size_t len;
+        SrcSeg *segs;
+        unsigned nsegs;
+        char *text = front_paste(&fc, args, nargs, &len, &segs, &nsegs);
+        free(fc.header_defs);
+        fc.header_defs = NULL;
+        forget(fe);
+        struct CXUnsavedFile pasted = {.Filename = path, .Contents = text, .Length = len};
+        fe->src.segs = segs;
+        fe->src.nsegs = nsegs;
+        if (parse_tu(fe, path, args, nargs, &pasted) < 0)
+            return -1;
+    }
     collect_skipped(&fc);
     if (fc.nskipped > 1)
         qsort(fc.skipped, (size_t)fc.nskipped, sizeof *fc.skipped, cmp_range);
@@ -1126,7 +1150,10 @@ int front_parse(Front *fe, const char *path, const char *const *args, int nargs)
     return fc.errors ? -1 : 0;
 }
 
-void front_dispose(Front *fe)
+/* Everything the file's translation unit told, but the headers it
+ * depends on: the file is about to be parsed again, with headers pasted
+ * in (front_paste.c). */
+static void forget(Front *fe)
 {
     for (int i = 0; i < fe->nfns; i++) {
         AsyncFn *fn = fe->fns[i];
@@ -1146,10 +1173,20 @@ void front_dispose(Front *fe)
     free(fe->calls);
     free(fe->fnrefs);
     free(fe->repls);
-    free(fe->deps);
     source_free(&fe->src);
     if (fe->tu)
         clang_disposeTranslationUnit(fe->tu);
+    Front keep = {.arena = fe->arena, .index = fe->index, .deps = fe->deps,
+                  .ndeps = fe->ndeps, .capdeps = fe->capdeps};
+    *fe = keep;
+}
+
+void front_dispose(Front *fe)
+{
+    const SrcSeg *segs = fe->src.segs;
+    forget(fe);
+    free((void *)segs);
+    free(fe->deps);
     if (fe->index)
         clang_disposeIndex(fe->index);
 }

@@ -1,6 +1,6 @@
 /*
  * front_int.h - what the front end's files share while they collect
- * (private to front.c and front_tokens.c).
+ * (private to front.c, front_tokens.c and front_paste.c).
  */
 #ifndef ASYNCC_FRONT_INT_H
 #define ASYNCC_FRONT_INT_H
@@ -41,11 +41,23 @@ typedef struct FrontCtx {
                             its AsyncFn index + 1, or -1: not async       */
     unsigned (*skipped)[2]; /* ranges #if left out, sorted                */
     int nskipped;
+    CXFile *header_defs;  /* headers that define async functions (with
+                             repeats)                                      */
+    int nheader_defs, capheader_defs;
     int errors;
 } FrontCtx;
 
 /* Byte offset of `loc` in the main file, or -1 when it is elsewhere. */
 long front_main_off(const Front *fe, CXSourceLocation loc);
+
+/* Is this function declaration async (the annotate attribute)? */
+int front_is_async(CXCursor fn);
+
+/* front_paste.c: find the headers that define async functions (their
+ * number), and the file's text with those headers pasted in. */
+int front_header_defs(FrontCtx *fc);
+char *front_paste(FrontCtx *fc, const char *const *args, int nargs, size_t *len,
+                  SrcSeg **segs, unsigned *nsegs);
 
 /* front_tokens.c */
 int front_tokens(FrontCtx *fc, unsigned start, unsigned end, RawTok **out);

@@ -12,4 +12,13 @@ async void note(const char *what);
 typedef async int op_fn(int a, int b);
 extern op_fn *const lib_ops[2];
 int lib_op_count(void);
+
+/* A coroutine helper defined in the header: translated into each .ac file
+   that includes it (static: no clash between them); plain C (table.c)
+   reads it as a plain function it never calls. */
+static inline async int twice_later(int v)
+{
+    await ac_yield();
+    return 2 * v;
+}
 #endif

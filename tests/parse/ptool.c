@@ -372,7 +372,7 @@ static void parse_words(const char *const *w, int n, int flags_every)
             r[i].macro_last = (int)rnd((unsigned)n + 4) - 2; /* even wrong */
     }
     in.text[in.len] = '\0';
-    Source src = {"soup", in.text, in.len, NULL, 0};
+    Source src = {.path = "soup", .text = in.text, .len = in.len};
     source_index(&src);
     Arena a = {0};
     in.expr_mode = rnd(4) == 0;
@@ -434,7 +434,7 @@ static int fuzz(const Input *in, int count, unsigned seed)
         for (int i = 0; i < m; i++) /* indexes moved: keep them in range */
             if (r[i].flags & RTF_MACRO_FN)
                 r[i].macro_last = i + (int)rnd(6) - 1;
-        Source src = {"fuzz", in->text, in->len, NULL, 0};
+        Source src = {.path = "fuzz", .text = in->text, .len = in->len};
         source_index(&src);
         Arena a = {0};
         parse(in, &src, &a, r, m);
@@ -508,7 +508,7 @@ static int deep(int n, const char *kind)
         text[off++] = ' ';
     }
     text[off] = '\0';
-    Source src = {"deep", text, off, NULL, 0};
+    Source src = {.path = "deep", .text = text, .len = off};
     source_index(&src);
     Arena a = {0};
     Input in = {0};
@@ -545,7 +545,7 @@ int main(int argc, char **argv)
         int n = tokenize(&in, &r);
         flag(&in, r, n);
         const char *base = strrchr(argv[2], '/'); /* stable in messages */
-        Source src = {base ? base + 1 : argv[2], in.text, in.len, NULL, 0};
+        Source src = {.path = base ? base + 1 : argv[2], .text = in.text, .len = in.len};
         source_index(&src);
         Arena a = {0};
         Node *root = parse(&in, &src, &a, r, n);

@@ -196,6 +196,16 @@ static void note_function(Collect *cl, CXCursor c)
     }
     if (off < 0)
         return;
+    if (fc->may_expand && clang_isCursorDefinition(c)) {
+        unsigned s, e; /* a macro's expansion? front_expand.c writes it out */
+        decl_range(fe, c, &s, &e, 0);
+        if (!spells(fe, (unsigned)off, fn->name) || e == 0 || e > fe->src.len ||
+            fe->src.text[e - 1] != '}') {
+            GROW(fc->macro_made, fc->nmacro_made, fc->capmacro_made);
+            fc->macro_made[fc->nmacro_made++] = s;
+            return;
+        }
+    }
     if (!spells(fe, (unsigned)off, fn->name)) {
         diag_error(&fe->src, (size_t)off,
                    "async function '%s' comes from a macro expansion; write async "
@@ -258,8 +268,9 @@ static int all_type_words(CXToken *t, unsigned n, CXTranslationUnit tu)
 /* A macro definition, worked out once: what an object-like macro's
  * expansions are (one keyword, nothing, type words), and the identifiers
  * its replacement list spells. */
-static int macro_def(Front *fe, FrontCtx *fc, CXCursor def)
+int front_macro_def(FrontCtx *fc, CXCursor def)
 {
+    Front *fe = fc->fe;
     unsigned h = clang_hashCursor(def);
     long i = offmap_get(&fc->def_by_hash, h);
     if (i && clang_equalCursors(fc->defs[i - 1].def, def))
@@ -311,7 +322,7 @@ static void note_macro(FrontCtx *fc, CXCursor c)
     CXCursor def = clang_getCursorReferenced(c);
     if (!clang_Cursor_isNull(def)) {
         m.fnlike = clang_Cursor_isMacroFunctionLike(def);
-        m.def = macro_def(fe, fc, def);
+        m.def = front_macro_def(fc, def);
         if (!m.fnlike) {
             m.alias = fc->defs[m.def].alias;
             m.is_type = fc->defs[m.def].is_type;
@@ -379,7 +390,7 @@ static void macro_idents(FrontCtx *fc, AsyncFn *fn)
             long v = strmap_get(&fe->macro_names, id, len);
             if (!v)
                 continue;
-            int d = macro_def(fe, fc, fc->defnames[v - 1]);
+            int d = front_macro_def(fc, fc->defnames[v - 1]);
             if (d >= capseen) { /* a definition seen for the first time */
                 int cap = capseen * 2 > d + 1 ? capseen * 2 : d + 1;
                 seen = realloc(seen, (size_t)cap);
@@ -1089,6 +1100,19 @@ static int parse_tu(Front *fe, const char *path, const char *const *args, int na
 }
 
 static void forget(Front *fe);
+static int collect(Front *fe, const char *path, const char *const *args, int nargs,
+                   int may_expand);
+
+static void free_ctx(FrontCtx *fc, Collect *cl)
+{
+    offmap_free(&fc->def_by_hash);
+    free(fc->defs);
+    free(fc->defnames);
+    free(cl->defs);
+    free(fc->macros);
+    free(fc->skipped);
+    free(fc->macro_made);
+}
 
 int front_parse(Front *fe, const char *path, const char *const *args, int nargs)
 {
@@ -1103,14 +1127,13 @@ int front_parse(Front *fe, const char *path, const char *const *args, int nargs)
         return -1;
     clang_getInclusions(fe->tu, note_inclusion, fe);
 
-    FrontCtx fc = {.fe = fe};
-    if (front_header_defs(&fc)) { /* front_paste.c */
+    FrontCtx hc = {.fe = fe};
+    if (front_header_defs(&hc)) { /* front_paste.c */
         size_t len;
         SrcSeg *segs;
         unsigned nsegs;
-        char *text = front_paste(&fc, args, nargs, &len, &segs, &nsegs);
-        free(fc.header_defs);
-        fc.header_defs = NULL;
+        char *text = front_paste(&hc, args, nargs, &len, &segs, &nsegs);
+        free(hc.header_defs);
         forget(fe);
         struct CXUnsavedFile pasted = {.Filename = path, .Contents = text, .Length = len};
         fe->src.segs = segs;
@@ -1118,6 +1141,16 @@ int front_parse(Front *fe, const char *path, const char *const *args, int nargs)
         if (parse_tu(fe, path, args, nargs, &pasted) < 0)
             return -1;
     }
+    return collect(fe, path, args, nargs, 1);
+}
+
+/* Everything front.h promises, from the parsed file.  With may_expand,
+ * macros around awaits are expanded in the text first (front_expand.c),
+ * and the file parsed again. */
+static int collect(Front *fe, const char *path, const char *const *args, int nargs,
+                   int may_expand)
+{
+    FrontCtx fc = {.fe = fe, .may_expand = may_expand};
     collect_skipped(&fc);
     if (fc.nskipped > 1)
         qsort(fc.skipped, (size_t)fc.nskipped, sizeof *fc.skipped, cmp_range);
@@ -1127,6 +1160,29 @@ int front_parse(Front *fe, const char *path, const char *const *args, int nargs)
     clang_visitChildren(tu, visit_top, &w);
     if (fc.nmacros > 1)
         qsort(fc.macros, (size_t)fc.nmacros, sizeof *fc.macros, cmp_macro);
+    char *expanded = NULL;
+    size_t len = 0;
+    if (may_expand && !fc.errors) {
+        unsigned(*defs)[2] = calloc((size_t)cl.ndefs + 1, sizeof *defs);
+        if (!defs)
+            exit(1);
+        for (int i = 0; i < cl.ndefs; i++)
+            defs[i][0] = cl.defs[i].fn->start, defs[i][1] = cl.defs[i].fn->end;
+        expanded = front_expand(&fc, (const unsigned(*)[2])defs, cl.ndefs, &len);
+        free(defs);
+    }
+    if (expanded || fc.errors) {
+        offmap_free(&fc.fn_cache);
+        free(cl.plain);
+        free_ctx(&fc, &cl);
+        if (fc.errors)
+            return -1;
+        forget(fe);
+        struct CXUnsavedFile text = {.Filename = path, .Contents = expanded, .Length = len};
+        if (parse_tu(fe, path, args, nargs, &text) < 0)
+            return -1;
+        return collect(fe, path, args, nargs, 0);
+    }
     /* A frame struct may be declared before the function it belongs to. */
     w.structs_only = 1;
     clang_visitChildren(tu, visit_top, &w);
@@ -1141,12 +1197,7 @@ int front_parse(Front *fe, const char *path, const char *const *args, int nargs)
     sort_repls(fe);
     check_macros(&fc);
     sort_repls(fe);
-    offmap_free(&fc.def_by_hash);
-    free(fc.defs);
-    free(fc.defnames);
-    free(cl.defs);
-    free(fc.macros);
-    free(fc.skipped);
+    free_ctx(&fc, &cl);
     return fc.errors ? -1 : 0;
 }
 
@@ -1177,15 +1228,15 @@ static void forget(Front *fe)
     if (fe->tu)
         clang_disposeTranslationUnit(fe->tu);
     Front keep = {.arena = fe->arena, .index = fe->index, .deps = fe->deps,
-                  .ndeps = fe->ndeps, .capdeps = fe->capdeps};
+                  .ndeps = fe->ndeps, .capdeps = fe->capdeps,
+                  .src = {.segs = fe->src.segs, .nsegs = fe->src.nsegs}};
     *fe = keep;
 }
 
 void front_dispose(Front *fe)
 {
-    const SrcSeg *segs = fe->src.segs;
     forget(fe);
-    free((void *)segs);
+    free((void *)fe->src.segs);
     free(fe->deps);
     if (fe->index)
         clang_disposeIndex(fe->index);

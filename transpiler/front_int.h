@@ -1,6 +1,6 @@
 /*
  * front_int.h - what the front end's files share while they collect
- * (private to front.c, front_tokens.c and front_paste.c).
+ * (private to front.c and the other front_*.c files).
  */
 #ifndef ASYNCC_FRONT_INT_H
 #define ASYNCC_FRONT_INT_H
@@ -41,6 +41,9 @@ typedef struct FrontCtx {
                             its AsyncFn index + 1, or -1: not async       */
     unsigned (*skipped)[2]; /* ranges #if left out, sorted                */
     int nskipped;
+    int may_expand;       /* macros around awaits are still to be expanded */
+    unsigned *macro_made; /* where macros expand to async definitions      */
+    int nmacro_made, capmacro_made;
     CXFile *header_defs;  /* headers that define async functions (with
                              repeats)                                      */
     int nheader_defs, capheader_defs;
@@ -52,6 +55,14 @@ long front_main_off(const Front *fe, CXSourceLocation loc);
 
 /* Is this function declaration async (the annotate attribute)? */
 int front_is_async(CXCursor fn);
+
+/* The index in FrontCtx.defs of a macro definition (added when new). */
+int front_macro_def(FrontCtx *fc, CXCursor def);
+
+/* front_expand.c: the file with the macro invocations that involve an
+ * await expanded, or NULL when there are none (or after errors, which
+ * fc->errors counts).  defs: the async definitions' byte ranges. */
+char *front_expand(FrontCtx *fc, const unsigned (*defs)[2], int ndefs, size_t *len);
 
 /* front_paste.c: find the headers that define async functions (their
  * number), and the file's text with those headers pasted in. */

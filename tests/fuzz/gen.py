@@ -2,7 +2,7 @@
 """Random Async C program generator for the asyncc differential tester.
 
     gen.py --seed N [--recursion] [--expr-awaits] [--goto] [--fnptrs]
-           [--forms] [-o FILE]
+           [--forms] [--macros] [--names] [-o FILE]
 
 The same seed (and flags) always gives the same program.  Every program:
 
@@ -40,6 +40,11 @@ Flags for features of later issues (off by default):
   --forms        composed forms: gather, with_timeout and to_thread nested
                  in each other up to three deep, with lvalues at every
                  level, as await operands and as spawn operands
+  --macros       awaits inside macros: a macro whose body awaits, an await
+                 as a macro argument, a statement-like macro whose block
+                 awaits
+  --names        locals named like generated code or the runtime (co, sub,
+                 state, ret, tmp_1, resume_1, ac_f, ac_return, ac_await...)
 """
 
 import argparse
@@ -48,6 +53,8 @@ import re
 import sys
 
 INT_MASK = "0xffffu"        # int locals stay in [0, 0xffff]
+RESERVED = ["co", "sub", "state", "ret", "tmp_1", "resume_1", "ac_f", "ac_co",
+            "ac_return", "ac_await", "ac_frame_alloc", "a1"]
 LONG_MASK = "0xffffffffL"   # long locals stay in [0, 2^32)
 CALL_BUDGET = 2000          # max estimated work of one function, calls included
 PRINT_COST = 3
@@ -105,7 +112,7 @@ class Ctx:
 
 class Gen:
     def __init__(self, seed, expr_awaits=False, goto=False, recursion=False,
-                 fnptrs=False, forms=False):
+                 fnptrs=False, forms=False, macros=False, names=False):
         self.r = random.Random(seed)
         self.seed = seed
         self.expr_awaits = expr_awaits
@@ -113,6 +120,8 @@ class Gen:
         self.recursion = recursion
         self.fnptrs = fnptrs
         self.forms = forms
+        self.macros = macros
+        self.names = names
         self.funcs = []
         self.label_no = 0
         self.tmp_no = 0
@@ -449,7 +458,10 @@ class Gen:
         shadowing happens, but never within one scope, and never a name the
         initializer reads: there it would already mean the new variable."""
         for _ in range(6):
-            name = self.pick(["x", "y", "z", "u", "v", "k"]) + str(self.r.randint(0, 3))
+            if self.names and self.chance(0.25):
+                name = self.pick(RESERVED)
+            else:
+                name = self.pick(["x", "y", "z", "u", "v", "k"]) + str(self.r.randint(0, 3))
             if any(v.name == name for v in ctx.scopes[-1]):
                 continue
             if re.search(r"\b%s\b" % name, init):
@@ -555,21 +567,47 @@ class Gen:
             return self.stmt_await_compound(ctx, lines, ind)
         call, _ = self.await_operand(ctx)
         if form == 0:
-            self.emit(lines, ind, "await %s;" % call)
+            self.emit(lines, ind, "%s;" % self.aw(call))
         elif form <= 2:
             kind = self.pick(["int", "unsigned", "long", "double"])
-            self.declare(ctx, lines, ind, kind, "await %s" % call)
+            self.declare(ctx, lines, ind, kind, self.aw(call))
         elif form <= 4:
             lvs = self.lvalues(ctx)
             if not lvs:
-                self.emit(lines, ind, "await %s;" % call)
+                self.emit(lines, ind, "%s;" % self.aw(call))
                 return
             text, kind, _, _ = self.pick(lvs)
-            self.emit(lines, ind, "%s = await %s;" % (text, call))
+            self.emit(lines, ind, "%s = %s;" % (text, self.aw(call)))
         else:
             # awaits of runtime leaves, result checked
             self.emit(lines, ind, "h += (unsigned)(await %s);" % call
                       if self.expr_awaits else "await %s;" % call)
+
+    def aw(self, call):
+        """`await call`, or (--macros) the same through a macro."""
+        if self.macros and self.chance(0.3):
+            return "AWAIT_OF(%s)" % call
+        return "await %s" % call
+
+    def stmt_macro(self, ctx, lines, ind):
+        """--macros: an await as a macro argument, in a macro's body, and in
+        the block of a statement-like macro."""
+        form = self.r.randint(0, 2)
+        if form == 0:
+            call, _ = self.await_operand(ctx)
+            self.emit(lines, ind, "KEEP(await %s);" % call)
+        elif form == 1:
+            self.charge(ctx, 1)
+            self.emit(lines, ind, "h += (unsigned)YIELD0;")
+        else:
+            n = self.r.randint(1, 3)
+            saved = ctx.mult
+            ctx.mult *= n
+            call, _ = self.await_operand(ctx)
+            ctx.mult = saved
+            self.emit(lines, ind, "TIMES(%d) {" % n)
+            self.emit(lines, ind + 1, "h += (unsigned)(await %s) + (unsigned)times_;" % call)
+            self.emit(lines, ind, "}")
 
     def stmt_await_compound(self, ctx, lines, ind):
         lvs = self.lvalues(ctx)
@@ -1035,6 +1073,8 @@ class Gen:
             kinds.append(("fptr", 3))
         if self.forms:
             kinds += [("forms", 8), ("spawn", 4)]
+        if self.macros:
+            kinds.append(("macro", 4))
         if ctx.func.recursive and ctx.mult == 1 and ctx.rec_sites < 2:
             kinds.append(("rec", 6))
         total = sum(w for _, w in kinds)
@@ -1091,6 +1131,8 @@ class Gen:
             self.stmt_forms(ctx, lines, ind)
         elif k == "spawn":
             self.stmt_spawn(ctx, lines, ind)
+        elif k == "macro":
+            self.stmt_macro(ctx, lines, ind)
         elif k == "rec":
             ctx.rec_sites += 1
             self.emit(lines, ind, "h += (unsigned)(await %s);" % self.rec_call(ctx)
@@ -1285,11 +1327,14 @@ async int shf(unsigned x)
     await ac_yield();
     return (int)(x & 7u);
 }
-''' % (self.seed, "".join(f for f, on in ((" --recursion", self.recursion),
+%s''' % (self.seed, "".join(f for f, on in ((" --recursion", self.recursion),
                                           (" --expr-awaits", self.expr_awaits),
                                           (" --goto", self.goto),
                                           (" --fnptrs", self.fnptrs),
-                                          (" --forms", self.forms)) if on))
+                                          (" --forms", self.forms),
+                                          (" --macros", self.macros),
+                                          (" --names", self.names)) if on),
+       MACROS if self.macros else "")
 
     def generate(self):
         r = self.r
@@ -1365,11 +1410,20 @@ async int shf(unsigned x)
         return "\n".join(lines)
 
 
+MACROS = r'''
+/* --macros: awaits inside macros (asyncc expands these itself). */
+#define AWAIT_OF(call) (await call)
+#define YIELD0 (await ac_yield())
+#define KEEP(e) do { h ^= (unsigned)(e); } while (0)
+#define TIMES(n) for (int times_ = 0; times_ < (n); times_++)
+'''
+
+
 def generate(seed, expr_awaits=False, goto=False, recursion=False, fnptrs=False,
-             forms=False):
+             forms=False, macros=False, names=False):
     """The program for a seed, as a string (run.py imports this)."""
     Var._next_id = 0
-    return Gen(seed, expr_awaits, goto, recursion, fnptrs, forms).generate()
+    return Gen(seed, expr_awaits, goto, recursion, fnptrs, forms, macros, names).generate()
 
 
 def main(argv=None):
@@ -1380,9 +1434,12 @@ def main(argv=None):
     ap.add_argument("--recursion", action="store_true")
     ap.add_argument("--fnptrs", action="store_true")
     ap.add_argument("--forms", action="store_true")
+    ap.add_argument("--macros", action="store_true")
+    ap.add_argument("--names", action="store_true")
     ap.add_argument("-o", "--output", help="write here instead of stdout")
     a = ap.parse_args(argv)
-    text = generate(a.seed, a.expr_awaits, a.goto, a.recursion, a.fnptrs, a.forms)
+    text = generate(a.seed, a.expr_awaits, a.goto, a.recursion, a.fnptrs, a.forms, a.macros,
+                    a.names)
     if a.output:
         with open(a.output, "w") as fh:
             fh.write(text)

@@ -72,7 +72,8 @@ def check_seed(seed, a, uv_flags):
     try:
         src = os.path.join(work, "prog.ac")
         with open(src, "w") as fh:
-            fh.write(gen.generate(seed, a.expr_awaits, a.goto, a.recursion, a.fnptrs, a.forms))
+            fh.write(gen.generate(seed, a.expr_awaits, a.goto, a.recursion, a.fnptrs, a.forms,
+                                  a.macros, a.names))
         inc = ["-I", a.include]
 
         erased = os.path.join(work, "erased")
@@ -173,6 +174,9 @@ def main(argv=None):
                     help="pointers to async functions (gen.py --fnptrs)")
     ap.add_argument("--forms", action="store_true",
                     help="composed gather/with_timeout/to_thread/spawn (gen.py --forms)")
+    ap.add_argument("--macros", action="store_true", help="awaits inside macros (gen.py --macros)")
+    ap.add_argument("--names", action="store_true",
+                    help="locals named like generated code (gen.py --names)")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--timeout", type=float, default=20.0,
                     help="seconds each program may run")

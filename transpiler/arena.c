@@ -21,13 +21,19 @@ struct ArenaBlock {
 
 enum { BLOCK = 1 << 20 };
 
-static ArenaBlock *block_new(size_t cap)
+void *xcalloc(size_t n, size_t size)
 {
-    ArenaBlock *b = calloc(1, sizeof *b + cap);
-    if (!b) {
+    void *p = calloc(n ? n : 1, size);
+    if (!p) {
         fputs("asyncc: out of memory\n", stderr);
         exit(1);
     }
+    return p;
+}
+
+static ArenaBlock *block_new(size_t cap)
+{
+    ArenaBlock *b = xcalloc(1, sizeof *b + cap);
     b->cap = cap;
     return b;
 }

@@ -22,4 +22,8 @@ char *arena_printf(Arena *a, const char *fmt, ...)
 void arena_reset(Arena *a);
 void arena_free(Arena *a);
 
+/* calloc for memory that outlives no arena (at least one byte, so n may be
+ * 0); out of memory ends the run as an arena's does. */
+void *xcalloc(size_t n, size_t size);
+
 #endif

@@ -58,7 +58,7 @@ static int spells(const Front *fe, unsigned off, const char *name)
 /* Async functions                                                     */
 /* ------------------------------------------------------------------ */
 
-static int is_form_name(const char *s)
+int front_is_form_name(const char *s)
 {
     static const char *const forms[] = {"await", "gather", "to_thread", "spawn",
                                         "with_timeout", NULL};
@@ -930,7 +930,7 @@ static void check_macros(FrontCtx *fc)
             k++;
         if (k < nrepls && m->start >= fe->repls[k].start)
             continue; /* inside an async definition: the parser sees these */
-        if (is_form_name(m->name)) {
+        if (front_is_form_name(m->name)) {
             diag_error(&fe->src, m->start, "%s outside an async function", m->name);
             fc->errors++;
         } else if (!strcmp(m->name, "async_run")) {

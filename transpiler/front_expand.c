@@ -68,16 +68,6 @@ typedef struct Exp {
     const char *error;    /* the first thing that could not be expanded  */
 } Exp;
 
-static int is_form(const char *s)
-{
-    static const char *const forms[] = {"await", "gather", "to_thread", "spawn",
-                                        "with_timeout", NULL};
-    for (int i = 0; forms[i]; i++)
-        if (!strcmp(s, forms[i]))
-            return 1;
-    return 0;
-}
-
 static int word_char(char c)
 {
     return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -198,7 +188,7 @@ static int has_forms(Exp *X, int d)
         const char *s = m->body[k].s;
         if (!is_ident(s))
             continue;
-        if (is_form(s)) {
+        if (front_is_form_name(s)) {
             r = 1;
         } else if (strcmp(s, m->name)) {
             int e = def_named(X, s);
@@ -214,7 +204,7 @@ static int names_forms(Exp *X, const char *s)
 {
     if (!is_ident(s))
         return 0;
-    if (is_form(s))
+    if (front_is_form_name(s))
         return 1;
     int d = def_named(X, s);
     return d >= 0 && has_forms(X, d);
@@ -359,7 +349,7 @@ static void expand(Exp *X, const Tok *in, int n, Toks *out, int force)
 {
     for (int i = 0; i < n; i++) {
         const Tok *t = &in[i];
-        int d = is_ident(t->s) && !is_form(t->s) && !hidden(X, t->s) ? def_named(X, t->s) : -1;
+        int d = is_ident(t->s) && !front_is_form_name(t->s) && !hidden(X, t->s) ? def_named(X, t->s) : -1;
         Macro *m = d >= 0 ? macro(X, d) : NULL;
         int open = i + 1 < n && !strcmp(in[i + 1].s, "(");
         if (!m || (m->fnlike && !open)) {
@@ -552,7 +542,7 @@ char *front_expand(FrontCtx *fc, const unsigned (*defs)[2], int ndefs, size_t *l
     int any = 0, k = 0;
     for (int i = 0; i < fc->nmacros; i++) {
         const MacroExp *m = &fc->macros[i];
-        if (m->start < pos || is_form(m->name) || !strcmp(m->name, "async") ||
+        if (m->start < pos || front_is_form_name(m->name) || !strcmp(m->name, "async") ||
             !strcmp(m->name, "async_run") || !involved(&X, i, inside(r, ndefs, &k, m->start)))
             continue;
         CXSourceRange range = clang_getRange(

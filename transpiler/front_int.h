@@ -56,6 +56,9 @@ long front_main_off(const Front *fe, CXSourceLocation loc);
 /* Is this function declaration async (the annotate attribute)? */
 int front_is_async(CXCursor fn);
 
+/* Is `s` the name of a form: await, gather, to_thread, spawn, with_timeout? */
+int front_is_form_name(const char *s);
+
 /* The index in FrontCtx.defs of a macro definition (added when new). */
 int front_macro_def(FrontCtx *fc, CXCursor def);
 

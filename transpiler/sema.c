@@ -46,16 +46,6 @@ typedef struct Walk {
     Graph *g;
 } Walk;
 
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p) {
-        fputs("asyncc: out of memory\n", stderr);
-        exit(1);
-    }
-    return p;
-}
-
 static const Source *src_of(Walk *w) { return &w->fe->src; }
 static unsigned off_of(Walk *w, const Node *n) { return w->fn->raw[n->tok0].off; }
 static int tok_len(Walk *w, int t) { return (int)w->fn->raw[t].len; }

@@ -49,16 +49,6 @@ typedef struct Live {
     int has_goto;
 } Live;
 
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p) {
-        fputs("asyncc: out of memory\n", stderr);
-        exit(1);
-    }
-    return p;
-}
-
 static unsigned tok_off(const Live *lv, int t) { return lv->fn->raw[t].off; }
 static unsigned tok_end(const Live *lv, int t)
 {

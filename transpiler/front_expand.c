@@ -349,7 +349,8 @@ static void expand(Exp *X, const Tok *in, int n, Toks *out, int force)
 {
     for (int i = 0; i < n; i++) {
         const Tok *t = &in[i];
-        int d = is_ident(t->s) && !front_is_form_name(t->s) && !hidden(X, t->s) ? def_named(X, t->s) : -1;
+        int d = is_ident(t->s) && !front_is_form_name(t->s) && !hidden(X, t->s)
+                    ? def_named(X, t->s) : -1;
         Macro *m = d >= 0 ? macro(X, d) : NULL;
         int open = i + 1 < n && !strcmp(in[i + 1].s, "(");
         if (!m || (m->fnlike && !open)) {

@@ -1,19 +1,10 @@
 /* map.c - see map.h. */
 #include "map.h"
 
-#include <stdio.h>
+#include "arena.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-static void *zalloc(size_t n, size_t size)
-{
-    void *p = calloc(n, size);
-    if (!p) {
-        fputs("asyncc: out of memory\n", stderr);
-        exit(1);
-    }
-    return p;
-}
 
 static unsigned long long hash64(unsigned long long k)
 {
@@ -27,8 +18,8 @@ static void offmap_grow(OffMap *m)
 {
     OffMap old = *m;
     m->cap = old.cap ? old.cap * 2 : 16;
-    m->keys = zalloc(m->cap, sizeof *m->keys);
-    m->vals = zalloc(m->cap, sizeof *m->vals);
+    m->keys = xcalloc(m->cap, sizeof *m->keys);
+    m->vals = xcalloc(m->cap, sizeof *m->vals);
     m->n = 0;
     for (size_t i = 0; i < old.cap; i++)
         if (old.vals[i])
@@ -83,9 +74,9 @@ static void strmap_grow(StrMap *m)
 {
     StrMap old = *m;
     m->cap = old.cap ? old.cap * 2 : 64;
-    m->keys = zalloc(m->cap, sizeof *m->keys);
-    m->lens = zalloc(m->cap, sizeof *m->lens);
-    m->vals = zalloc(m->cap, sizeof *m->vals);
+    m->keys = xcalloc(m->cap, sizeof *m->keys);
+    m->lens = xcalloc(m->cap, sizeof *m->lens);
+    m->vals = xcalloc(m->cap, sizeof *m->vals);
     m->n = 0;
     for (size_t i = 0; i < old.cap; i++)
         if (old.vals[i])

@@ -17,7 +17,6 @@
  */
 #include "sema.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -21,7 +21,6 @@
  * Every question is a binary search in sorted offsets (awaits, loops, and
  * each local's uses), so a function costs about n log n in its size.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -190,14 +190,7 @@ static void add_trivia(TriviaOut *o, TriviaKind kind, const char *text,
     while (len && (text[off + len - 1] == ' ' || text[off + len - 1] == '\t' ||
                    text[off + len - 1] == '\n'))
         len--;
-    if (o->n == o->cap) {
-        o->cap = o->cap ? o->cap * 2 : 16;
-        o->v = realloc(o->v, sizeof *o->v * (size_t)o->cap);
-        if (!o->v) {
-            fputs("asyncc: out of memory\n", stderr);
-            exit(1);
-        }
-    }
+    GROW(o->v, o->n, o->cap);
     Trivia *t = &o->v[o->n++];
     t->kind = kind;
     t->off = off;

@@ -546,59 +546,6 @@ static void note_ref(BodyCtx *bc, CXCursor c)
     }
 }
 
-static const MacroExp *macro_at(const FrontCtx *fc, unsigned off)
-{
-    int lo = 0, hi = fc->nmacros - 1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        if (fc->macros[mid].start == off)
-            return &fc->macros[mid];
-        if (fc->macros[mid].start < off)
-            lo = mid + 1;
-        else
-            hi = mid - 1;
-    }
-    return NULL;
-}
-
-static void note_expr(BodyCtx *bc, CXCursor c)
-{
-    Front *fe = bc->fc->fe;
-    CXSourceRange r = clang_getCursorExtent(c);
-    long s = front_main_off(fe, clang_getRangeStart(r));
-    long e = front_main_off(fe, clang_getRangeEnd(r));
-    if (s < 0 || e < 0)
-        return;
-    /* An expression that is a macro expansion nested in another macro's
-     * argument (MIX(a, b) inside to_thread(...)) has its end mapped to the
-     * expansion's start; its real end is the invocation's ')'. */
-    if (e <= s) {
-        const MacroExp *m = macro_at(bc->fc, (unsigned)s);
-        if (!m)
-            return;
-        e = m->end;
-    }
-    AsyncFn *fn = bc->fn;
-    GROW(fn->types, fn->ntypes, fn->captypes);
-    fn->types[fn->ntypes] = clang_getCursorType(c);
-    /* Children are visited after their parents, so for ranges shared by
-     * an implicit conversion and its operand the operand (innermost, with
-     * its own type, e.g. an array before decay) wins. */
-    offmap_put(&fn->exprs, ((unsigned long long)s << 32) | (unsigned long long)e,
-               ++fn->ntypes);
-    /* Likewise an expression whose last token comes from such a nested
-     * expansion (`x ^ KSEED` inside to_thread(...)) ends, for clang, where
-     * that expansion starts.  Record it under the expansion's end too,
-     * unless a real expression already has that range (parents come
-     * first, so one would). */
-    const MacroExp *m = macro_at(bc->fc, (unsigned)e);
-    if (m && m->end > (unsigned)e) {
-        unsigned long long key = ((unsigned long long)s << 32) | m->end;
-        if (!offmap_get(&fn->exprs, key))
-            offmap_put(&fn->exprs, key, fn->ntypes);
-    }
-}
-
 /*
  * Which expressions' types can lowering ask for?  Those of an expression
  * that contains an await (its operands may need temporaries, its lvalues
@@ -688,6 +635,7 @@ static void find_wanted(BodyCtx *bc)
     }
 }
 
+/* The wanted window `off` lies in, or -1. */
 static int wanted_at(const BodyCtx *bc, unsigned off)
 {
     int lo = 0, hi = bc->nwanted - 1;
@@ -698,9 +646,9 @@ static int wanted_at(const BodyCtx *bc, unsigned off)
         else if (bc->wanted[mid][0] > off)
             hi = mid - 1;
         else
-            return 1;
+            return mid;
     }
-    return 0;
+    return -1;
 }
 
 static enum CXChildVisitResult first_child(CXCursor c, CXCursor parent, CXClientData d)
@@ -744,8 +692,9 @@ static enum CXChildVisitResult visit_body(CXCursor c, CXCursor parent, CXClientD
     }
     if (clang_isExpression(k) && bc->nwanted) {
         long off = front_main_off(bc->fc->fe, clang_getCursorLocation(c));
-        if (off >= 0 && wanted_at(bc, (unsigned)off))
-            note_expr(bc, c);
+        int w = off >= 0 ? wanted_at(bc, (unsigned)off) : -1;
+        if (w >= 0)
+            front_exprs_keep(bc->fn->exprs, c, w);
     }
     return CXChildVisit_Recurse;
 }
@@ -812,7 +761,9 @@ static void collect_body(FrontCtx *fc, AsyncFn *fn, CXCursor cursor)
     fn->nraw = front_tokens(fc, fn->body_start, fn->body_end, &fn->raw);
     fn->ntrivia = front_trivia(fc, fn->raw, fn->nraw, &fn->trivia);
     find_wanted(&bc);
+    fn->exprs = front_exprs_new(fe, (const unsigned(*)[2])bc.wanted, bc.nwanted);
     clang_visitChildren(body, visit_body, &bc);
+    front_exprs_seal(fn->exprs);
     note_local_types(fe, fn);
     front_annotate(fc, &bc.typenames, fn->raw, fn->nraw);
 out:
@@ -1183,6 +1134,10 @@ static int collect(Front *fe, const char *path, const char *const *args, int nar
             return -1;
         return collect(fe, path, args, nargs, 0);
     }
+    fe->macro_spans = xcalloc((size_t)fc.nmacros + 1, sizeof *fe->macro_spans);
+    for (int i = 0; i < fc.nmacros; i++)
+        fe->macro_spans[i][0] = fc.macros[i].start, fe->macro_spans[i][1] = fc.macros[i].end;
+    fe->nmacro_spans = fc.nmacros;
     /* A frame struct may be declared before the function it belongs to. */
     w.structs_only = 1;
     clang_visitChildren(tu, visit_top, &w);
@@ -1210,11 +1165,10 @@ static void forget(Front *fe)
         AsyncFn *fn = fe->fns[i];
         offmap_free(&fn->refs);
         offmap_free(&fn->decls);
-        offmap_free(&fn->exprs);
+        front_exprs_free(fn->exprs);
         offmap_free(&fn->macro_refs);
         offmap_free(&fn->ptr_calls);
         strmap_free(&fn->macro_idents);
-        free(fn->types);
         free(fn->locals);
     }
     strmap_free(&fe->fn_by_name);
@@ -1224,6 +1178,7 @@ static void forget(Front *fe)
     free(fe->calls);
     free(fe->fnrefs);
     free(fe->repls);
+    free(fe->macro_spans);
     source_free(&fe->src);
     if (fe->tu)
         clang_disposeTranslationUnit(fe->tu);
@@ -1264,11 +1219,3 @@ AsyncFn *front_fn_at(const Front *fe, const AsyncFn *fn, unsigned off)
     return v < 0 ? fe->fns[-v - 1] : NULL;
 }
 
-int front_expr_type(const AsyncFn *fn, unsigned start, unsigned end, Type *out)
-{
-    long v = offmap_get(&fn->exprs, ((unsigned long long)start << 32) | end);
-    if (!v)
-        return -1;
-    *out = fn->types[v - 1];
-    return 0;
-}

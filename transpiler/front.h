@@ -6,7 +6,9 @@
  * stages need, keyed by byte offsets in the file: which async functions
  * exist and their signatures, the locals of each async definition and
  * their types, what every identifier in an async body refers to, the type
- * of any expression, which identifiers are type names, where macros were
+ * of an expression around an await (front_exprs.c works it out when
+ * asked, from the translation unit, which lives until front_dispose),
+ * which identifiers are type names, where macros were
  * invoked, the tokens of every body with the comments and directives
  * between them, and the async_run(...) forms of ordinary code.
  *
@@ -58,6 +60,7 @@ typedef struct Trivia {
 } Trivia;
 
 typedef struct AsyncFn AsyncFn;
+typedef struct ExprTable ExprTable; /* front_exprs.c's own */
 struct AsyncFn {
     const char *name;
     int index;            /* position in Front.fns                         */
@@ -82,9 +85,7 @@ struct AsyncFn {
     OffMap refs;          /* token offset -> local index + 1, or
                              -(index of an async function + 1)            */
     OffMap decls;         /* declarator name offset -> local index + 1     */
-    OffMap exprs;         /* (start << 32 | end) -> index into types + 1   */
-    Type *types;
-    int ntypes, captypes;
+    ExprTable *exprs;     /* expression types, for front_expr_type        */
     OffMap macro_refs;    /* offset of a macro name whose expansion refers
                              to a local -> local index + 1                */
     StrMap macro_idents;  /* identifiers the macros used in the body spell,
@@ -146,6 +147,9 @@ typedef struct Front {
     int nrepls, caprepls;
     const char **deps;    /* the main file and every header it includes    */
     int ndeps, capdeps;
+    unsigned (*macro_spans)[2]; /* each macro invocation's byte range, by
+                             start (front_exprs.c reads them)             */
+    int nmacro_spans;
 } Front;
 
 /*
@@ -160,6 +164,9 @@ void front_dispose(Front *fe);
 int front_local_at(const AsyncFn *fn, unsigned off);     /* a reference    */
 int front_local_declared_at(const AsyncFn *fn, unsigned off); /* its name  */
 AsyncFn *front_fn_at(const Front *fe, const AsyncFn *fn, unsigned off);
+/* The type of the expression spanning [start, end) in a statement with an
+ * await or form, or in a compound literal: 0, or -1 when none has that
+ * range (front_exprs.c). */
 int front_expr_type(const AsyncFn *fn, unsigned start, unsigned end, Type *out);
 AsyncFn *front_fn_named(const Front *fe, const char *name, size_t len);
 

@@ -256,14 +256,22 @@ int front_trivia(FrontCtx *fc, RawTok *raw, int n, Trivia **out)
 
 void front_annotate(FrontCtx *fc, const OffMap *typenames, RawTok *raw, int n)
 {
-    int k = 0;
+    /* macro expansions are sorted by start, as the tokens are: find the
+     * first at or after the body, then walk with the tokens */
+    int k = 0, hi = fc->nmacros;
+    while (n > 0 && k < hi) {
+        int mid = (k + hi) / 2;
+        if (fc->macros[mid].start < raw[0].off)
+            k = mid + 1;
+        else
+            hi = mid;
+    }
     for (int i = 0; i < n; i++) {
         RawTok *t = &raw[i];
         if (t->ckind != RT_IDENT)
             continue;
         if (offmap_get(typenames, t->off))
             t->flags |= RTF_TYPENAME;
-        /* macro expansions are sorted by start, as the tokens are */
         while (k < fc->nmacros && fc->macros[k].start < t->off)
             k++;
         if (k >= fc->nmacros || fc->macros[k].start != t->off)

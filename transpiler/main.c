@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -219,6 +220,10 @@ static int write_output(const Front *fe, const Lowered *lo, const char *out)
         free(tmp);
         return -1;
     }
+    /* Only this thread writes f: skip stdio's lock on each of the
+     * hundreds of thousands of writes a large file takes. */
+    __fsetlocking(f, FSETLOCKING_BYCALLER);
+    setvbuf(f, NULL, _IOFBF, 1 << 16);
     int rc = emit_file(fe, lo, out, f);
     if (fclose(f) != 0)
         rc = -1;

@@ -694,7 +694,7 @@ static enum CXChildVisitResult visit_body(CXCursor c, CXCursor parent, CXClientD
         long off = front_main_off(bc->fc->fe, clang_getCursorLocation(c));
         int w = off >= 0 ? wanted_at(bc, (unsigned)off) : -1;
         if (w >= 0)
-            front_exprs_keep(bc->fn->exprs, c, w);
+            front_exprs_keep(bc->fn->exprs, c, (unsigned)off, w);
     }
     return CXChildVisit_Recurse;
 }

@@ -5,20 +5,21 @@
  * in a temporary, an operand moved before an await, to_thread's function.
  * Which ones it asks about is known only then, and the answer needs the
  * expression's exact byte range, which libclang gives only by re-lexing
- * the expression's last token (clang_getCursorExtent).  A file has about
- * twenty expressions in the statements around its awaits for each
- * question lowering asks, so extents for all of them would cost a third
- * of the whole translation.
+ * the expression's last token (clang_getCursorExtent).  The statements
+ * around the awaits of a typical file hold some twenty expressions for
+ * each question lowering asks; extents for all of them cost a tenth of
+ * the translation.
  *
- * So the body walk (front.c) keeps only the cursors of the expressions
- * whose location lies in a wanted window (a statement around an await, a
- * compound literal: front.c's want()), grouped by window.  A question
- * computes the extents of the windows its range touches, once each, and
- * looks the range up.  The answers are those an eager walk would give:
- * within a window the cursors are replayed in the walk's order, and
- * across windows each entry keeps its walk position, so that the later
- * cursor of two with the same range still wins (an implicit conversion
- * and its operand: the operand, the innermost, keeps its own type).
+ * So the body walk (front.c) keeps the cursors of the expressions whose
+ * location lies in a wanted window (a statement around an await, a
+ * compound literal: front.c's want()), grouped by window, with their
+ * locations.  A cursor's location lies inside its extent, so a question
+ * about [start, end) computes the extents of the cursors located there,
+ * once each, and looks the range up.  The answers are those an eager walk
+ * would give: the cursors are noted in walk order, and each entry keeps
+ * its walk position, so that the later cursor of two with the same range
+ * wins whichever question noted it first (an implicit conversion and its
+ * operand: the operand, the innermost, keeps its own type).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@ typedef struct ExprEntry {
 
 typedef struct Kept {
     CXCursor c;
+    unsigned loc;     /* clang_getCursorLocation's offset: in the extent  */
     int window;
 } Kept;
 
@@ -42,10 +44,11 @@ struct ExprTable {
     Kept *kept;       /* while walking: the cursors, in walk order       */
     int ncur, capcur;
     CXCursor *cur;    /* sealed: the same, grouped by window              */
+    unsigned *loc;
     int *seq;         /* each one's position in the walk                  */
+    unsigned char *noted; /* its extent is in the map already             */
     unsigned (*win)[2];  /* the wanted windows, sorted, disjoint          */
     int *first;       /* window w's cursors: cur[first[w] .. first[w+1])  */
-    unsigned char *done;
     int nwin;
     OffMap map;       /* (start << 32 | end) -> index into ent + 1        */
     ExprEntry *ent;
@@ -62,10 +65,10 @@ ExprTable *front_exprs_new(const Front *fe, const unsigned (*win)[2], int nwin)
     return t;
 }
 
-void front_exprs_keep(ExprTable *t, CXCursor c, int window)
+void front_exprs_keep(ExprTable *t, CXCursor c, unsigned loc, int window)
 {
     GROW(t->kept, t->ncur, t->capcur);
-    t->kept[t->ncur++] = (Kept){c, window};
+    t->kept[t->ncur++] = (Kept){c, loc, window};
 }
 
 /* After the walk: group the cursors by window (a counting sort, which
@@ -73,23 +76,26 @@ void front_exprs_keep(ExprTable *t, CXCursor c, int window)
 void front_exprs_seal(ExprTable *t)
 {
     t->first = xcalloc((size_t)t->nwin + 2, sizeof *t->first);
-    t->done = xcalloc((size_t)t->nwin + 1, 1);
+    t->noted = xcalloc((size_t)t->ncur + 1, 1);
     for (int i = 0; i < t->ncur; i++)
         t->first[t->kept[i].window + 1]++;
     for (int w = 0; w < t->nwin; w++)
         t->first[w + 1] += t->first[w];
     CXCursor *cur = xcalloc((size_t)t->ncur + 1, sizeof *cur);
     int *seq = xcalloc((size_t)t->ncur + 1, sizeof *seq);
+    unsigned *loc = xcalloc((size_t)t->ncur + 1, sizeof *loc);
     int *at = xcalloc((size_t)t->nwin + 1, sizeof *at);
     for (int i = 0; i < t->ncur; i++) {
         int w = t->kept[i].window, k = t->first[w] + at[w]++;
         cur[k] = t->kept[i].c;
+        loc[k] = t->kept[i].loc;
         seq[k] = i;
     }
     free(at);
     free(t->kept);
     t->kept = NULL;
     t->cur = cur;
+    t->loc = loc;
     t->seq = seq;
 }
 
@@ -100,10 +106,11 @@ void front_exprs_free(ExprTable *t)
     offmap_free(&t->map);
     free(t->cur);
     free(t->seq);
+    free(t->loc);
+    free(t->noted);
     free(t->kept);
     free(t->win);
     free(t->first);
-    free(t->done);
     free(t->ent);
     free(t);
 }
@@ -169,22 +176,13 @@ static void note(ExprTable *t, CXCursor c, int seq)
         put(t, ((unsigned long long)s << 32) | mend, type, seq, 1);
 }
 
-static void compute(ExprTable *t, int w)
-{
-    if (t->done[w])
-        return;
-    t->done[w] = 1;
-    for (int k = t->first[w]; k < t->first[w + 1]; k++)
-        note(t, t->cur[k], t->seq[k]);
-}
-
 int front_expr_type(const AsyncFn *fn, unsigned start, unsigned end, Type *out)
 {
     ExprTable *t = fn->exprs;
     if (!t || !t->first)
         return -1;
-    /* The windows the range touches: every cursor whose extent it can be
-     * has its location inside the range. */
+    /* A cursor with this extent has its location inside it, so only
+     * those of the windows the range touches can have it. */
     int lo = 0, hi = t->nwin;
     while (lo < hi) { /* the first window that ends after start */
         int mid = (lo + hi) / 2;
@@ -193,8 +191,12 @@ int front_expr_type(const AsyncFn *fn, unsigned start, unsigned end, Type *out)
         else
             hi = mid;
     }
-    for (int w = lo; w < t->nwin && t->win[w][0] <= end; w++)
-        compute(t, w);
+    for (int w = lo; w < t->nwin && t->win[w][0] < end; w++)
+        for (int k = t->first[w]; k < t->first[w + 1]; k++)
+            if (!t->noted[k] && t->loc[k] >= start && t->loc[k] < end) {
+                t->noted[k] = 1;
+                note(t, t->cur[k], t->seq[k]);
+            }
     long v = offmap_get(&t->map, ((unsigned long long)start << 32) | end);
     if (!v)
         return -1;

@@ -77,7 +77,7 @@ char *front_paste(FrontCtx *fc, const char *const *args, int nargs, size_t *len,
  * wanted windows (sorted, disjoint) they stand in; their types computed
  * when front_expr_type asks. */
 ExprTable *front_exprs_new(const Front *fe, const unsigned (*win)[2], int nwin);
-void front_exprs_keep(ExprTable *t, CXCursor c, int window);
+void front_exprs_keep(ExprTable *t, CXCursor c, unsigned loc, int window);
 void front_exprs_seal(ExprTable *t);
 void front_exprs_free(ExprTable *t);
 

@@ -51,18 +51,42 @@ static int skipped_at(const FrontCtx *fc, int *k, unsigned off)
  */
 static unsigned punct_len(const char *t, const char *end)
 {
-    static const char *const longer[] = {
-        "%:%:", "...", "<<=", ">>=", "->", "++", "--", "<<", ">>", "<=", ">=",
-        "==", "!=", "&&", "||", "*=", "/=", "%=", "+=", "-=", "&=", "^=", "|=",
-        "##", "<:", ":>", "<%", "%>", "%:", NULL};
-    if (!strchr("%.<>-+=!&|*/^#:", *t))
+    size_t room = (size_t)(end - t);
+    char c = t[0], d = room > 1 ? t[1] : 0, e = room > 2 ? t[2] : 0;
+    switch (c) {
+    case '.':
+        return d == '.' && e == '.' ? 3 : 1;
+    case '<': /* <<= << <= <: <% */
+        if (d == '<')
+            return e == '=' ? 3 : 2;
+        return d == '=' || d == ':' || d == '%' ? 2 : 1;
+    case '>': /* >>= >> >= */
+        if (d == '>')
+            return e == '=' ? 3 : 2;
+        return d == '=' ? 2 : 1;
+    case '%': /* %:%: %: %> %= */
+        if (d == ':')
+            return e == '%' && room > 3 && t[3] == ':' ? 4 : 2;
+        return d == '>' || d == '=' ? 2 : 1;
+    case '-':
+        return d == '>' || d == '-' || d == '=' ? 2 : 1;
+    case '+':
+    case '&':
+    case '|':
+        return d == c || d == '=' ? 2 : 1;
+    case '#':
+        return d == '#' ? 2 : 1;
+    case ':':
+        return d == '>' ? 2 : 1;
+    case '=':
+    case '!':
+    case '*':
+    case '/':
+    case '^':
+        return d == '=' ? 2 : 1;
+    default:
         return 1;
-    for (int i = 0; longer[i]; i++) {
-        size_t n = strlen(longer[i]);
-        if ((size_t)(end - t) >= n && !memcmp(t, longer[i], n))
-            return (unsigned)n;
     }
-    return 1;
 }
 
 static int ident_char(char c)

@@ -7,6 +7,7 @@
  * survive: it prints a message and exits with status 1.
  */
 #include "arena.h"
+#include "buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -77,20 +78,34 @@ char *arena_strndup(Arena *a, const char *s, size_t n)
     return p;
 }
 
+/* Formats straight into the current block when the text fits there (the
+ * common case: lowering builds most of its strings this way). */
 char *arena_printf(Arena *a, const char *fmt, ...)
 {
     va_list ap;
-    va_start(ap, fmt);
-    char small[256];
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
+    ArenaBlock *b = a->cur;
+    int n;
+    if (b && b->used < b->cap) {
+        size_t room = b->cap - b->used;
+        char *p = (char *)b->data + b->used;
+        va_start(ap, fmt);
+        n = fmt_vsnprintf(p, room, fmt, ap);
+        va_end(ap);
+        if (n >= 0 && (size_t)n < room) {
+            b->used += ((size_t)n + 1 + 15) & ~(size_t)15; /* room is a multiple of 16 */
+            return p;
+        }
+        memset(p, 0, room); /* it did not fit; allocations come zeroed */
+    } else {
+        va_start(ap, fmt);
+        n = fmt_vsnprintf(NULL, 0, fmt, ap);
+        va_end(ap);
+    }
     if (n < 0)
         n = 0;
-    if ((size_t)n < sizeof small)
-        return arena_strndup(a, small, (size_t)n);
     char *p = arena_alloc(a, (size_t)n + 1);
     va_start(ap, fmt);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    fmt_vsnprintf(p, (size_t)n + 1, fmt, ap);
     va_end(ap);
     return p;
 }

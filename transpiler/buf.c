@@ -40,7 +40,7 @@ void buf_printf(Buf *b, const char *fmt, ...)
     va_list ap;
     reserve(b, 128);
     va_start(ap, fmt);
-    int n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+    int n = fmt_vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
     va_end(ap);
     if (n < 0) {
         b->s[b->len] = '\0';
@@ -49,7 +49,7 @@ void buf_printf(Buf *b, const char *fmt, ...)
     if ((size_t)n >= b->cap - b->len) {
         reserve(b, (size_t)n);
         va_start(ap, fmt);
-        vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+        fmt_vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
         va_end(ap);
     }
     b->len += (size_t)n;
@@ -65,6 +65,65 @@ void buf_mark(Buf *b, unsigned line)
     while (line /= 10);
     t[--i] = BUF_MARK;
     buf_put(b, t + i, sizeof t - (size_t)i);
+}
+
+/* Does fmt use only the conversions fmt_vsnprintf formats itself? */
+static int plain_format(const char *f)
+{
+    while ((f = strchr(f, '%'))) {
+        f++;
+        if (f[0] == '.' && f[1] == '*' && f[2] == 's')
+            f += 3;
+        else if (*f && strchr("sduc%", *f))
+            f++;
+        else
+            return 0;
+    }
+    return 1;
+}
+
+int fmt_vsnprintf(char *dst, size_t room, const char *fmt, va_list ap)
+{
+    if (!plain_format(fmt))
+        return vsnprintf(dst, room, fmt, ap);
+    size_t n = 0;
+    char num[24];
+    for (const char *f = fmt; *f;) {
+        const char *s;
+        size_t k;
+        if (*f != '%') { /* text up to the next conversion */
+            const char *pct = strchr(f, '%');
+            s = f;
+            k = pct ? (size_t)(pct - f) : strlen(f);
+            f += k;
+        } else if (f[1] == 's' || f[1] == '.') { /* %s, %.*s */
+            int prec = f[1] == '.' ? va_arg(ap, int) : -1;
+            s = va_arg(ap, const char *);
+            s = s ? s : "(null)";
+            k = prec < 0 ? strlen(s) : strnlen(s, (size_t)prec);
+            f += f[1] == '.' ? 4 : 2;
+        } else if (f[1] == 'c' || f[1] == '%') {
+            num[0] = f[1] == 'c' ? (char)va_arg(ap, int) : '%';
+            s = num, k = 1;
+            f += 2;
+        } else { /* %d, %u */
+            unsigned v = va_arg(ap, unsigned);
+            int neg = f[1] == 'd' && (int)v < 0;
+            char *e = num + sizeof num, *p = e;
+            for (v = neg ? 0u - v : v; p == e || v; v /= 10)
+                *--p = (char)('0' + v % 10);
+            if (neg)
+                *--p = '-';
+            s = p, k = (size_t)(e - p);
+            f += 2;
+        }
+        if (n < room)
+            memcpy(dst + n, s, k < room - n ? k : room - n);
+        n += k;
+    }
+    if (room)
+        dst[n < room ? n : room - 1] = '\0';
+    return (int)n;
 }
 
 void buf_free(Buf *b)

@@ -120,7 +120,7 @@ static void w_printf(Writer *w, const char *fmt, ...)
     char small[512];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
+    int n = fmt_vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
     if (n < 0)
         return;
@@ -132,7 +132,7 @@ static void w_printf(Writer *w, const char *fmt, ...)
     if (!p)
         exit(1);
     va_start(ap, fmt);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    fmt_vsnprintf(p, (size_t)n + 1, fmt, ap);
     va_end(ap);
     w_put(w, p, (size_t)n);
     free(p);

@@ -93,13 +93,13 @@ void put_gen(Low *L, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     char small[512];
-    int n = vsnprintf(small, sizeof small, fmt, ap);
+    int n = fmt_vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
     const char *s = small;
     if (n >= (int)sizeof small) {
         char *p = arena_alloc(L->a, (size_t)n + 1);
         va_start(ap, fmt);
-        vsnprintf(p, (size_t)n + 1, fmt, ap);
+        fmt_vsnprintf(p, (size_t)n + 1, fmt, ap);
         va_end(ap);
         s = p;
     }

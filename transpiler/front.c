@@ -635,7 +635,6 @@ static void find_wanted(BodyCtx *bc)
     }
 }
 
-/* The wanted window `off` lies in, or -1. */
 static int wanted_at(const BodyCtx *bc, unsigned off)
 {
     int lo = 0, hi = bc->nwanted - 1;
@@ -646,9 +645,9 @@ static int wanted_at(const BodyCtx *bc, unsigned off)
         else if (bc->wanted[mid][0] > off)
             hi = mid - 1;
         else
-            return mid;
+            return 1;
     }
-    return -1;
+    return 0;
 }
 
 static enum CXChildVisitResult first_child(CXCursor c, CXCursor parent, CXClientData d)
@@ -692,9 +691,8 @@ static enum CXChildVisitResult visit_body(CXCursor c, CXCursor parent, CXClientD
     }
     if (clang_isExpression(k) && bc->nwanted) {
         long off = front_main_off(bc->fc->fe, clang_getCursorLocation(c));
-        int w = off >= 0 ? wanted_at(bc, (unsigned)off) : -1;
-        if (w >= 0)
-            front_exprs_keep(bc->fn->exprs, c, (unsigned)off, w);
+        if (off >= 0 && wanted_at(bc, (unsigned)off))
+            front_exprs_keep(bc->fn->exprs, c, (unsigned)off);
     }
     return CXChildVisit_Recurse;
 }
@@ -761,7 +759,7 @@ static void collect_body(FrontCtx *fc, AsyncFn *fn, CXCursor cursor)
     fn->nraw = front_tokens(fc, fn->body_start, fn->body_end, &fn->raw);
     fn->ntrivia = front_trivia(fc, fn->raw, fn->nraw, &fn->trivia);
     find_wanted(&bc);
-    fn->exprs = front_exprs_new(fe, (const unsigned(*)[2])bc.wanted, bc.nwanted);
+    fn->exprs = front_exprs_new(fe);
     clang_visitChildren(body, visit_body, &bc);
     front_exprs_seal(fn->exprs);
     note_local_types(fe, fn);

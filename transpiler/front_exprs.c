@@ -12,18 +12,17 @@
  *
  * So the body walk (front.c) keeps the cursors of the expressions whose
  * location lies in a wanted window (a statement around an await, a
- * compound literal: front.c's want()), grouped by window, with their
- * locations.  A cursor's location lies inside its extent, so a question
- * about [start, end) computes the extents of the cursors located there,
- * once each, and looks the range up.  The answers are those an eager walk
- * would give: the cursors are noted in walk order, and each entry keeps
- * its walk position, so that the later cursor of two with the same range
- * wins whichever question noted it first (an implicit conversion and its
- * operand: the operand, the innermost, keeps its own type).
+ * compound literal: front.c's want()), with those locations.  A cursor's
+ * location lies inside its extent, so a question about [start, end)
+ * measures the cursors located there that are not measured yet, and looks
+ * the range up.  The answers are those an eager walk would give: each
+ * entry keeps its cursor's position in the walk, so that of two cursors
+ * with the same range the later one wins whichever question measured it
+ * first (an implicit conversion and its operand: the operand, the
+ * innermost, keeps its own type).
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "front_int.h"
 
@@ -36,67 +35,45 @@ typedef struct ExprEntry {
 typedef struct Kept {
     CXCursor c;
     unsigned loc;     /* clang_getCursorLocation's offset: in the extent  */
-    int window;
+    int seq;          /* its position in the walk                         */
+    int noted;        /* its extent is in the map already                 */
 } Kept;
 
 struct ExprTable {
     const Front *fe;
-    Kept *kept;       /* while walking: the cursors, in walk order       */
-    int ncur, capcur;
-    CXCursor *cur;    /* sealed: the same, grouped by window              */
-    unsigned *loc;
-    int *seq;         /* each one's position in the walk                  */
-    unsigned char *noted; /* its extent is in the map already             */
-    unsigned (*win)[2];  /* the wanted windows, sorted, disjoint          */
-    int *first;       /* window w's cursors: cur[first[w] .. first[w+1])  */
-    int nwin;
+    Kept *kept;       /* sorted by location once the walk is done         */
+    int nkept, capkept;
     OffMap map;       /* (start << 32 | end) -> index into ent + 1        */
     ExprEntry *ent;
     int nent, capent;
 };
 
-ExprTable *front_exprs_new(const Front *fe, const unsigned (*win)[2], int nwin)
+ExprTable *front_exprs_new(const Front *fe)
 {
     ExprTable *t = xcalloc(1, sizeof *t);
     t->fe = fe;
-    t->nwin = nwin;
-    t->win = xcalloc((size_t)nwin + 1, sizeof *t->win);
-    memcpy(t->win, win, sizeof *t->win * (size_t)nwin);
     return t;
 }
 
-void front_exprs_keep(ExprTable *t, CXCursor c, unsigned loc, int window)
+void front_exprs_keep(ExprTable *t, CXCursor c, unsigned loc)
 {
-    GROW(t->kept, t->ncur, t->capcur);
-    t->kept[t->ncur++] = (Kept){c, loc, window};
+    GROW(t->kept, t->nkept, t->capkept);
+    t->kept[t->nkept] = (Kept){c, loc, t->nkept, 0};
+    t->nkept++;
 }
 
-/* After the walk: group the cursors by window (a counting sort, which
- * keeps the walk's order within each window). */
+static int cmp_kept(const void *a, const void *b)
+{
+    const Kept *x = a, *y = b;
+    if (x->loc != y->loc)
+        return x->loc < y->loc ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 void front_exprs_seal(ExprTable *t)
 {
-    t->first = xcalloc((size_t)t->nwin + 2, sizeof *t->first);
-    t->noted = xcalloc((size_t)t->ncur + 1, 1);
-    for (int i = 0; i < t->ncur; i++)
-        t->first[t->kept[i].window + 1]++;
-    for (int w = 0; w < t->nwin; w++)
-        t->first[w + 1] += t->first[w];
-    CXCursor *cur = xcalloc((size_t)t->ncur + 1, sizeof *cur);
-    int *seq = xcalloc((size_t)t->ncur + 1, sizeof *seq);
-    unsigned *loc = xcalloc((size_t)t->ncur + 1, sizeof *loc);
-    int *at = xcalloc((size_t)t->nwin + 1, sizeof *at);
-    for (int i = 0; i < t->ncur; i++) {
-        int w = t->kept[i].window, k = t->first[w] + at[w]++;
-        cur[k] = t->kept[i].c;
-        loc[k] = t->kept[i].loc;
-        seq[k] = i;
-    }
-    free(at);
-    free(t->kept);
-    t->kept = NULL;
-    t->cur = cur;
-    t->loc = loc;
-    t->seq = seq;
+    if (t->nkept > 1)
+        qsort(t->kept, (size_t)t->nkept, sizeof *t->kept, cmp_kept);
 }
 
 void front_exprs_free(ExprTable *t)
@@ -104,13 +81,7 @@ void front_exprs_free(ExprTable *t)
     if (!t)
         return;
     offmap_free(&t->map);
-    free(t->cur);
-    free(t->seq);
-    free(t->loc);
-    free(t->noted);
     free(t->kept);
-    free(t->win);
-    free(t->first);
     free(t->ent);
     free(t);
 }
@@ -132,16 +103,16 @@ static unsigned macro_end_at(const Front *fe, unsigned off)
     return 0;
 }
 
-/* Record `type` under `key`.  A real range replaces an alias and an
- * earlier cursor's entry; an alias replaces nothing. */
+/* Record `type` under `key` as the eager walk would have left it: of the
+ * real ranges the last cursor's; failing those, the first alias. */
 static void put(ExprTable *t, unsigned long long key, Type type, int seq, int alias)
 {
     long v = offmap_get(&t->map, key);
     if (v) {
         ExprEntry *old = &t->ent[v - 1];
-        if (alias || (!old->alias && old->seq > seq))
-            return;
-        *old = (ExprEntry){type, seq, alias};
+        int better = alias ? old->alias && seq < old->seq : old->alias || seq > old->seq;
+        if (better)
+            *old = (ExprEntry){type, seq, alias};
         return;
     }
     GROW(t->ent, t->nent, t->capent);
@@ -179,24 +150,23 @@ static void note(ExprTable *t, CXCursor c, int seq)
 int front_expr_type(const AsyncFn *fn, unsigned start, unsigned end, Type *out)
 {
     ExprTable *t = fn->exprs;
-    if (!t || !t->first)
+    if (!t)
         return -1;
-    /* A cursor with this extent has its location inside it, so only
-     * those of the windows the range touches can have it. */
-    int lo = 0, hi = t->nwin;
-    while (lo < hi) { /* the first window that ends after start */
+    /* A cursor with this extent has its location inside it: note those
+     * located in [start, end) that are not noted yet. */
+    int lo = 0, hi = t->nkept;
+    while (lo < hi) { /* the first located at or after start */
         int mid = (lo + hi) / 2;
-        if (t->win[mid][1] <= start)
+        if (t->kept[mid].loc < start)
             lo = mid + 1;
         else
             hi = mid;
     }
-    for (int w = lo; w < t->nwin && t->win[w][0] < end; w++)
-        for (int k = t->first[w]; k < t->first[w + 1]; k++)
-            if (!t->noted[k] && t->loc[k] >= start && t->loc[k] < end) {
-                t->noted[k] = 1;
-                note(t, t->cur[k], t->seq[k]);
-            }
+    for (int k = lo; k < t->nkept && t->kept[k].loc < end; k++)
+        if (!t->kept[k].noted) {
+            t->kept[k].noted = 1;
+            note(t, t->kept[k].c, t->kept[k].seq);
+        }
     long v = offmap_get(&t->map, ((unsigned long long)start << 32) | end);
     if (!v)
         return -1;

@@ -73,11 +73,11 @@ int front_header_defs(FrontCtx *fc);
 char *front_paste(FrontCtx *fc, const char *const *args, int nargs, size_t *len,
                   SrcSeg **segs, unsigned *nsegs);
 
-/* front_exprs.c: a body's expression cursors, kept by the walk in the
- * wanted windows (sorted, disjoint) they stand in; their types computed
- * when front_expr_type asks. */
-ExprTable *front_exprs_new(const Front *fe, const unsigned (*win)[2], int nwin);
-void front_exprs_keep(ExprTable *t, CXCursor c, unsigned loc, int window);
+/* front_exprs.c: a body's expression cursors, kept by the walk with the
+ * offset of their location; their types worked out when front_expr_type
+ * asks about a range they lie in. */
+ExprTable *front_exprs_new(const Front *fe);
+void front_exprs_keep(ExprTable *t, CXCursor c, unsigned loc);
 void front_exprs_seal(ExprTable *t);
 void front_exprs_free(ExprTable *t);
 

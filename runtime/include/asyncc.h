@@ -34,6 +34,7 @@
 
 #define AC_ECANCELED (-ECANCELED)
 #define AC_ETIMEDOUT (-ETIMEDOUT)
+#define AC_ECLOSED (-5301) /* as in asyncc_abi.h: the queue was closed */
 
 #define async
 #define await
@@ -69,6 +70,8 @@ static inline uint64_t ac_now_ms(void)
  * that would have to wait for another task (put on a full queue, get on an
  * empty one, acquire with no permit, wait on an unset event) would wait
  * forever in a sequential program, so it fails with -EWOULDBLOCK instead.
+ * A closed queue answers as the runtime's does: puts AC_ECLOSED, gets the
+ * queued items, then AC_ECLOSED (never -EWOULDBLOCK).
  */
 #include <stdlib.h>
 
@@ -80,6 +83,7 @@ static inline int ac_join(ac_group *g) { (void)g; return 0; }
 typedef struct ac_queue {
     void **items;
     size_t limit, head, count;
+    int closed;
 } ac_queue;
 static inline void ac_queue_init(ac_queue *q, size_t capacity)
 {
@@ -87,11 +91,15 @@ static inline void ac_queue_init(ac_queue *q, size_t capacity)
     q->limit = capacity ? capacity : 4096;
     q->items = (void **)calloc(q->limit, sizeof *q->items);
     q->head = q->count = 0;
+    q->closed = 0;
 }
+static inline void ac_queue_close(ac_queue *q) { q->closed = 1; }
 static inline void ac_queue_destroy(ac_queue *q) { free(q->items); q->items = NULL; }
 static inline size_t ac_queue_size(const ac_queue *q) { return q->count; }
 static inline int ac_queue_put(ac_queue *q, void *item)
 {
+    if (q->closed)
+        return AC_ECLOSED;
     if (q->items == NULL || q->count == q->limit)
         return -EWOULDBLOCK;
     q->items[(q->head + q->count++) % q->limit] = item;
@@ -100,7 +108,7 @@ static inline int ac_queue_put(ac_queue *q, void *item)
 static inline int ac_queue_get(ac_queue *q, void **item)
 {
     if (q->count == 0)
-        return -EWOULDBLOCK;
+        return q->closed ? AC_ECLOSED : -EWOULDBLOCK;
     *item = q->items[q->head];
     q->head = (q->head + 1) % q->limit;
     q->count--;
@@ -133,8 +141,16 @@ static inline int ac_event_wait(ac_event *e) { return e->is_set ? 0 : -EWOULDBLO
 #include <string.h>
 #define AC_READABLE 1
 #define AC_WRITABLE 2
-/* Runtime errors are negated errno values, as libuv's are on Unix. */
-static inline const char *ac_strerror(int err) { return strerror(-err); }
+/* Runtime errors are negated errno values, as libuv's are on Unix; the
+ * texts that differ from libc's are the runtime's (runtime/src/error.c). */
+static inline const char *ac_strerror(int err)
+{
+    if (err == AC_ETIMEDOUT)
+        return "timed out";
+    if (err == AC_ECLOSED)
+        return "the queue is closed";
+    return strerror(-err);
+}
 typedef struct ac_server ac_server;
 typedef struct ac_stream ac_stream;
 int ac_tcp_listen(ac_server **out, const char *host, int port);

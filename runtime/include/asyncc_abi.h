@@ -53,6 +53,8 @@ extern "C" {
 #define AC_EHEADERSTOOLARGE (-5202) /* header block too large: answered 431  */
 #define AC_EBODYTOOLARGE (-5203)    /* body over the limit: answered 413     */
 #define AC_EPARTIALREQUEST (-5204)  /* the client closed mid-request         */
+/* Tasks and coordination (-5300..-5399). */
+#define AC_ECLOSED (-5301) /* the queue was closed (ac_queue_close)       */
 
 typedef struct ac_coro ac_coro;
 typedef struct ac_task ac_task;
@@ -533,10 +535,15 @@ typedef struct ac_queue {
     size_t head;     /* index of the oldest item                  */
     size_t count;
     ac_waitq getters, putters;
+    int closed;      /* ac_queue_close was called                 */
 } ac_queue;
 void ac_queue_init(ac_queue *q, size_t capacity);
 void ac_queue_destroy(ac_queue *q); /* waiters complete with AC_ECANCELED */
 size_t ac_queue_size(const ac_queue *q);
+/* No more items: waiting and later puts return AC_ECLOSED; gets return
+ * the items still queued, then AC_ECLOSED (waiting gets too).  Idempotent;
+ * ac_queue_destroy is still needed. */
+void ac_queue_close(ac_queue *q);
 
 struct ac_queue_put__frame {
     ac_coro co;

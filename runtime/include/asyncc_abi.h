@@ -295,8 +295,9 @@ struct ac_spawn_child {
 struct ac_group {
     ac_spawn_child *head; /* running children                          */
     size_t live;          /* how many                                  */
-    ac_coro *joiner;      /* the ac_join waiting for them, or NULL      */
+    ac_coro *joiner;      /* the ac_join(_one) waiting on them, or NULL */
     unsigned flags;       /* runtime-private                           */
+    size_t finished;      /* finishes ac_join_one has yet to report    */
 };
 void ac_spawn(ac_group *g, ac_spawn_child *c);
 /* ac_spawn, and `release(ctx)` runs when the child has finished, after the
@@ -310,6 +311,21 @@ struct ac_join__frame {
     ac_group *g;
 };
 void ac_join__init(struct ac_join__frame *f, ac_group *g);
+
+/*
+ * ac_join_one: 0 when one more child of g has finished (finishes not yet
+ * reported are reported first, one per call, oldest first), 1 at once when
+ * no child is running and none is left to report, AC_ECANCELED when the
+ * joining task is cancelled (the children go on: only the wait stops),
+ * UV_EBUSY while another ac_join or ac_join_one waits on g.  ac_join
+ * reports every finish: after it returns, ac_join_one returns 1.
+ */
+struct ac_join_one__frame {
+    ac_coro co;
+    int ret;
+    ac_group *g;
+};
+void ac_join_one__init(struct ac_join_one__frame *f, ac_group *g);
 
 /*
  * with_timeout(MS, x = f(a)): the generated struct holds this frame, f's

@@ -53,9 +53,9 @@ static inline int ac_yield(void) { return 0; }
 static inline int ac_cancelled(void) { return 0; }
 /* Nothing is allocated, opened or started in the erased build. */
 typedef struct ac_stats_t {
-    size_t live_tasks, frame_bytes, open_handles, sleepers;
+    size_t live_tasks, frame_bytes, open_handles, sleepers, task_names;
 } ac_stats_t;
-static inline ac_stats_t ac_stats(void) { ac_stats_t s = {0, 0, 0, 0}; return s; }
+static inline ac_stats_t ac_stats(void) { ac_stats_t s = {0, 0, 0, 0, 0}; return s; }
 static inline uint64_t ac_now_ms(void)
 {
     struct timespec ts;
@@ -82,6 +82,9 @@ static inline int ac_join(ac_group *g) { (void)g; return 0; }
 /* Every child finished inside its spawn, and ac_join_one never has a
  * finish left to report there: the "none running" answer. */
 static inline int ac_join_one(ac_group *g) { (void)g; return 1; }
+/* Tasks have no names in a sequential program. */
+static inline void ac_task_set_name(const char *name) { (void)name; }
+static inline const char *ac_task_name(void) { return NULL; }
 
 typedef struct ac_queue {
     void **items;

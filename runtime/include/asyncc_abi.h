@@ -96,6 +96,10 @@ struct ac_task {
     ac_coro *leaf;          /* the pending leaf, or NULL while running      */
     ac_cancel_fn leaf_cancel;
     unsigned flags;         /* AC_TASK_*                                    */
+    /* The name ac_task_set_name gave it, for dumps, or NULL.  The runtime
+     * owns the copy (freed when the task ends, or when ac_run ends for a
+     * task that never did); read it, never free or keep it. */
+    const char *name;
 };
 
 /* ---- the resume protocol ------------------------------------------------ */
@@ -132,6 +136,13 @@ int ac_task_cancelled(const ac_task *t);
 
 /* Cancel `t`: marks it and cancels its pending leaf, if any.  Idempotent. */
 void ac_task_cancel(ac_task *t);
+
+/* Name the running task (for dumps): a copy of `name` is kept until the
+ * task ends; NULL clears it.  Outside a task, or when out of memory, the
+ * task is left without a name.  ac_task_name: the running task's name, or
+ * NULL (the pointer is good until the name changes or the task ends). */
+void ac_task_set_name(const char *name);
+const char *ac_task_name(void);
 
 /*
  * For leaves: `co` is about to suspend waiting on libuv; `cancel` (may be
@@ -195,6 +206,7 @@ typedef struct ac_stats_t {
     size_t frame_bytes;  /* bytes handed out by ac_frame_alloc, not freed */
     size_t open_handles; /* libuv handles the runtime has open            */
     size_t sleepers;     /* entries in the timer heap                     */
+    size_t task_names;   /* names held for tasks (ac_task_set_name)       */
 } ac_stats_t;
 ac_stats_t ac_stats(void);
 

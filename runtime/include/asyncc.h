@@ -34,6 +34,7 @@
 
 #define AC_ECANCELED (-ECANCELED)
 #define AC_ETIMEDOUT (-ETIMEDOUT)
+#define AC_ECLOSED (-5301) /* as in asyncc_abi.h: the queue was closed */
 
 #define async
 #define await
@@ -52,9 +53,9 @@ static inline int ac_yield(void) { return 0; }
 static inline int ac_cancelled(void) { return 0; }
 /* Nothing is allocated, opened or started in the erased build. */
 typedef struct ac_stats_t {
-    size_t live_tasks, frame_bytes, open_handles, sleepers;
+    size_t live_tasks, frame_bytes, open_handles, sleepers, task_names;
 } ac_stats_t;
-static inline ac_stats_t ac_stats(void) { ac_stats_t s = {0, 0, 0, 0}; return s; }
+static inline ac_stats_t ac_stats(void) { ac_stats_t s = {0, 0, 0, 0, 0}; return s; }
 static inline uint64_t ac_now_ms(void)
 {
     struct timespec ts;
@@ -69,6 +70,8 @@ static inline uint64_t ac_now_ms(void)
  * that would have to wait for another task (put on a full queue, get on an
  * empty one, acquire with no permit, wait on an unset event) would wait
  * forever in a sequential program, so it fails with -EWOULDBLOCK instead.
+ * A closed queue answers as the runtime's does: puts AC_ECLOSED, gets the
+ * queued items, then AC_ECLOSED (never -EWOULDBLOCK).
  */
 #include <stdlib.h>
 
@@ -76,10 +79,17 @@ typedef struct ac_group { int unused; } ac_group;
 static inline void ac_group_init(ac_group *g) { g->unused = 0; }
 static inline void ac_group_cancel(ac_group *g) { (void)g; }
 static inline int ac_join(ac_group *g) { (void)g; return 0; }
+/* Every child finished inside its spawn, and ac_join_one never has a
+ * finish left to report there: the "none running" answer. */
+static inline int ac_join_one(ac_group *g) { (void)g; return 1; }
+/* Tasks have no names in a sequential program. */
+static inline void ac_task_set_name(const char *name) { (void)name; }
+static inline const char *ac_task_name(void) { return NULL; }
 
 typedef struct ac_queue {
     void **items;
     size_t limit, head, count;
+    int closed;
 } ac_queue;
 static inline void ac_queue_init(ac_queue *q, size_t capacity)
 {
@@ -87,11 +97,15 @@ static inline void ac_queue_init(ac_queue *q, size_t capacity)
     q->limit = capacity ? capacity : 4096;
     q->items = (void **)calloc(q->limit, sizeof *q->items);
     q->head = q->count = 0;
+    q->closed = 0;
 }
+static inline void ac_queue_close(ac_queue *q) { q->closed = 1; }
 static inline void ac_queue_destroy(ac_queue *q) { free(q->items); q->items = NULL; }
 static inline size_t ac_queue_size(const ac_queue *q) { return q->count; }
 static inline int ac_queue_put(ac_queue *q, void *item)
 {
+    if (q->closed)
+        return AC_ECLOSED;
     if (q->items == NULL || q->count == q->limit)
         return -EWOULDBLOCK;
     q->items[(q->head + q->count++) % q->limit] = item;
@@ -100,7 +114,7 @@ static inline int ac_queue_put(ac_queue *q, void *item)
 static inline int ac_queue_get(ac_queue *q, void **item)
 {
     if (q->count == 0)
-        return -EWOULDBLOCK;
+        return q->closed ? AC_ECLOSED : -EWOULDBLOCK;
     *item = q->items[q->head];
     q->head = (q->head + 1) % q->limit;
     q->count--;
@@ -133,8 +147,16 @@ static inline int ac_event_wait(ac_event *e) { return e->is_set ? 0 : -EWOULDBLO
 #include <string.h>
 #define AC_READABLE 1
 #define AC_WRITABLE 2
-/* Runtime errors are negated errno values, as libuv's are on Unix. */
-static inline const char *ac_strerror(int err) { return strerror(-err); }
+/* Runtime errors are negated errno values, as libuv's are on Unix; the
+ * texts that differ from libc's are the runtime's (runtime/src/error.c). */
+static inline const char *ac_strerror(int err)
+{
+    if (err == AC_ETIMEDOUT)
+        return "timed out";
+    if (err == AC_ECLOSED)
+        return "the queue is closed";
+    return strerror(-err);
+}
 typedef struct ac_server ac_server;
 typedef struct ac_stream ac_stream;
 int ac_tcp_listen(ac_server **out, const char *host, int port);
@@ -196,6 +218,7 @@ int ac_signal(int signum);
 async int ac_sleep(uint64_t ms);
 async int ac_yield(void);
 async int ac_join(ac_group *g);
+async int ac_join_one(ac_group *g);
 async int ac_accept(ac_server *s, ac_stream **out);
 async int ac_tcp_connect(ac_stream **out, const char *host, int port);
 async ssize_t ac_read(ac_stream *s, void *buf, size_t cap);

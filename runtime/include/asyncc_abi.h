@@ -53,6 +53,8 @@ extern "C" {
 #define AC_EHEADERSTOOLARGE (-5202) /* header block too large: answered 431  */
 #define AC_EBODYTOOLARGE (-5203)    /* body over the limit: answered 413     */
 #define AC_EPARTIALREQUEST (-5204)  /* the client closed mid-request         */
+/* Tasks and coordination (-5300..-5399). */
+#define AC_ECLOSED (-5301) /* the queue was closed (ac_queue_close)       */
 
 typedef struct ac_coro ac_coro;
 typedef struct ac_task ac_task;
@@ -94,6 +96,10 @@ struct ac_task {
     ac_coro *leaf;          /* the pending leaf, or NULL while running      */
     ac_cancel_fn leaf_cancel;
     unsigned flags;         /* AC_TASK_*                                    */
+    /* The name ac_task_set_name gave it, for dumps, or NULL.  The runtime
+     * owns the copy (freed when the task ends, or when ac_run ends for a
+     * task that never did); read it, never free or keep it. */
+    const char *name;
 };
 
 /* ---- the resume protocol ------------------------------------------------ */
@@ -130,6 +136,13 @@ int ac_task_cancelled(const ac_task *t);
 
 /* Cancel `t`: marks it and cancels its pending leaf, if any.  Idempotent. */
 void ac_task_cancel(ac_task *t);
+
+/* Name the running task (for dumps): a copy of `name` is kept until the
+ * task ends; NULL clears it.  Outside a task, or when out of memory, the
+ * task is left without a name.  ac_task_name: the running task's name, or
+ * NULL (the pointer is good until the name changes or the task ends). */
+void ac_task_set_name(const char *name);
+const char *ac_task_name(void);
 
 /*
  * For leaves: `co` is about to suspend waiting on libuv; `cancel` (may be
@@ -193,6 +206,7 @@ typedef struct ac_stats_t {
     size_t frame_bytes;  /* bytes handed out by ac_frame_alloc, not freed */
     size_t open_handles; /* libuv handles the runtime has open            */
     size_t sleepers;     /* entries in the timer heap                     */
+    size_t task_names;   /* names held for tasks (ac_task_set_name)       */
 } ac_stats_t;
 ac_stats_t ac_stats(void);
 
@@ -293,8 +307,9 @@ struct ac_spawn_child {
 struct ac_group {
     ac_spawn_child *head; /* running children                          */
     size_t live;          /* how many                                  */
-    ac_coro *joiner;      /* the ac_join waiting for them, or NULL      */
+    ac_coro *joiner;      /* the ac_join(_one) waiting on them, or NULL */
     unsigned flags;       /* runtime-private                           */
+    size_t finished;      /* finishes ac_join_one has yet to report    */
 };
 void ac_spawn(ac_group *g, ac_spawn_child *c);
 /* ac_spawn, and `release(ctx)` runs when the child has finished, after the
@@ -308,6 +323,21 @@ struct ac_join__frame {
     ac_group *g;
 };
 void ac_join__init(struct ac_join__frame *f, ac_group *g);
+
+/*
+ * ac_join_one: 0 when one more child of g has finished (finishes not yet
+ * reported are reported first, one per call, oldest first), 1 at once when
+ * no child is running and none is left to report, AC_ECANCELED when the
+ * joining task is cancelled (the children go on: only the wait stops),
+ * UV_EBUSY while another ac_join or ac_join_one waits on g.  ac_join
+ * reports every finish: after it returns, ac_join_one returns 1.
+ */
+struct ac_join_one__frame {
+    ac_coro co;
+    int ret;
+    ac_group *g;
+};
+void ac_join_one__init(struct ac_join_one__frame *f, ac_group *g);
 
 /*
  * with_timeout(MS, x = f(a)): the generated struct holds this frame, f's
@@ -533,10 +563,15 @@ typedef struct ac_queue {
     size_t head;     /* index of the oldest item                  */
     size_t count;
     ac_waitq getters, putters;
+    int closed;      /* ac_queue_close was called                 */
 } ac_queue;
 void ac_queue_init(ac_queue *q, size_t capacity);
 void ac_queue_destroy(ac_queue *q); /* waiters complete with AC_ECANCELED */
 size_t ac_queue_size(const ac_queue *q);
+/* No more items: waiting and later puts return AC_ECLOSED; gets return
+ * the items still queued, then AC_ECLOSED (waiting gets too).  Idempotent;
+ * ac_queue_destroy is still needed. */
+void ac_queue_close(ac_queue *q);
 
 struct ac_queue_put__frame {
     ac_coro co;

@@ -11,8 +11,12 @@
  * uses at most AC__MAX_DEPTH nested resume calls.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
+
+static void name_drop(ac_task *t);
+static void names_free_all(void);
 
 /* One ready-queue slot: a coroutine to resume, and the finished child task
  * to report to it (ac__finished_task) when it is a task owner. */
@@ -160,6 +164,7 @@ static void task_finished(ac_task *t)
     t->flags |= AC_TASK_DONE;
     t->leaf = NULL;
     t->leaf_cancel = NULL;
+    name_drop(t);
     ac__live_tasks_add(-1);
     if (t == rt.main_task)
         ac__main_done();
@@ -188,6 +193,7 @@ int ac__task_start(ac_task *t, ac_task *parent, ac_coro *co, ac_coro *owner)
     t->leaf = NULL;
     t->leaf_cancel = NULL;
     t->flags = 0;
+    t->name = NULL;
     co->task = t;
     co->waiter = owner;
     ac__live_tasks_add(1);
@@ -308,6 +314,72 @@ void ac__leaf_finish(ac_coro *co)
     ac_wake(co);
 }
 
+/* ---- task names ---------------------------------------------------------- *
+ *
+ * A name is one allocation: a header and the text, with t->name pointing at
+ * the text.  The headers form a list of every name alive, because a task
+ * whose root never returns (a child still waiting when ac_run ends) is
+ * never told it ended: ac_run's shutdown frees what is left on the list.
+ */
+struct ac__name {
+    struct ac__name *prev, *next;
+    char text[];
+};
+static struct ac__name *names;
+static size_t n_names;
+
+size_t ac__task_name_count(void)
+{
+    return n_names;
+}
+
+static void name_drop(ac_task *t)
+{
+    struct ac__name *n;
+    if (t->name == NULL)
+        return;
+    n = AC__CONTAINER_OF(t->name, struct ac__name, text);
+    AC__LIST_REMOVE(names, n);
+    n_names--;
+    free(n);
+    t->name = NULL;
+}
+
+static void names_free_all(void)
+{
+    while (names != NULL) {
+        struct ac__name *n = names;
+        names = n->next;
+        free(n);
+    }
+    n_names = 0;
+}
+
+void ac_task_set_name(const char *name)
+{
+    ac_task *t = rt.current;
+    struct ac__name *n;
+    size_t len;
+    if (t == NULL)
+        return;
+    name_drop(t);
+    if (name == NULL)
+        return;
+    len = strlen(name);
+    n = malloc(sizeof *n + len + 1);
+    if (n == NULL)
+        return; /* no name rather than a stale one */
+    memcpy(n->text, name, len + 1);
+    AC__LIST_PUSH(names, n);
+    n_names++;
+    t->name = n->text;
+}
+
+const char *ac_task_name(void)
+{
+    return rt.current != NULL ? rt.current->name : NULL;
+}
+
 /* ---- ac_run support --------------------------------------------------------- */
 
 void ac__set_main_task(ac_task *t)
@@ -317,6 +389,7 @@ void ac__set_main_task(ac_task *t)
 
 void ac__coro_reset(void)
 {
+    names_free_all();
     free(rt.ring);
     rt.ring = NULL;
     free(cq.v);

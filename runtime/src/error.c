@@ -16,6 +16,10 @@ static const struct {
     int code;
     const char *text;
 } own[] = {
+    /* libuv's text is the socket-level "connection timed out"; asyncc's
+     * timeouts (with_timeout, the HTTP limits) are not about connecting. */
+    {AC_ETIMEDOUT, "timed out"},
+    {AC_ECLOSED, "the queue is closed"},
     {AC_ETLS, "TLS handshake or certificate verification failed"},
     {AC_EBADRESPONSE, "the peer's reply is not valid for the protocol"},
     {AC_ENORESPONSE, "the peer closed the connection without replying"},

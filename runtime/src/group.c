@@ -12,8 +12,34 @@
  * would leave children running whose frames (and the lvalues their results
  * go to) live in the joining frame, which is about to be unwound: a frame
  * must never be left with running children.
+ *
+ * ac_join_one waits for one finish, not for the group: each finish a child
+ * makes either goes to the ac_join_one waiting then or is counted in
+ * g->finished for a later call (so none is lost between two calls).  Its
+ * cancel hook only stops the wait: the children stay in the group, which
+ * its owner still joins, so no frame is left with running children.  The
+ * group's one joiner slot is shared: g->flags says which kind waits.
  */
 #include "internal.h"
+
+/* ac_group.flags */
+enum {
+    GROUP_JOINER_ONE = 1u << 0, /* g->joiner is an ac_join_one */
+};
+
+/* Give one finish to the waiting ac_join_one, or count it for a later one. */
+static void report_finish(ac_group *g)
+{
+    if (g->joiner != NULL && (g->flags & GROUP_JOINER_ONE)) {
+        struct ac_join_one__frame *f = (struct ac_join_one__frame *)g->joiner;
+        g->joiner = NULL;
+        g->flags &= ~GROUP_JOINER_ONE;
+        f->ret = 0;
+        ac__leaf_finish(&f->co);
+        return;
+    }
+    g->finished++;
+}
 
 /* Runs the bookkeeping of a finished child; `c` is freed on return. */
 static void child_finished(ac_spawn_child *c)
@@ -34,6 +60,7 @@ static void child_finished(ac_spawn_child *c)
         release(ctx);
     ac_frame_free(ctx, size); /* c lives inside ctx */
 
+    report_finish(g);
     if (g->live == 0 && g->joiner != NULL) {
         ac_coro *j = g->joiner;
         g->joiner = NULL;
@@ -58,6 +85,7 @@ void ac_group_init(ac_group *g)
     g->live = 0;
     g->joiner = NULL;
     g->flags = 0;
+    g->finished = 0;
 }
 
 void ac_spawn(ac_group *g, ac_spawn_child *c)
@@ -111,7 +139,8 @@ static void join_resume(ac_coro *co)
             return;
         }
     }
-    /* Every child has finished. */
+    /* Every child has finished, and this join reports all of it. */
+    f->g->finished = 0;
     f->ret = cancelled ? AC_ECANCELED : 0;
     ac_return(co);
 }
@@ -119,6 +148,51 @@ static void join_resume(ac_coro *co)
 void ac_join__init(struct ac_join__frame *f, ac_group *g)
 {
     ac__coro_init(&f->co, join_resume);
+    f->ret = 0;
+    f->g = g;
+}
+
+static void join_one_cancel(ac_coro *co)
+{
+    struct ac_join_one__frame *f = (struct ac_join_one__frame *)co;
+    /* Stop waiting only; a later finish is counted for the next call. */
+    f->g->joiner = NULL;
+    f->g->flags &= ~GROUP_JOINER_ONE;
+    f->ret = AC_ECANCELED;
+    ac__leaf_finish(co);
+}
+
+static void join_one_resume(ac_coro *co)
+{
+    struct ac_join_one__frame *f = (struct ac_join_one__frame *)co;
+    ac_group *g = f->g;
+
+    if (co->state != 0) {
+        ac_return(co); /* report_finish or the hook set ret */
+        return;
+    }
+    if (ac_task_cancelled(co->task))
+        f->ret = AC_ECANCELED;
+    else if (g->joiner != NULL)
+        f->ret = UV_EBUSY; /* one joiner per group at a time */
+    else if (g->finished > 0) {
+        g->finished--;
+        f->ret = 0;
+    } else if (g->live == 0)
+        f->ret = 1; /* nothing running, nothing to report */
+    else {
+        g->joiner = co;
+        g->flags |= GROUP_JOINER_ONE;
+        ac_leaf_wait(co, join_one_cancel);
+        co->state = 1;
+        return;
+    }
+    ac_return(co);
+}
+
+void ac_join_one__init(struct ac_join_one__frame *f, ac_group *g)
+{
+    ac__coro_init(&f->co, join_one_resume);
     f->ret = 0;
     f->g = g;
 }

@@ -276,6 +276,8 @@ void ac__strerror_range(int lo, int hi, const char *(*text)(int err));
 
 /* ---- internal hooks between core files ----------------------------------- */
 
+/* coro.c: names held for tasks, for ac_stats. */
+size_t ac__task_name_count(void);
 /* timer.c: number of heap entries, for ac_stats. */
 size_t ac__timer_count(void);
 /* frame_alloc.c: bytes handed out, and freeing the free lists. */

@@ -69,6 +69,7 @@ ac_stats_t ac_stats(void)
     s.frame_bytes = ac__frame_bytes();
     s.open_handles = lp.open_handles;
     s.sleepers = ac__timer_count();
+    s.task_names = ac__task_name_count();
     return s;
 }
 

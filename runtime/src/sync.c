@@ -9,8 +9,11 @@
  * cancellation that arrives after the hand-off finds no leaf registered
  * (ac__leaf_finish cleared it) and cannot take the item back out.
  *
+ * ac_queue_close only stops the puts: the items already queued stay there
+ * for the getters, and AC_ECLOSED comes once the queue is empty.
+ *
  * Every function that may wake coroutines from plain C (release, set,
- * destroy) brackets itself with ac__enter/ac__leave: the woken coroutines
+ * close, destroy) brackets itself with ac__enter/ac__leave: the woken coroutines
  * run only after the waiter list is consistent again.
  */
 #include <stdlib.h>
@@ -68,7 +71,7 @@ static void wake_with(ac_waitq_node *n, int ret)
     ac__leaf_finish(n->co);
 }
 
-/* Complete every waiter of q with `ret` (used by destroy). */
+/* Complete every waiter of q with `ret` (used by close and destroy). */
 static void wake_all(ac_waitq *q, int ret)
 {
     ac_waitq_node *n;
@@ -116,6 +119,18 @@ void ac_queue_destroy(ac_queue *q)
     free(q->items);
     q->items = NULL;
     q->cap = q->head = q->count = 0;
+    ac__leave();
+}
+
+void ac_queue_close(ac_queue *q)
+{
+    /* Waiting putters fail (their items were never queued).  Getters wait
+     * only while the queue is empty, so any that wait now get nothing more:
+     * they fail too.  Bracketed: they run once the lists are empty. */
+    ac__enter();
+    q->closed = 1;
+    wake_all(&q->putters, AC_ECLOSED);
+    wake_all(&q->getters, AC_ECLOSED);
     ac__leave();
 }
 
@@ -183,7 +198,9 @@ static void queue_put_resume(ac_coro *co)
     }
     if (start_cancelled(co, &f->ret))
         return;
-    if ((g = ac__waitq_pop(&q->getters)) != NULL) {
+    if (q->closed) {
+        f->ret = AC_ECLOSED;
+    } else if ((g = ac__waitq_pop(&q->getters)) != NULL) {
         /* A getter waits, so the queue is empty: hand the item over. */
         struct ac_queue_get__frame *gf = (struct ac_queue_get__frame *)g->co;
         *gf->item = f->item;
@@ -237,6 +254,11 @@ static void queue_get_resume(ac_coro *co)
     }
     if (start_cancelled(co, &f->ret))
         return;
+    if (q->count == 0 && q->closed) {
+        f->ret = AC_ECLOSED; /* drained */
+        ac_return(co);
+        return;
+    }
     if (q->count == 0) {
         suspend_on(&q->getters, &f->node, co, queue_get_cancel);
         return;

@@ -79,6 +79,7 @@ static inline void check_stats_zero(void)
     CHECK_EQ(s.frame_bytes, 0);
     CHECK_EQ(s.open_handles, 0);
     CHECK_EQ(s.sleepers, 0);
+    CHECK_EQ(s.task_names, 0);
 }
 
 static inline double wall_ms(void)

@@ -156,6 +156,9 @@ static inline const char *ac_strerror(int err)
     case AC_EAI_FAIL: return gai_strerror(EAI_FAIL);
     case AC_EAI_FAMILY: return gai_strerror(EAI_FAMILY);
     case AC_EAI_MEMORY: return gai_strerror(EAI_MEMORY);
+#ifdef EAI_NODATA /* glibc, with _GNU_SOURCE */
+    case AC_EAI_NODATA: return gai_strerror(EAI_NODATA);
+#endif
     case AC_EAI_NONAME: return gai_strerror(EAI_NONAME);
     case AC_EAI_SERVICE: return gai_strerror(EAI_SERVICE);
     case AC_EAI_SOCKTYPE: return gai_strerror(EAI_SOCKTYPE);

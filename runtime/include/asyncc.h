@@ -144,21 +144,47 @@ static inline int ac_event_wait(ac_event *e) { return e->is_set ? 0 : -EWOULDBLO
  * programs using them still compile (and are checked), but such a program
  * only links against a library that defines them.
  */
+#include <fcntl.h>
+#include <netdb.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #define AC_READABLE 1
 #define AC_WRITABLE 2
-/* Runtime errors are negated errno values, as libuv's are on Unix; the
- * texts that differ from libc's are the runtime's (runtime/src/error.c). */
+/* Runtime errors are negated errno values, as libuv's are on Unix, and
+ * ac_getaddrinfo's libuv codes (UV_EAI_*: the same values); the texts that
+ * differ from libc's are the runtime's (runtime/src/error.c). */
+#define AC_EAI_AGAIN (-3001)
+#define AC_EAI_BADFLAGS (-3002)
+#define AC_EAI_FAIL (-3004)
+#define AC_EAI_FAMILY (-3005)
+#define AC_EAI_MEMORY (-3006)
+#define AC_EAI_NODATA (-3007)
+#define AC_EAI_NONAME (-3008)
+#define AC_EAI_SERVICE (-3010)
+#define AC_EAI_SOCKTYPE (-3011)
 static inline const char *ac_strerror(int err)
 {
-    if (err == AC_ETIMEDOUT)
-        return "timed out";
-    if (err == AC_ECLOSED)
-        return "the queue is closed";
-    return strerror(-err);
+    switch (err) {
+    case AC_ETIMEDOUT: return "timed out";
+    case AC_ECLOSED: return "the queue is closed";
+    case AC_EAI_AGAIN: return gai_strerror(EAI_AGAIN);
+    case AC_EAI_BADFLAGS: return gai_strerror(EAI_BADFLAGS);
+    case AC_EAI_FAIL: return gai_strerror(EAI_FAIL);
+    case AC_EAI_FAMILY: return gai_strerror(EAI_FAMILY);
+    case AC_EAI_MEMORY: return gai_strerror(EAI_MEMORY);
+#ifdef EAI_NODATA /* glibc, with _GNU_SOURCE */
+    case AC_EAI_NODATA: return gai_strerror(EAI_NODATA);
+#endif
+    case AC_EAI_NONAME: return gai_strerror(EAI_NONAME);
+    case AC_EAI_SERVICE: return gai_strerror(EAI_SERVICE);
+    case AC_EAI_SOCKTYPE: return gai_strerror(EAI_SOCKTYPE);
+    default: return strerror(-err);
+    }
 }
 typedef struct ac_server ac_server;
 typedef struct ac_stream ac_stream;
+typedef struct ac_udp ac_udp;
 int ac_tcp_listen(ac_server **out, const char *host, int port);
 #define AC_TCP_REUSEPORT 1u
 int ac_tcp_listen_ex(ac_server **out, const char *host, int port,
@@ -174,6 +200,20 @@ int ac_read_file(const char *path, char **data, size_t *len);
 int ac_write_file(const char *path, const void *data, size_t len);
 int ac_poll_fd(int fd, int events);
 int ac_signal(int signum);
+int ac_udp_bind(ac_udp **out, const char *host, int port);
+int ac_udp_port(const ac_udp *u);
+ssize_t ac_udp_recv(ac_udp *u, void *buf, size_t cap,
+                    struct sockaddr_storage *from);
+int ac_udp_send(ac_udp *u, const void *buf, size_t len,
+                const struct sockaddr *to);
+int ac_udp_close(ac_udp *u);
+int ac_getaddrinfo(const char *host, const char *service,
+                   const struct addrinfo *hints, struct addrinfo **out);
+int ac_file_open(const char *path, int flags, int mode);
+ssize_t ac_file_read(int fd, void *buf, size_t len, int64_t offset);
+ssize_t ac_file_write(int fd, const void *buf, size_t len, int64_t offset);
+int ac_file_close(int fd);
+int ac_file_stat(const char *path, struct stat *st);
 
 #else
 /* ======================================================================
@@ -229,6 +269,18 @@ async int ac_read_file(const char *path, char **data, size_t *len);
 async int ac_write_file(const char *path, const void *data, size_t len);
 async int ac_poll_fd(int fd, int events);
 async int ac_signal(int signum);
+async ssize_t ac_udp_recv(ac_udp *u, void *buf, size_t cap,
+                          struct sockaddr_storage *from);
+async int ac_udp_send(ac_udp *u, const void *buf, size_t len,
+                      const struct sockaddr *to);
+async int ac_udp_close(ac_udp *u);
+async int ac_getaddrinfo(const char *host, const char *service,
+                         const struct addrinfo *hints, struct addrinfo **out);
+async int ac_file_open(const char *path, int flags, int mode);
+async ssize_t ac_file_read(int fd, void *buf, size_t len, int64_t offset);
+async ssize_t ac_file_write(int fd, const void *buf, size_t len, int64_t offset);
+async int ac_file_close(int fd);
+async int ac_file_stat(const char *path, struct stat *st);
 async int ac_queue_put(ac_queue *q, void *item);
 async int ac_queue_get(ac_queue *q, void **item);
 async int ac_sem_acquire(ac_sem *s);

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <uv.h>
 
@@ -55,6 +56,17 @@ extern "C" {
 #define AC_EPARTIALREQUEST (-5204)  /* the client closed mid-request         */
 /* Tasks and coordination (-5300..-5399). */
 #define AC_ECLOSED (-5301) /* the queue was closed (ac_queue_close)       */
+
+/* ac_getaddrinfo's failures (libuv's UV_EAI_*; ac_strerror names them). */
+#define AC_EAI_AGAIN UV_EAI_AGAIN       /* temporary failure: try again later */
+#define AC_EAI_BADFLAGS UV_EAI_BADFLAGS /* invalid hints->ai_flags            */
+#define AC_EAI_FAIL UV_EAI_FAIL         /* permanent failure                  */
+#define AC_EAI_FAMILY UV_EAI_FAMILY     /* address family not supported       */
+#define AC_EAI_MEMORY UV_EAI_MEMORY     /* out of memory                      */
+#define AC_EAI_NODATA UV_EAI_NODATA     /* the name has no address            */
+#define AC_EAI_NONAME UV_EAI_NONAME     /* unknown name or service            */
+#define AC_EAI_SERVICE UV_EAI_SERVICE   /* service unknown for the socket type */
+#define AC_EAI_SOCKTYPE UV_EAI_SOCKTYPE /* socket type not supported          */
 
 typedef struct ac_coro ac_coro;
 typedef struct ac_task ac_task;
@@ -380,6 +392,8 @@ const char *ac_strerror(int err);
 /* TCP objects live on the heap; ac_close / ac_server_close free them. */
 typedef struct ac_server ac_server;
 typedef struct ac_stream ac_stream;
+/* A UDP socket (udp.c); ac_udp_close frees it. */
+typedef struct ac_udp ac_udp;
 
 /* Plain functions.  ac_tcp_listen resolves `host` synchronously (a numeric
  * address never blocks; NULL or "" means every IPv4 interface). */
@@ -511,6 +525,143 @@ struct ac_write_file__frame {
 };
 void ac_write_file__init(struct ac_write_file__frame *f, const char *path,
                          const void *data, size_t len);
+
+/* Files by descriptor, one uv_fs request each on the thread pool.  A
+ * request already running when its task is cancelled runs to its end; the
+ * call then returns AC_ECANCELED (an open's descriptor is closed again). */
+struct ac_file_open__frame {
+    ac_coro co;
+    int ret;            /* the descriptor (O_CLOEXEC), or < 0 */
+    const char *path;
+    int flags;
+    int mode;
+    /* private */
+    int phase;
+    uv_fs_t req;
+};
+void ac_file_open__init(struct ac_file_open__frame *f, const char *path,
+                        int flags, int mode);
+
+/* One read(2) or pread(2): bytes read (0 at end of file), or < 0.
+ * offset -1: at the descriptor's current position (which advances). */
+struct ac_file_read__frame {
+    ac_coro co;
+    ssize_t ret;
+    int fd;
+    void *buf;
+    size_t len;
+    int64_t offset;
+    /* private */
+    uv_fs_t req;
+};
+void ac_file_read__init(struct ac_file_read__frame *f, int fd, void *buf,
+                        size_t len, int64_t offset);
+
+/* One write(2) or pwrite(2): bytes written (may be fewer than len), or < 0. */
+struct ac_file_write__frame {
+    ac_coro co;
+    ssize_t ret;
+    int fd;
+    const void *buf;
+    size_t len;
+    int64_t offset;
+    /* private */
+    uv_fs_t req;
+};
+void ac_file_write__init(struct ac_file_write__frame *f, int fd,
+                         const void *buf, size_t len, int64_t offset);
+
+/* Always closes, even in a cancelled task (then at once, on the loop
+ * thread, returning AC_ECANCELED). */
+struct ac_file_close__frame {
+    ac_coro co;
+    int ret;
+    int fd;
+    /* private */
+    uv_fs_t req;
+};
+void ac_file_close__init(struct ac_file_close__frame *f, int fd);
+
+/* stat(2) into *st (filled from libuv's uv_stat_t; untouched on error). */
+struct ac_file_stat__frame {
+    ac_coro co;
+    int ret;
+    const char *path;
+    struct stat *st;
+    /* private */
+    uv_fs_t req;
+};
+void ac_file_stat__init(struct ac_file_stat__frame *f, const char *path,
+                        struct stat *st);
+
+/* ---- UDP (udp.c) ---------------------------------------------------------- */
+
+/* Binds a new socket to host:port (port 0: any free port; host NULL or "":
+ * every IPv4 interface; a name is resolved synchronously, a numeric
+ * address never blocks).  0, or < 0 with *out NULL. */
+int ac_udp_bind(ac_udp **out, const char *host, int port);
+/* The bound port, or < 0. */
+int ac_udp_port(const ac_udp *u);
+
+/* Waits for one datagram: its length in bytes (0 for an empty datagram),
+ * at most cap: the rest of a longer datagram is discarded.  *from (if not
+ * NULL) is the sender's address.  One receiver per socket at a time
+ * (another gets UV_EALREADY); a receive pending when the socket is closed
+ * returns AC_ECANCELED.  Cancelling a receive loses no datagram. */
+struct ac_udp_recv__frame {
+    ac_coro co;
+    ssize_t ret;
+    ac_udp *u;
+    void *buf;
+    size_t cap;
+    struct sockaddr_storage *from;
+};
+void ac_udp_recv__init(struct ac_udp_recv__frame *f, ac_udp *u, void *buf,
+                       size_t cap, struct sockaddr_storage *from);
+
+/* Sends one datagram to `to`: 0, or < 0.  Tries without suspending first.
+ * A send that had to wait is not taken back when its task is cancelled:
+ * it completes (the datagram may have gone out) and returns AC_ECANCELED. */
+struct ac_udp_send__frame {
+    ac_coro co;
+    int ret;
+    ac_udp *u;
+    const void *buf;
+    size_t len;
+    const struct sockaddr *to;
+    /* private */
+    uv_udp_send_t req;
+};
+void ac_udp_send__init(struct ac_udp_send__frame *f, ac_udp *u,
+                       const void *buf, size_t len, const struct sockaddr *to);
+
+/* Closes and frees the socket, like ac_close. */
+struct ac_udp_close__frame {
+    ac_coro co;
+    int ret;
+    ac_udp *u;
+};
+void ac_udp_close__init(struct ac_udp_close__frame *f, ac_udp *u);
+
+/* ---- names (dns.c) ----------------------------------------------------------- */
+
+/* getaddrinfo(3) on the thread pool: 0 with *out a list the caller frees
+ * with freeaddrinfo(), or < 0 (AC_EAI_*) with *out NULL.  Cancelling takes
+ * a queued lookup back; one already running is waited for and its result
+ * freed. */
+struct ac_getaddrinfo__frame {
+    ac_coro co;
+    int ret;
+    const char *host;
+    const char *service;
+    const struct addrinfo *hints;
+    struct addrinfo **out;
+    /* private */
+    uv_getaddrinfo_t req;
+};
+void ac_getaddrinfo__init(struct ac_getaddrinfo__frame *f, const char *host,
+                          const char *service, const struct addrinfo *hints,
+                          struct addrinfo **out);
 
 /* Readiness of a file descriptor: returns the ready mask (AC_READABLE |
  * AC_WRITABLE), or <0.  One pending ac_poll_fd per fd at a time (libuv

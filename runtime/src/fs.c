@@ -8,10 +8,16 @@
  * it has already started on a pool thread it finishes, and the machine sees
  * the task's cancelled flag at the next step and goes straight to the close.
  * The result of a cancelled call is AC_ECANCELED and its data is discarded.
+ *
+ * The by-descriptor leaves are one request each and cancel the same way;
+ * the descriptor belongs to the caller, except when an open finishes in a
+ * cancelled task: nobody will ever see that descriptor, so it is closed.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -328,4 +334,331 @@ void ac_write_file__init(struct ac_write_file__frame *f, const char *path,
     f->err = 0;
     f->fd = -1;
     f->done = 0;
+}
+
+/* ---- files by descriptor ----------------------------------------------------- */
+
+/* Largest single read or write (uv_buf_init takes an unsigned int). */
+#define FILE_IO_MAX 0x40000000u
+
+/* The start every one-request leaf shares: 1 when `co` may go on and issue
+ * its request, 0 when *ret is final (cancelled task, no loop). */
+static int file_start_ok(ac_coro *co, ssize_t *ret)
+{
+    if (ac_task_cancelled(co->task)) {
+        *ret = AC_ECANCELED;
+        return 0;
+    }
+    if (ac_loop() == NULL) {
+        *ret = UV_EINVAL;
+        return 0;
+    }
+    return 1;
+}
+
+/* The result of a request that ran: AC_ECANCELED in a cancelled task. */
+static ssize_t file_result(ac_coro *co, ssize_t res)
+{
+    return ac_task_cancelled(co->task) ? AC_ECANCELED : res;
+}
+
+/* Complete a one-request leaf, or its start on a synchronous error. */
+static void file_suspend_or_return(ac_coro *co, int r, ac_cancel_fn cancel,
+                                   void (*set_ret)(ac_coro *co, ssize_t v))
+{
+    if (r < 0) {
+        set_ret(co, r);
+        ac_return(co);
+        return;
+    }
+    ac_leaf_wait(co, cancel);
+    co->state = 1;
+}
+
+/* ---- ac_file_open */
+
+static void fo_set_ret(ac_coro *co, ssize_t v)
+{
+    ((struct ac_file_open__frame *)co)->ret = (int)v;
+}
+
+static void fo_close_cb(uv_fs_t *req)
+{
+    struct ac_file_open__frame *f =
+        AC__CONTAINER_OF(req, struct ac_file_open__frame, req);
+    uv_fs_req_cleanup(req);
+    f->ret = AC_ECANCELED;
+    finish(&f->co);
+}
+
+static void fo_cb(uv_fs_t *req)
+{
+    struct ac_file_open__frame *f =
+        AC__CONTAINER_OF(req, struct ac_file_open__frame, req);
+    ssize_t res = req->result;
+
+    uv_fs_req_cleanup(req);
+    if (res >= 0 && ac_task_cancelled(f->co.task)) {
+        /* Opened for a task that no longer wants it: close it again. */
+        f->phase = FS_CLOSE;
+        if (uv_fs_close(ac_loop(), req, (uv_file)res, fo_close_cb) == 0)
+            return;
+        uv_fs_close(ac_loop(), req, (uv_file)res, NULL); /* right here */
+        uv_fs_req_cleanup(req);
+    }
+    f->ret = (int)file_result(&f->co, res);
+    f->phase = FS_DONE;
+    finish(&f->co);
+}
+
+static void fo_cancel(ac_coro *co)
+{
+    struct ac_file_open__frame *f = (struct ac_file_open__frame *)co;
+    cancel_req(&f->req, f->phase);
+}
+
+static void file_open_resume(ac_coro *co)
+{
+    struct ac_file_open__frame *f = (struct ac_file_open__frame *)co;
+    ssize_t ret;
+
+    if (co->state != 0 || !file_start_ok(co, &ret)) {
+        if (co->state == 0)
+            f->ret = (int)ret;
+        ac_return(co);
+        return;
+    }
+    f->phase = FS_OPEN;
+    file_suspend_or_return(co, uv_fs_open(ac_loop(), &f->req, f->path,
+                                          f->flags, f->mode, fo_cb),
+                           fo_cancel, fo_set_ret);
+}
+
+void ac_file_open__init(struct ac_file_open__frame *f, const char *path,
+                        int flags, int mode)
+{
+    ac__coro_init(&f->co, file_open_resume);
+    f->ret = 0;
+    f->path = path;
+    f->flags = flags;
+    f->mode = mode;
+    f->phase = 0;
+}
+
+/* ---- ac_file_read, ac_file_write */
+
+static uv_buf_t file_buf(const void *buf, size_t len)
+{
+    return uv_buf_init((char *)buf,
+                       len > FILE_IO_MAX ? FILE_IO_MAX : (unsigned)len);
+}
+
+static void fr_set_ret(ac_coro *co, ssize_t v)
+{
+    ((struct ac_file_read__frame *)co)->ret = v;
+}
+
+static void fr_cb(uv_fs_t *req)
+{
+    struct ac_file_read__frame *f =
+        AC__CONTAINER_OF(req, struct ac_file_read__frame, req);
+    ssize_t res = req->result;
+    uv_fs_req_cleanup(req);
+    f->ret = file_result(&f->co, res);
+    finish(&f->co);
+}
+
+static void fr_cancel(ac_coro *co)
+{
+    uv_cancel((uv_req_t *)&((struct ac_file_read__frame *)co)->req);
+}
+
+static void file_read_resume(ac_coro *co)
+{
+    struct ac_file_read__frame *f = (struct ac_file_read__frame *)co;
+    uv_buf_t b;
+
+    if (co->state != 0 || !file_start_ok(co, &f->ret)) {
+        ac_return(co);
+        return;
+    }
+    b = file_buf(f->buf, f->len);
+    file_suspend_or_return(co, uv_fs_read(ac_loop(), &f->req, f->fd, &b, 1,
+                                          f->offset, fr_cb),
+                           fr_cancel, fr_set_ret);
+}
+
+void ac_file_read__init(struct ac_file_read__frame *f, int fd, void *buf,
+                        size_t len, int64_t offset)
+{
+    ac__coro_init(&f->co, file_read_resume);
+    f->ret = 0;
+    f->fd = fd;
+    f->buf = buf;
+    f->len = len;
+    f->offset = offset;
+}
+
+static void fw_set_ret(ac_coro *co, ssize_t v)
+{
+    ((struct ac_file_write__frame *)co)->ret = v;
+}
+
+static void fw_cb(uv_fs_t *req)
+{
+    struct ac_file_write__frame *f =
+        AC__CONTAINER_OF(req, struct ac_file_write__frame, req);
+    ssize_t res = req->result;
+    uv_fs_req_cleanup(req);
+    f->ret = file_result(&f->co, res);
+    finish(&f->co);
+}
+
+static void fw_cancel(ac_coro *co)
+{
+    uv_cancel((uv_req_t *)&((struct ac_file_write__frame *)co)->req);
+}
+
+static void file_write_resume(ac_coro *co)
+{
+    struct ac_file_write__frame *f = (struct ac_file_write__frame *)co;
+    uv_buf_t b;
+
+    if (co->state != 0 || !file_start_ok(co, &f->ret)) {
+        ac_return(co);
+        return;
+    }
+    b = file_buf(f->buf, f->len);
+    file_suspend_or_return(co, uv_fs_write(ac_loop(), &f->req, f->fd, &b, 1,
+                                           f->offset, fw_cb),
+                           fw_cancel, fw_set_ret);
+}
+
+void ac_file_write__init(struct ac_file_write__frame *f, int fd,
+                         const void *buf, size_t len, int64_t offset)
+{
+    ac__coro_init(&f->co, file_write_resume);
+    f->ret = 0;
+    f->fd = fd;
+    f->buf = buf;
+    f->len = len;
+    f->offset = offset;
+}
+
+/* ---- ac_file_close */
+
+static void fc_set_ret(ac_coro *co, ssize_t v)
+{
+    ((struct ac_file_close__frame *)co)->ret = (int)v;
+}
+
+static void fc_cb(uv_fs_t *req)
+{
+    struct ac_file_close__frame *f =
+        AC__CONTAINER_OF(req, struct ac_file_close__frame, req);
+    f->ret = (int)req->result; /* the close happened: report it as it is */
+    uv_fs_req_cleanup(req);
+    finish(&f->co);
+}
+
+/*
+ * Like ac_close, ac_file_close always closes: cleanup typically runs in a
+ * cancelled task, and refusing would leak the descriptor.  A cancelled task
+ * closes synchronously on the loop thread (close(2) of a local file is
+ * quick) and gets AC_ECANCELED; a close on the pool is not cancellable.
+ */
+static void file_close_resume(ac_coro *co)
+{
+    struct ac_file_close__frame *f = (struct ac_file_close__frame *)co;
+
+    if (co->state != 0) {
+        ac_return(co);
+        return;
+    }
+    if (ac_task_cancelled(co->task) || ac_loop() == NULL) {
+        int r = close(f->fd); /* no loop needed */
+        f->ret = ac_task_cancelled(co->task) ? AC_ECANCELED
+                 : r < 0                      ? -errno
+                                              : 0;
+        ac_return(co);
+        return;
+    }
+    file_suspend_or_return(co, uv_fs_close(ac_loop(), &f->req, f->fd, fc_cb),
+                           NULL, fc_set_ret);
+}
+
+void ac_file_close__init(struct ac_file_close__frame *f, int fd)
+{
+    ac__coro_init(&f->co, file_close_resume);
+    f->ret = 0;
+    f->fd = fd;
+}
+
+/* ---- ac_file_stat */
+
+static void stat_copy(struct stat *st, const uv_stat_t *u)
+{
+    memset(st, 0, sizeof *st);
+    st->st_dev = (dev_t)u->st_dev;
+    st->st_ino = (ino_t)u->st_ino;
+    st->st_mode = (mode_t)u->st_mode;
+    st->st_nlink = (nlink_t)u->st_nlink;
+    st->st_uid = (uid_t)u->st_uid;
+    st->st_gid = (gid_t)u->st_gid;
+    st->st_rdev = (dev_t)u->st_rdev;
+    st->st_size = (off_t)u->st_size;
+    st->st_blksize = (blksize_t)u->st_blksize;
+    st->st_blocks = (blkcnt_t)u->st_blocks;
+    st->st_atim.tv_sec = (time_t)u->st_atim.tv_sec;
+    st->st_atim.tv_nsec = (long)u->st_atim.tv_nsec;
+    st->st_mtim.tv_sec = (time_t)u->st_mtim.tv_sec;
+    st->st_mtim.tv_nsec = (long)u->st_mtim.tv_nsec;
+    st->st_ctim.tv_sec = (time_t)u->st_ctim.tv_sec;
+    st->st_ctim.tv_nsec = (long)u->st_ctim.tv_nsec;
+}
+
+static void fs_set_ret(ac_coro *co, ssize_t v)
+{
+    ((struct ac_file_stat__frame *)co)->ret = (int)v;
+}
+
+static void fs_cb(uv_fs_t *req)
+{
+    struct ac_file_stat__frame *f =
+        AC__CONTAINER_OF(req, struct ac_file_stat__frame, req);
+    ssize_t res = file_result(&f->co, req->result);
+    if (res == 0)
+        stat_copy(f->st, &req->statbuf);
+    uv_fs_req_cleanup(req);
+    f->ret = (int)res;
+    finish(&f->co);
+}
+
+static void fs_cancel(ac_coro *co)
+{
+    uv_cancel((uv_req_t *)&((struct ac_file_stat__frame *)co)->req);
+}
+
+static void file_stat_resume(ac_coro *co)
+{
+    struct ac_file_stat__frame *f = (struct ac_file_stat__frame *)co;
+    ssize_t ret;
+
+    if (co->state != 0 || !file_start_ok(co, &ret)) {
+        if (co->state == 0)
+            f->ret = (int)ret;
+        ac_return(co);
+        return;
+    }
+    file_suspend_or_return(co, uv_fs_stat(ac_loop(), &f->req, f->path, fs_cb),
+                           fs_cancel, fs_set_ret);
+}
+
+void ac_file_stat__init(struct ac_file_stat__frame *f, const char *path,
+                        struct stat *st)
+{
+    ac__coro_init(&f->co, file_stat_resume);
+    f->ret = 0;
+    f->path = path;
+    f->st = st;
 }

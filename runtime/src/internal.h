@@ -265,6 +265,10 @@ void ac__stream_abort(ac_stream *s);
  * when the close completes.  Idempotent. */
 void ac__stream_release(ac_stream *s);
 
+/* Map a libc getaddrinfo() failure (EAI_*) to libuv's code (UV_EAI_*, or
+ * the negated errno of EAI_SYSTEM). */
+int ac__gai_error(int e);
+
 /* ---- error texts (error.c) ------------------------------------------------- */
 
 /*

@@ -88,8 +88,7 @@ static void ignore_sigpipe_once(void)
         signal(SIGPIPE, SIG_IGN);
 }
 
-/* Map a libc getaddrinfo failure to libuv's code. */
-static int gai_error(int e)
+int ac__gai_error(int e)
 {
     switch (e) {
     case EAI_AGAIN: return UV_EAI_AGAIN;
@@ -127,7 +126,7 @@ static int resolve_now(const char *host, int port, int passive,
     hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0) |
                      (numeric_only ? AI_NUMERICHOST : 0);
     r = getaddrinfo(host, service, &hints, out);
-    return r == 0 ? 0 : gai_error(r);
+    return r == 0 ? 0 : ac__gai_error(r);
 }
 
 /* ---- streams ---------------------------------------------------------------- */

@@ -137,6 +137,7 @@ static inline int ac_event_wait(ac_event *e) { return e->is_set ? 0 : -EWOULDBLO
 static inline const char *ac_strerror(int err) { return strerror(-err); }
 typedef struct ac_server ac_server;
 typedef struct ac_stream ac_stream;
+typedef struct ac_process ac_process;
 int ac_tcp_listen(ac_server **out, const char *host, int port);
 #define AC_TCP_REUSEPORT 1u
 int ac_tcp_listen_ex(ac_server **out, const char *host, int port,
@@ -148,6 +149,10 @@ ssize_t ac_read(ac_stream *s, void *buf, size_t cap);
 int ac_write(ac_stream *s, const void *buf, size_t len);
 int ac_close(ac_stream *s);
 int ac_server_close(ac_server *s);
+int ac_unix_listen(ac_server **out, const char *path);
+int ac_unix_connect(ac_stream **out, const char *path);
+int ac_shutdown(ac_stream *s);
+int ac_stream_open(ac_stream **out, int fd);
 int ac_read_file(const char *path, char **data, size_t *len);
 int ac_write_file(const char *path, const void *data, size_t len);
 int ac_poll_fd(int fd, int events);
@@ -202,6 +207,8 @@ async ssize_t ac_read(ac_stream *s, void *buf, size_t cap);
 async int ac_write(ac_stream *s, const void *buf, size_t len);
 async int ac_close(ac_stream *s);
 async int ac_server_close(ac_server *s);
+async int ac_unix_connect(ac_stream **out, const char *path);
+async int ac_shutdown(ac_stream *s);
 async int ac_read_file(const char *path, char **data, size_t *len);
 async int ac_write_file(const char *path, const void *data, size_t len);
 async int ac_poll_fd(int fd, int events);

@@ -347,9 +347,13 @@ const char *ac_strerror(int err);
 #define AC_READABLE UV_READABLE
 #define AC_WRITABLE UV_WRITABLE
 
-/* TCP objects live on the heap; ac_close / ac_server_close free them. */
+/* Stream objects live on the heap; ac_close / ac_server_close free them.
+ * An ac_stream is any libuv stream (TCP, a Unix-domain socket, a pipe, a
+ * tty); an ac_server listens on TCP or on a Unix-domain socket.  A child
+ * process is an ac_process (ac_process_wait frees it). */
 typedef struct ac_server ac_server;
 typedef struct ac_stream ac_stream;
+typedef struct ac_process ac_process;
 
 /* Plain functions.  ac_tcp_listen resolves `host` synchronously (a numeric
  * address never blocks; NULL or "" means every IPv4 interface). */
@@ -446,6 +450,42 @@ struct ac_server_close__frame {
     ac_server *s;
 };
 void ac_server_close__init(struct ac_server_close__frame *f, ac_server *s);
+
+/* ---- streams beyond TCP ---------------------------------------------------- */
+
+/* Listen on a Unix-domain socket at `path` (created by the bind: an
+ * existing file gives UV_EADDRINUSE; removed when the server is closed).
+ * ac_server_port of such a server returns UV_EAFNOSUPPORT. */
+int ac_unix_listen(ac_server **out, const char *path);
+
+/* Wrap an open descriptor: a pipe, a tty or a stream socket (TCP or Unix),
+ * as uv_guess_handle classifies it; anything else gives UV_EINVAL.  On
+ * success the stream owns fd (ac_close closes it, except 0, 1 and 2). */
+int ac_stream_open(ac_stream **out, int fd);
+
+/* Connect to the Unix-domain socket at `path`; *out is NULL on failure
+ * (UV_ENOENT: no such file; UV_ECONNREFUSED: nobody listens). */
+struct ac_unix_connect__frame {
+    ac_coro co;
+    int ret;
+    ac_stream **out;
+    const char *path;
+    /* private */
+    ac_stream *stream;
+    uv_connect_t req;
+};
+void ac_unix_connect__init(struct ac_unix_connect__frame *f, ac_stream **out,
+                           const char *path);
+
+/* No more writes: once the queued writes are out, the peer reads EOF.
+ * Reading goes on.  0, or < 0 (UV_ENOTCONN for a second shutdown).  A
+ * cancelled shutdown stops waiting; the FIN still goes out. */
+struct ac_shutdown__frame {
+    ac_coro co;
+    int ret;
+    ac_stream *s;
+};
+void ac_shutdown__init(struct ac_shutdown__frame *f, ac_stream *s);
 
 /* Whole files, on the libuv thread pool.  *data is malloc'd and
  * NUL-terminated (the NUL is not counted in *len). */

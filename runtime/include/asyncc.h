@@ -153,6 +153,12 @@ int ac_unix_listen(ac_server **out, const char *path);
 int ac_unix_connect(ac_stream **out, const char *path);
 int ac_shutdown(ac_stream *s);
 int ac_stream_open(ac_stream **out, int fd);
+int ac_process_spawn(ac_process **out, const char *const argv[],
+                     ac_stream **to_stdin, ac_stream **from_stdout,
+                     ac_stream **from_stderr);
+int ac_process_wait(ac_process *p, int64_t *exit_status, int *term_signal);
+int ac_process_kill(ac_process *p, int signum);
+int ac_process_pid(const ac_process *p);
 int ac_read_file(const char *path, char **data, size_t *len);
 int ac_write_file(const char *path, const void *data, size_t len);
 int ac_poll_fd(int fd, int events);
@@ -209,6 +215,7 @@ async int ac_close(ac_stream *s);
 async int ac_server_close(ac_server *s);
 async int ac_unix_connect(ac_stream **out, const char *path);
 async int ac_shutdown(ac_stream *s);
+async int ac_process_wait(ac_process *p, int64_t *exit_status, int *term_signal);
 async int ac_read_file(const char *path, char **data, size_t *len);
 async int ac_write_file(const char *path, const void *data, size_t len);
 async int ac_poll_fd(int fd, int events);

@@ -328,7 +328,7 @@ void ac_with_timeout__init(struct ac_with_timeout__frame *f, uint64_t ms,
                            ac_coro *operand, void (*store)(void *ctx),
                            void *ctx);
 
-/* ==== I/O and coordination (runtime/src/{tcp,fs,poll,signal,sync}.c) ====
+/* ==== I/O and coordination (runtime/src/{tcp,process,fs,poll,signal,sync}.c) ====
  *
  * Every leaf below follows the frame convention: struct NAME__frame starts
  * with the ac_coro header, then `ret`, then the parameters in order, then
@@ -486,6 +486,38 @@ struct ac_shutdown__frame {
     ac_stream *s;
 };
 void ac_shutdown__init(struct ac_shutdown__frame *f, ac_stream *s);
+
+/* ---- child processes (runtime/src/process.c) --------------------------------
+ *
+ * Spawn argv[0] (searched in PATH) with argv.  For each of the three
+ * stream pointers: NULL, the child inherits the parent's descriptor;
+ * otherwise a pipe, and *ptr gets the ac_stream the caller writes
+ * (to_stdin) or reads (from_stdout, from_stderr) and ac_closes.  On
+ * failure (UV_ENOENT: no such program) *out and every *ptr are NULL and
+ * nothing is left open.  A child still running when ac_run ends is killed
+ * (SIGKILL) and reaped. */
+int ac_process_spawn(ac_process **out, const char *const argv[],
+                     ac_stream **to_stdin, ac_stream **from_stdout,
+                     ac_stream **from_stderr);
+
+/* Waits for the child to exit (it may have exited already: the status is
+ * kept).  0: *exit_status and *term_signal (either may be NULL) are set,
+ * and p is freed.  < 0 (AC_ECANCELED; UV_EALREADY when another task
+ * waits): p stays valid. */
+struct ac_process_wait__frame {
+    ac_coro co;
+    int ret;
+    ac_process *p;
+    int64_t *exit_status;
+    int *term_signal;
+};
+void ac_process_wait__init(struct ac_process_wait__frame *f, ac_process *p,
+                           int64_t *exit_status, int *term_signal);
+
+/* Send signum to the child: 0, or < 0 (UV_ESRCH once it has exited). */
+int ac_process_kill(ac_process *p, int signum);
+/* The child's process id. */
+int ac_process_pid(const ac_process *p);
 
 /* Whole files, on the libuv thread pool.  *data is malloc'd and
  * NUL-terminated (the NUL is not counted in *len). */

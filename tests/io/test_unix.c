@@ -18,9 +18,10 @@
  *     returns AC_ECANCELED with *out NULL and leaves no handle; a cancelled
  *     ac_shutdown returns AC_ECANCELED and the FIN still goes out;
  *  D. ac_stream_open on one end of a socketpair (read, write, shutdown with
- *     reads going on, EOF; ac_close closes the descriptor), on the read end
- *     of a pipe, on a pty's slave (a tty); a regular file and a bad
- *     descriptor are refused and the file's descriptor stays open.
+ *     reads going on, EOF; ac_close closes the descriptor), on both ends of
+ *     a pipe (ac_shutdown there: UV_ENOTSOCK), on a pty's slave (a tty); a
+ *     regular file and a bad descriptor are refused and the file's
+ *     descriptor stays open.
  *
  * alarm(60) turns a hang (a FIN that never comes) into a failure.
  */
@@ -391,6 +392,19 @@ static void main__resume(ac_coro *co)
     READ(f, f->s, 41);
     CHECK_EQ(f->sub.r.ret, 0);
     CLOSE(f, f->s, 42);
+    /* A pipe's writing end: writes work, a half-close does not exist. */
+    CHECK_EQ(pipe2(f->pfd, O_CLOEXEC), 0);
+    CHECK_EQ(ac_stream_open(&f->s, f->pfd[1]), 0);
+    ac_write__init(&f->sub.w, f->s, "de", 2);
+    CO_AWAIT(co, &f->sub.w, 43);
+    CHECK_EQ(f->sub.w.ret, 0);
+    CHECK_EQ(read(f->pfd[0], f->buf, sizeof f->buf), 2);
+    ac_shutdown__init(&f->sub.sh, f->s);
+    CO_AWAIT(co, &f->sub.sh, 44);
+    CHECK_EQ(f->sub.sh.ret, UV_ENOTSOCK);
+    CLOSE(f, f->s, 45);
+    CHECK_EQ(read(f->pfd[0], f->buf, sizeof f->buf), 0); /* closed: EOF */
+    close(f->pfd[0]);
 
     /* ---- D: a tty (a pty's slave) */
     f->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);

@@ -23,8 +23,9 @@
  * busy connection costs one read() per arrival and no start/stop per call.
  *
  * SIGPIPE.  Writing to a socket the peer has reset raises SIGPIPE, which by
- * default kills the process.  A peer must not be able to do that, so the
- * first TCP object created sets SIGPIPE to "ignore" when it is still at its
+ * default kills the process; so does writing to a pipe whose reader is gone
+ * (a child that exited).  A peer must not be able to do that, so the first
+ * stream or server created sets SIGPIPE to "ignore" when it is still at its
  * default (a handler the program installed is left alone); the write then
  * fails with UV_EPIPE.
  */

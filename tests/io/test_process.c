@@ -16,18 +16,35 @@
  *  F. a wait cancelled (its group cancelled) returns AC_ECANCELED and
  *     leaves the process usable: SIGKILL, and a second wait returns it;
  *  G. spawning a missing program: UV_ENOENT, *out and the three stream
- *     pointers NULL, no handle left; argv NULL: UV_EINVAL;
+ *     pointers NULL, no handle and no descriptor left; argv NULL:
+ *     UV_EINVAL;
+ *  I. writing to the stdin of a child that has exited: UV_EPIPE (SIGPIPE
+ *     is ignored, so the test is not killed);
  *  H. a child still running when ac_run returns (`sleep 10`, never
  *     waited for, its stdout pipe never closed) is killed and reaped:
  *     ac_run returns at once, nothing is left open, and the pid is gone.
  *
  * alarm(60) turns a hang into a failure.
  */
+#include <dirent.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "io_test.h"
+
+/* Open descriptors of this process (the entries of /proc/self/fd, less
+ * the directory's own). */
+static int open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int n = 0;
+    CHECK(d != NULL);
+    while (readdir(d) != NULL)
+        n++;
+    closedir(d);
+    return n - 3; /* ".", ".." and d's descriptor */
+}
 
 #define MSG_LEN (200 * 1024)
 #define CHUNK 8192
@@ -97,7 +114,7 @@ struct main__frame {
     ac_stream *in, *out, *err;
     ac_group g;
     int64_t status;
-    int sig, res, tries;
+    int sig, res, tries, fds;
     size_t got;
     double t0;
     unsigned char buf[CHUNK];
@@ -105,6 +122,7 @@ struct main__frame {
         struct ac_read__frame r;
         struct ac_close__frame cl;
         struct ac_shutdown__frame sh;
+        struct ac_write__frame wr;
         struct ac_process_wait__frame w;
         struct ac_join__frame j;
         struct ac_sleep__frame s;
@@ -118,6 +136,16 @@ struct main__frame {
         ac_process_wait__init(&(f)->sub.w, (f)->p, &(f)->status, &(f)->sig); \
         CO_AWAIT(co, &(f)->sub.w, n);                                      \
         CHECK_EQ((f)->sub.w.ret, 0);                                       \
+    } while (0)
+/* Let pending close callbacks run: they come in a loop iteration's last
+ * phase, which may follow the next timer (up to 100 ms). */
+#define SETTLE(f, n)                                                       \
+    do {                                                                   \
+        for ((f)->tries = 0; (f)->tries < 100 &&                           \
+             ac_stats().open_handles != io_base_handles; (f)->tries++) {   \
+            ac_sleep__init(&(f)->sub.s, 1);                                \
+            CO_AWAIT(co, &(f)->sub.s, n);                                  \
+        }                                                                  \
     } while (0)
 #define CLOSE(f, st, n)                                                    \
     do {                                                                   \
@@ -239,7 +267,20 @@ static void main__resume(ac_coro *co)
     WAIT(f, 51);
     CHECK_EQ(f->sig, SIGKILL);
 
+    /* ---- I */
+    {
+        const char *const argv[] = {"true", NULL};
+        CHECK_EQ(ac_process_spawn(&f->p, argv, &f->in, NULL, NULL), 0);
+    }
+    WAIT(f, 55);
+    CHECK_EQ(f->status, 0);
+    ac_write__init(&f->sub.wr, f->in, msg, MSG_LEN);
+    CO_AWAIT(co, &f->sub.wr, 56);
+    CHECK_EQ(f->sub.wr.ret, UV_EPIPE); /* and no death by SIGPIPE */
+    CLOSE(f, f->in, 57);
+
     /* ---- G */
+    f->fds = open_fds();
     {
         const char *const argv[] = {"/nonexistent/asyncc-no-such-program", NULL};
         f->p = (ac_process *)f;
@@ -251,9 +292,9 @@ static void main__resume(ac_coro *co)
         CHECK_EQ(ac_process_spawn(&f->p, NULL, NULL, NULL, NULL), UV_EINVAL);
         CHECK(f->p == NULL);
     }
-    ac_sleep__init(&f->sub.s, 1); /* let the closes complete */
-    CO_AWAIT(co, &f->sub.s, 60);
+    SETTLE(f, 60);
     CHECK_EQ(ac_stats().open_handles, io_base_handles);
+    CHECK_EQ(open_fds(), f->fds); /* the pipes libuv made are closed */
 
     f->ret = 42;
     CO_RETURN(co);

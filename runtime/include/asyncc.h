@@ -185,6 +185,7 @@ static inline const char *ac_strerror(int err)
 typedef struct ac_server ac_server;
 typedef struct ac_stream ac_stream;
 typedef struct ac_udp ac_udp;
+typedef struct ac_process ac_process;
 int ac_tcp_listen(ac_server **out, const char *host, int port);
 #define AC_TCP_REUSEPORT 1u
 int ac_tcp_listen_ex(ac_server **out, const char *host, int port,
@@ -196,6 +197,16 @@ ssize_t ac_read(ac_stream *s, void *buf, size_t cap);
 int ac_write(ac_stream *s, const void *buf, size_t len);
 int ac_close(ac_stream *s);
 int ac_server_close(ac_server *s);
+int ac_unix_listen(ac_server **out, const char *path);
+int ac_unix_connect(ac_stream **out, const char *path);
+int ac_shutdown(ac_stream *s);
+int ac_stream_open(ac_stream **out, int fd);
+int ac_process_spawn(ac_process **out, const char *const argv[],
+                     ac_stream **to_stdin, ac_stream **from_stdout,
+                     ac_stream **from_stderr);
+int ac_process_wait(ac_process *p, int64_t *exit_status, int *term_signal);
+int ac_process_kill(ac_process *p, int signum);
+int ac_process_pid(const ac_process *p);
 int ac_read_file(const char *path, char **data, size_t *len);
 int ac_write_file(const char *path, const void *data, size_t len);
 int ac_poll_fd(int fd, int events);
@@ -265,6 +276,9 @@ async ssize_t ac_read(ac_stream *s, void *buf, size_t cap);
 async int ac_write(ac_stream *s, const void *buf, size_t len);
 async int ac_close(ac_stream *s);
 async int ac_server_close(ac_server *s);
+async int ac_unix_connect(ac_stream **out, const char *path);
+async int ac_shutdown(ac_stream *s);
+async int ac_process_wait(ac_process *p, int64_t *exit_status, int *term_signal);
 async int ac_read_file(const char *path, char **data, size_t *len);
 async int ac_write_file(const char *path, const void *data, size_t len);
 async int ac_poll_fd(int fd, int events);

@@ -370,7 +370,7 @@ void ac_with_timeout__init(struct ac_with_timeout__frame *f, uint64_t ms,
                            ac_coro *operand, void (*store)(void *ctx),
                            void *ctx);
 
-/* ==== I/O and coordination (runtime/src/{tcp,fs,poll,signal,sync}.c) ====
+/* ==== I/O and coordination (runtime/src/{tcp,process,fs,poll,signal,sync}.c) ====
  *
  * Every leaf below follows the frame convention: struct NAME__frame starts
  * with the ac_coro header, then `ret`, then the parameters in order, then
@@ -389,11 +389,16 @@ const char *ac_strerror(int err);
 #define AC_READABLE UV_READABLE
 #define AC_WRITABLE UV_WRITABLE
 
-/* TCP objects live on the heap; ac_close / ac_server_close free them. */
+/* Stream objects live on the heap; ac_close / ac_server_close free them.
+ * An ac_stream is any libuv stream (TCP, a Unix-domain socket, a pipe, a
+ * tty); an ac_server listens on TCP or on a Unix-domain socket.  A child
+ * process is an ac_process (ac_process_wait frees it). */
 typedef struct ac_server ac_server;
 typedef struct ac_stream ac_stream;
 /* A UDP socket (udp.c); ac_udp_close frees it. */
 typedef struct ac_udp ac_udp;
+/* A child process (process.c); ac_process_wait frees it. */
+typedef struct ac_process ac_process;
 
 /* Plain functions.  ac_tcp_listen resolves `host` synchronously (a numeric
  * address never blocks; NULL or "" means every IPv4 interface). */
@@ -490,6 +495,74 @@ struct ac_server_close__frame {
     ac_server *s;
 };
 void ac_server_close__init(struct ac_server_close__frame *f, ac_server *s);
+
+/* ---- streams beyond TCP ---------------------------------------------------- */
+
+/* Listen on a Unix-domain socket at `path` (created by the bind: an
+ * existing file gives UV_EADDRINUSE; removed when the server is closed).
+ * ac_server_port of such a server returns UV_EAFNOSUPPORT. */
+int ac_unix_listen(ac_server **out, const char *path);
+
+/* Wrap an open descriptor: a pipe, a tty or a stream socket (TCP or Unix),
+ * as uv_guess_handle classifies it; anything else gives UV_EINVAL.  On
+ * success the stream owns fd (ac_close closes it, except 0, 1 and 2). */
+int ac_stream_open(ac_stream **out, int fd);
+
+/* Connect to the Unix-domain socket at `path`; *out is NULL on failure
+ * (UV_ENOENT: no such file; UV_ECONNREFUSED: nobody listens). */
+struct ac_unix_connect__frame {
+    ac_coro co;
+    int ret;
+    ac_stream **out;
+    const char *path;
+    /* private */
+    ac_stream *stream;
+    uv_connect_t req;
+};
+void ac_unix_connect__init(struct ac_unix_connect__frame *f, ac_stream **out,
+                           const char *path);
+
+/* No more writes: once the queued writes are out, the peer reads EOF.
+ * Reading goes on.  0, or < 0 (UV_ENOTCONN for a second shutdown).  A
+ * cancelled shutdown stops waiting; the FIN still goes out. */
+struct ac_shutdown__frame {
+    ac_coro co;
+    int ret;
+    ac_stream *s;
+};
+void ac_shutdown__init(struct ac_shutdown__frame *f, ac_stream *s);
+
+/* ---- child processes (runtime/src/process.c) --------------------------------
+ *
+ * Spawn argv[0] (searched in PATH) with argv.  For each of the three
+ * stream pointers: NULL, the child inherits the parent's descriptor;
+ * otherwise a pipe, and *ptr gets the ac_stream the caller writes
+ * (to_stdin) or reads (from_stdout, from_stderr) and ac_closes.  On
+ * failure (UV_ENOENT: no such program) *out and every *ptr are NULL and
+ * nothing is left open.  A child still running when ac_run ends is killed
+ * (SIGKILL) and reaped. */
+int ac_process_spawn(ac_process **out, const char *const argv[],
+                     ac_stream **to_stdin, ac_stream **from_stdout,
+                     ac_stream **from_stderr);
+
+/* Waits for the child to exit (it may have exited already: the status is
+ * kept).  0: *exit_status and *term_signal (either may be NULL) are set,
+ * and p is freed.  < 0 (AC_ECANCELED; UV_EALREADY when another task
+ * waits): p stays valid. */
+struct ac_process_wait__frame {
+    ac_coro co;
+    int ret;
+    ac_process *p;
+    int64_t *exit_status;
+    int *term_signal;
+};
+void ac_process_wait__init(struct ac_process_wait__frame *f, ac_process *p,
+                           int64_t *exit_status, int *term_signal);
+
+/* Send signum to the child: 0, or < 0 (UV_ESRCH once it has exited). */
+int ac_process_kill(ac_process *p, int signum);
+/* The child's process id. */
+int ac_process_pid(const ac_process *p);
 
 /* Whole files, on the libuv thread pool.  *data is malloc'd and
  * NUL-terminated (the NUL is not counted in *len). */

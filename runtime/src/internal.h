@@ -221,7 +221,7 @@ void ac__waitq_push(ac_waitq *q, ac_waitq_node *n, ac_coro *co);
 void ac__waitq_remove(ac_waitq *q, ac_waitq_node *n);
 ac_waitq_node *ac__waitq_pop(ac_waitq *q);
 
-/* ---- streams for protocol libraries (tcp.c) --------------------------------- */
+/* ---- streams for protocol libraries and processes (tcp.c) ------------------- */
 
 /*
  * A sink reads a stream continuously into its owner's buffer: libuv keeps
@@ -254,6 +254,11 @@ int ac__stream_try_write(ac_stream *s, const void *buf, size_t len);
 /* Send FIN once the queued writes are out (once; errors are ignored later:
  * a closed stream cancels it).  0 or < 0. */
 int ac__stream_shutdown(ac_stream *s);
+/* A new stream over a uv_pipe_t that is initialised but not open (for
+ * uv_spawn's UV_CREATE_PIPE), and the handle of any stream.  The stream is
+ * registered like every other: ac__stream_release gives it up. */
+int ac__stream_new_pipe(ac_stream **out);
+uv_stream_t *ac__stream_uv(ac_stream *s);
 /* Bytes queued for writing and not yet taken by the kernel. */
 size_t ac__stream_write_queue(const ac_stream *s);
 /* Close the handle now, keeping the object for its owner: pending writes

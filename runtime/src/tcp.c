@@ -1,9 +1,13 @@
 /*
- * tcp.c - TCP streams and servers: ac_tcp_listen, ac_server_port, ac_accept,
- * ac_tcp_connect, ac_read, ac_write, ac_close, ac_server_close.
+ * tcp.c - streams and servers: ac_tcp_listen, ac_server_port, ac_accept,
+ * ac_tcp_connect, ac_read, ac_write, ac_shutdown, ac_close, ac_server_close;
+ * and beyond TCP: ac_unix_listen, ac_unix_connect, ac_stream_open.
  *
  * Objects.  ac_stream and ac_server are heap objects that start with their
- * uv_tcp_t, so a handle pointer converts back with a cast.  Every live one
+ * libuv handle, a union over the stream kinds (TCP, uv_pipe_t for Unix
+ * sockets and pipes, uv_tty_t), so a handle pointer converts back with a
+ * cast and everything but opening and connecting is the same code for every
+ * kind: libuv's uv_stream_t calls dispatch on the handle's type.  Every live one
  * is on a list so that ac_run's shutdown can close and free what the program
  * did not.  An object is freed once both (a) its handle's close callback has
  * run and (b) the program has given it up (ac_close / ac_server_close, or
@@ -19,8 +23,9 @@
  * busy connection costs one read() per arrival and no start/stop per call.
  *
  * SIGPIPE.  Writing to a socket the peer has reset raises SIGPIPE, which by
- * default kills the process.  A peer must not be able to do that, so the
- * first TCP object created sets SIGPIPE to "ignore" when it is still at its
+ * default kills the process; so does writing to a pipe whose reader is gone
+ * (a child that exited).  A peer must not be able to do that, so the first
+ * stream or server created sets SIGPIPE to "ignore" when it is still at its
  * default (a handler the program installed is left alone); the write then
  * fails with UV_EPIPE.
  */
@@ -28,12 +33,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "internal.h"
 
+/* Any libuv stream; `handle.type` says which member is live. */
+typedef union {
+    uv_handle_t handle;
+    uv_stream_t stream;
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+    uv_tty_t tty;
+} any_stream;
+
 struct ac_stream {
-    uv_tcp_t tcp;                /* first: (ac_stream *)handle works        */
+    any_stream h;                /* first: (ac_stream *)handle works        */
     struct ac_read__frame *reader; /* the pending ac_read, if any           */
     ac_coro *closer;             /* the ac_close waiting for the handle     */
     int err;                     /* sticky: UV_EOF or a read error          */
@@ -42,13 +57,14 @@ struct ac_stream {
     int released;                /* the program gave the object up          */
     ac__sink *sink;              /* the continuous reader, if attached      */
     int sink_reading;            /* uv_read_start is in effect for it       */
-    int shut;                    /* ac__stream_shutdown has been called     */
+    int shut;                    /* a shutdown (FIN) has been requested     */
     uv_shutdown_t shut_req;
+    struct ac_shutdown__frame *shutter; /* the ac_shutdown waiting for it  */
     ac_stream *prev, *next;      /* every live stream                       */
 };
 
 struct ac_server {
-    uv_tcp_t tcp;
+    any_stream h;                /* a uv_tcp_t or a listening uv_pipe_t     */
     struct ac_accept__frame *head, *tail; /* waiting ac_accept calls        */
     int pending;                 /* a connection waits to be accepted       */
     int err;                     /* a connection error nobody has seen yet  */
@@ -170,7 +186,7 @@ static void stream_start_close(ac_stream *s)
         ac__leaf_finish(&r->co);
         ac__leave();
     }
-    uv_close((uv_handle_t *)&s->tcp, stream_close_cb);
+    uv_close(&s->h.handle, stream_close_cb);
 }
 
 /* The program (or shutdown) gives `s` up: close it, free it when closed. */
@@ -183,7 +199,24 @@ static void stream_release(ac_stream *s)
         stream_start_close(s);
 }
 
-static int stream_new(ac_stream **out)
+/* Initialise `h` as a handle of `type`: a TCP socket or a pipe (opened or
+ * connected later), or a tty over `fd` (uv_tty_init opens it at once). */
+static int handle_init(uv_loop_t *loop, any_stream *h, uv_handle_type type,
+                       int fd)
+{
+    switch (type) {
+    case UV_TCP:
+        return uv_tcp_init(loop, &h->tcp);
+    case UV_NAMED_PIPE:
+        return uv_pipe_init(loop, &h->pipe, 0);
+    case UV_TTY:
+        return uv_tty_init(loop, &h->tty, fd, 1);
+    default:
+        return UV_EINVAL;
+    }
+}
+
+static int stream_new(ac_stream **out, uv_handle_type type, int fd)
 {
     ac_stream *s = calloc(1, sizeof *s);
     uv_loop_t *loop = ac_loop();
@@ -194,7 +227,7 @@ static int stream_new(ac_stream **out)
     }
     if (s == NULL)
         return UV_ENOMEM;
-    r = uv_tcp_init(loop, &s->tcp);
+    r = handle_init(loop, &s->h, type, fd);
     if (r < 0) {
         free(s);
         return r;
@@ -205,6 +238,16 @@ static int stream_new(ac_stream **out)
     AC__LIST_PUSH(streams, s);
     *out = s;
     return 0;
+}
+
+int ac__stream_new_pipe(ac_stream **out)
+{
+    return stream_new(out, UV_NAMED_PIPE, -1);
+}
+
+uv_stream_t *ac__stream_uv(ac_stream *s)
+{
+    return &s->h.stream;
 }
 
 /* ---- ac_read ------------------------------------------------------------------- */
@@ -246,7 +289,7 @@ static void read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 static void read_cancel(ac_coro *co)
 {
     struct ac_read__frame *f = (struct ac_read__frame *)co;
-    uv_read_stop((uv_stream_t *)&f->s->tcp);
+    uv_read_stop(&f->s->h.stream);
     f->s->reader = NULL;
     f->ret = AC_ECANCELED;
     ac__leaf_finish(co);
@@ -288,7 +331,7 @@ static void read_resume(ac_coro *co)
         return;
     }
     f->s->reader = f;
-    err = uv_read_start((uv_stream_t *)&f->s->tcp, read_alloc, read_cb);
+    err = uv_read_start(&f->s->h.stream, read_alloc, read_cb);
     if (err < 0) {
         f->s->reader = NULL;
         f->ret = err;
@@ -324,7 +367,7 @@ static void sink_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void sink_pause(ac_stream *s)
 {
     if (s->sink_reading)
-        uv_read_stop((uv_stream_t *)&s->tcp);
+        uv_read_stop(&s->h.stream);
     s->sink_reading = 0;
 }
 
@@ -358,7 +401,7 @@ int ac__stream_sink_start(ac_stream *s, ac__sink *k)
     s->sink = k;
     if (s->sink_reading)
         return 0;
-    r = uv_read_start((uv_stream_t *)&s->tcp, sink_alloc, sink_read_cb);
+    r = uv_read_start(&s->h.stream, sink_alloc, sink_read_cb);
     if (r < 0)
         return r;
     s->sink_reading = 1;
@@ -377,33 +420,47 @@ int ac__stream_try_write(ac_stream *s, const void *buf, size_t len)
                                                              : (unsigned)len);
     if (s == NULL || s->closing)
         return UV_EBADF;
-    return uv_try_write((uv_stream_t *)&s->tcp, &b, 1);
+    return uv_try_write(&s->h.stream, &b, 1);
 }
 
+/* The FIN went out (0), or failed, or the stream closed first (libuv then
+ * says UV_ECANCELED, before the close callback: `s` is still there). */
 static void shutdown_cb(uv_shutdown_t *req, int status)
 {
-    (void)req;   /* the FIN went out, or the stream closed first */
-    (void)status;
+    ac_stream *s = AC__CONTAINER_OF(req, ac_stream, shut_req);
+    struct ac_shutdown__frame *f = s->shutter;
+    if (f == NULL)
+        return; /* ac__stream_shutdown, or an ac_shutdown that was cancelled */
+    s->shutter = NULL;
+    finish_int(&f->co, &f->ret, status);
 }
 
-int ac__stream_shutdown(ac_stream *s)
+/* Request the FIN (once per stream: the request lives in the stream, so a
+ * cancelled ac_shutdown can leave it in flight). */
+static int stream_shutdown(ac_stream *s)
 {
     int r;
     if (s == NULL || s->closing)
         return UV_EBADF;
     if (s->shut)
-        return 0;
-    r = uv_shutdown(&s->shut_req, (uv_stream_t *)&s->tcp, shutdown_cb);
+        return UV_ENOTCONN; /* what libuv says to a second shutdown */
+    r = uv_shutdown(&s->shut_req, &s->h.stream, shutdown_cb);
     if (r == 0)
         s->shut = 1;
     return r;
+}
+
+int ac__stream_shutdown(ac_stream *s)
+{
+    int r = stream_shutdown(s);
+    return r == UV_ENOTCONN && s->shut ? 0 : r;
 }
 
 size_t ac__stream_write_queue(const ac_stream *s)
 {
     if (s == NULL || s->closing)
         return 0;
-    return uv_stream_get_write_queue_size((const uv_stream_t *)&s->tcp);
+    return uv_stream_get_write_queue_size(&s->h.stream);
 }
 
 void ac__stream_abort(ac_stream *s)
@@ -433,7 +490,7 @@ static int write_piece(struct ac_write__frame *f, size_t off)
                              n > 0x7fffffffu ? 0x7fffffffu : (unsigned)n);
     f->ubuf = b; /* what is in flight, for write_cb's bookkeeping */
     /* libuv copies the buffer descriptors, so a local one will do. */
-    return uv_write(&f->req, (uv_stream_t *)&f->s->tcp, &b, 1, write_cb);
+    return uv_write(&f->req, &f->s->h.stream, &b, 1, write_cb);
 }
 
 static void write_cb(uv_write_t *req, int status)
@@ -478,7 +535,7 @@ static void write_resume(ac_coro *co)
         ac_return(co);
         return;
     }
-    st = (uv_stream_t *)&f->s->tcp;
+    st = &f->s->h.stream;
     /* Most writes fit in the socket buffer: try without suspending. */
     while (off < f->len) {
         size_t n = f->len - off;
@@ -577,12 +634,12 @@ static int connect_next(struct ac_tcp_connect__frame *f)
         ac_stream *s;
         int r;
         f->ai_next = ai->ai_next;
-        r = stream_new(&s);
+        r = stream_new(&s, UV_TCP, -1);
         if (r < 0) {
             f->err = r;
             return 0;
         }
-        r = uv_tcp_connect(&f->req, &s->tcp, ai->ai_addr, connect_cb);
+        r = uv_tcp_connect(&f->req, &s->h.tcp, ai->ai_addr, connect_cb);
         if (r < 0) {
             f->err = r;
             stream_release(s);
@@ -613,7 +670,7 @@ static void connect_cb(uv_connect_t *req, int status)
 
     f->stream = NULL;
     if (status == 0 && !cancelled) {
-        uv_tcp_nodelay(&s->tcp, 1);
+        uv_tcp_nodelay(&s->h.tcp, 1);
         *f->out = s;
         connect_complete(f, 0);
         return;
@@ -765,21 +822,22 @@ static void server_start_close(ac_server *s)
         ac__leaf_finish(&f->co);
     }
     ac__leave();
-    uv_close((uv_handle_t *)&s->tcp, server_close_cb);
+    uv_close(&s->h.handle, server_close_cb);
 }
 
 static int do_accept(ac_server *s, ac_stream **out)
 {
     ac_stream *c;
-    int r = stream_new(&c);
+    int r = stream_new(&c, s->h.handle.type, -1);
     if (r < 0)
         return r;
-    r = uv_accept((uv_stream_t *)&s->tcp, (uv_stream_t *)&c->tcp);
+    r = uv_accept(&s->h.stream, &c->h.stream);
     if (r < 0) {
         stream_release(c);
         return r;
     }
-    uv_tcp_nodelay(&c->tcp, 1);
+    if (s->h.handle.type == UV_TCP)
+        uv_tcp_nodelay(&c->h.tcp, 1);
     *out = c;
     return 0;
 }
@@ -826,7 +884,7 @@ static int open_reuseport(ac_server *s, const struct addrinfo *ai)
         close(fd);
         return e;
     }
-    int r = uv_tcp_open(&s->tcp, fd);
+    int r = uv_tcp_open(&s->h.tcp, fd);
     if (r < 0)
         close(fd);
     return r;
@@ -839,19 +897,38 @@ static int listen_on(ac_server *s, struct addrinfo *ai, unsigned flags)
         /* One socket per handle: only the first address can be tried. */
         r = ai == NULL ? r : open_reuseport(s, ai);
         if (r == 0)
-            r = uv_tcp_bind(&s->tcp, ai->ai_addr, 0);
+            r = uv_tcp_bind(&s->h.tcp, ai->ai_addr, 0);
         if (r == 0)
-            r = uv_listen((uv_stream_t *)&s->tcp, 1024, connection_cb);
+            r = uv_listen(&s->h.stream, 1024, connection_cb);
         return r;
     }
     for (; ai != NULL; ai = ai->ai_next) {
-        r = uv_tcp_bind(&s->tcp, ai->ai_addr, 0);
+        r = uv_tcp_bind(&s->h.tcp, ai->ai_addr, 0);
         if (r == 0)
-            r = uv_listen((uv_stream_t *)&s->tcp, 1024, connection_cb);
+            r = uv_listen(&s->h.stream, 1024, connection_cb);
         if (r == 0)
             return 0;
     }
     return r;
+}
+
+static int server_new(ac_server **out, uv_handle_type type)
+{
+    ac_server *s = calloc(1, sizeof *s);
+    int r;
+    if (s == NULL)
+        return UV_ENOMEM;
+    r = handle_init(ac_loop(), &s->h, type, -1);
+    if (r < 0) {
+        free(s);
+        return r;
+    }
+    ac__handle_opened();
+    ac__on_shutdown(&shutdown_hook);
+    ignore_sigpipe_once();
+    AC__LIST_PUSH(servers, s);
+    *out = s;
+    return 0;
 }
 
 int ac_tcp_listen(ac_server **out, const char *host, int port)
@@ -875,21 +952,11 @@ int ac_tcp_listen_ex(ac_server **out, const char *host, int port,
     r = resolve_now(host, port, 1, 0, &ai);
     if (r < 0)
         return r;
-    s = calloc(1, sizeof *s);
-    if (s == NULL) {
-        freeaddrinfo(ai);
-        return UV_ENOMEM;
-    }
-    r = uv_tcp_init(loop, &s->tcp);
+    r = server_new(&s, UV_TCP);
     if (r < 0) {
         freeaddrinfo(ai);
-        free(s);
         return r;
     }
-    ac__handle_opened();
-    ac__on_shutdown(&shutdown_hook);
-    ignore_sigpipe_once();
-    AC__LIST_PUSH(servers, s);
     if (flags & ~(unsigned)AC_TCP_REUSEPORT)
         r = UV_EINVAL;
     else
@@ -907,7 +974,12 @@ int ac_server_port(const ac_server *s)
 {
     struct sockaddr_storage ss;
     int len = sizeof ss;
-    int r = uv_tcp_getsockname(&s->tcp, (struct sockaddr *)&ss, &len);
+    int r;
+    if (s == NULL)
+        return UV_EINVAL;
+    if (s->h.handle.type != UV_TCP)
+        return UV_EAFNOSUPPORT; /* a Unix server has a path, not a port */
+    r = uv_tcp_getsockname(&s->h.tcp, (struct sockaddr *)&ss, &len);
     if (r < 0)
         return r;
     if (ss.ss_family == AF_INET)
@@ -1012,4 +1084,178 @@ void ac_server_close__init(struct ac_server_close__frame *f, ac_server *s)
     ac__coro_init(&f->co, server_close_resume);
     f->ret = 0;
     f->s = s;
+}
+
+/* ---- ac_shutdown ---------------------------------------------------------------------- */
+
+/* libuv cannot take a shutdown request back, and it does not need to: the
+ * request lives in the stream, so a cancelled ac_shutdown only stops
+ * waiting; the FIN still goes out after the queued writes. */
+static void shutdown_cancel(ac_coro *co)
+{
+    struct ac_shutdown__frame *f = (struct ac_shutdown__frame *)co;
+    f->s->shutter = NULL;
+    f->ret = AC_ECANCELED;
+    ac__leaf_finish(co);
+}
+
+static void shutdown_resume(ac_coro *co)
+{
+    struct ac_shutdown__frame *f = (struct ac_shutdown__frame *)co;
+    int r;
+
+    if (co->state != 0) {
+        ac_return(co);
+        return;
+    }
+    r = start_cancelled(co) ? AC_ECANCELED : stream_shutdown(f->s);
+    if (r < 0) {
+        f->ret = r;
+        ac_return(co);
+        return;
+    }
+    f->s->shutter = f;
+    ac_leaf_wait(co, shutdown_cancel);
+    co->state = 1;
+}
+
+void ac_shutdown__init(struct ac_shutdown__frame *f, ac_stream *s)
+{
+    ac__coro_init(&f->co, shutdown_resume);
+    f->ret = 0;
+    f->s = s;
+}
+
+/* ---- Unix-domain sockets ---------------------------------------------------------------- */
+
+/* libuv (1.44) silently truncates a path longer than sun_path: refuse it,
+ * or we would bind or connect to another name. */
+static int check_unix_path(const char *path)
+{
+    struct sockaddr_un sun;
+    if (path == NULL || path[0] == '\0')
+        return UV_EINVAL;
+    if (strlen(path) >= sizeof sun.sun_path)
+        return UV_ENAMETOOLONG;
+    return 0;
+}
+
+/* The socket file is created by the bind and removed by libuv when the
+ * handle closes (ac_server_close, or the end of ac_run). */
+int ac_unix_listen(ac_server **out, const char *path)
+{
+    ac_server *s;
+    int r;
+
+    *out = NULL;
+    if (ac_loop() == NULL)
+        return UV_EINVAL;
+    r = check_unix_path(path);
+    if (r < 0)
+        return r;
+    r = server_new(&s, UV_NAMED_PIPE);
+    if (r < 0)
+        return r;
+    r = uv_pipe_bind(&s->h.pipe, path);
+    if (r == 0)
+        r = uv_listen(&s->h.stream, 1024, connection_cb);
+    if (r < 0) {
+        server_start_close(s); /* frees it */
+        return r;
+    }
+    *out = s;
+    return 0;
+}
+
+static void unix_connect_cb(uv_connect_t *req, int status)
+{
+    struct ac_unix_connect__frame *f =
+        AC__CONTAINER_OF(req, struct ac_unix_connect__frame, req);
+    ac_stream *s = f->stream;
+    int cancelled = ac_task_cancelled(f->co.task);
+
+    f->stream = NULL;
+    if (status == 0 && !cancelled) {
+        *f->out = s;
+        finish_int(&f->co, &f->ret, 0);
+        return;
+    }
+    stream_release(s);
+    finish_int(&f->co, &f->ret, cancelled ? AC_ECANCELED : status);
+}
+
+/* Closing the socket makes libuv complete the connect (UV_ECANCELED). */
+static void unix_connect_cancel(ac_coro *co)
+{
+    struct ac_unix_connect__frame *f = (struct ac_unix_connect__frame *)co;
+    if (f->stream != NULL)
+        stream_start_close(f->stream);
+}
+
+static void unix_connect_resume(ac_coro *co)
+{
+    struct ac_unix_connect__frame *f = (struct ac_unix_connect__frame *)co;
+    ac_stream *s;
+    int r;
+
+    if (co->state != 0) {
+        ac_return(co);
+        return;
+    }
+    *f->out = NULL;
+    r = start_cancelled(co) ? AC_ECANCELED : check_unix_path(f->path);
+    if (r == 0)
+        r = stream_new(&s, UV_NAMED_PIPE, -1);
+    if (r < 0) {
+        f->ret = r;
+        ac_return(co);
+        return;
+    }
+    /* Even an immediate failure (no such file) comes through the callback. */
+    f->stream = s;
+    uv_pipe_connect(&f->req, &s->h.pipe, f->path, unix_connect_cb);
+    ac_leaf_wait(co, unix_connect_cancel);
+    co->state = 1;
+}
+
+void ac_unix_connect__init(struct ac_unix_connect__frame *f, ac_stream **out,
+                           const char *path)
+{
+    ac__coro_init(&f->co, unix_connect_resume);
+    f->ret = 0;
+    f->out = out;
+    f->path = path;
+    f->stream = NULL;
+}
+
+/* ---- ac_stream_open ------------------------------------------------------------------------ */
+
+int ac_stream_open(ac_stream **out, int fd)
+{
+    uv_handle_type type;
+    ac_stream *s;
+    int r;
+
+    *out = NULL;
+    if (ac_loop() == NULL)
+        return UV_EINVAL;
+    if (fd < 0)
+        return UV_EBADF;
+    type = uv_guess_handle(fd);
+    if (type != UV_TCP && type != UV_NAMED_PIPE && type != UV_TTY)
+        return UV_EINVAL; /* a file, a datagram socket, nothing at all */
+    r = stream_new(&s, type, fd);
+    if (r < 0)
+        return r;
+    if (type == UV_TCP)
+        r = uv_tcp_open(&s->h.tcp, fd);
+    else if (type == UV_NAMED_PIPE)
+        r = uv_pipe_open(&s->h.pipe, fd);
+    if (r < 0) {
+        /* The handle never took the descriptor: it stays the caller's. */
+        stream_release(s);
+        return r;
+    }
+    *out = s;
+    return 0;
 }

@@ -103,6 +103,7 @@ install(PROGRAMS ${PROJECT_BINARY_DIR}/tools/asyncc-cc.install
   DESTINATION ${CMAKE_INSTALL_BINDIR} RENAME asyncc-cc)
 install(FILES ${PROJECT_SOURCE_DIR}/runtime/include/asyncc.h
   ${PROJECT_SOURCE_DIR}/runtime/include/asyncc_abi.h
+  ${PROJECT_SOURCE_DIR}/runtime/include/asyncc_errors.h
   DESTINATION ${ASYNCC_INSTALL_INCLUDEDIR})
 install(FILES ${PROJECT_BINARY_DIR}/tools/asyncc.pc
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -32,9 +32,7 @@
 #include <errno.h>
 #include <time.h>
 
-#define AC_ECANCELED (-ECANCELED)
-#define AC_ETIMEDOUT (-ETIMEDOUT)
-#define AC_ECLOSED (-5301) /* as in asyncc_abi.h: the queue was closed */
+#include "asyncc_errors.h"
 
 #define async
 #define await
@@ -151,18 +149,9 @@ static inline int ac_event_wait(ac_event *e) { return e->is_set ? 0 : -EWOULDBLO
 #include <sys/stat.h>
 #define AC_READABLE 1
 #define AC_WRITABLE 2
-/* Runtime errors are negated errno values, as libuv's are on Unix, and
- * ac_getaddrinfo's libuv codes (UV_EAI_*: the same values); the texts that
- * differ from libc's are the runtime's (runtime/src/error.c). */
-#define AC_EAI_AGAIN (-3001)
-#define AC_EAI_BADFLAGS (-3002)
-#define AC_EAI_FAIL (-3004)
-#define AC_EAI_FAMILY (-3005)
-#define AC_EAI_MEMORY (-3006)
-#define AC_EAI_NODATA (-3007)
-#define AC_EAI_NONAME (-3008)
-#define AC_EAI_SERVICE (-3010)
-#define AC_EAI_SOCKTYPE (-3011)
+/* Runtime errors (asyncc_errors.h) are negated errno values, as libuv's
+ * are on Unix, and ac_getaddrinfo's libuv codes; the texts that differ from
+ * libc's are the runtime's (runtime/src/error.c). */
 static inline const char *ac_strerror(int err)
 {
     switch (err) {

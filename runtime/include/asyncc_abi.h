@@ -24,49 +24,14 @@
 #include <sys/types.h>
 #include <uv.h>
 
+#include "asyncc_errors.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define AC_ECANCELED UV_ECANCELED
-#define AC_ETIMEDOUT UV_ETIMEDOUT
-/* ac_run: the loop ran dry while the main task was still waiting (libuv has
-   no UV_EDEADLK; like every UV_E* on Unix this is the negated errno). */
-#define AC_EDEADLK (-EDEADLK)
-
-/*
- * asyncc's own error codes, for failures libuv has no code for.  Like
- * libuv's they are negative; ac_strerror() explains each.  -5000..-5999 are
- * the runtime's and its libraries' (asyncc/http.h, asyncc/pg.h).
- */
-#define AC_ETLS (-5001)         /* TLS handshake or certificate check failed */
-#define AC_EBADRESPONSE (-5002) /* the peer's reply broke the protocol       */
-#define AC_ENORESPONSE (-5003)  /* the peer closed the connection unanswered */
-#define AC_ETRUNCATED (-5004)   /* the connection closed mid-response        */
-#define AC_EREDIRECTS (-5005)   /* more redirects than the request allows    */
-#define AC_EBADURL (-5006)      /* malformed URL, or a scheme not supported  */
-/* asyncc/pg.h (-5100..-5199) */
-#define AC_EPG (-5101)     /* the database server reported an error         */
-#define AC_EPGCONN (-5102) /* no database connection: not made, or lost     */
-/* asyncc/http.h's server (-5200..-5299): ac_http_read_request returns
-   these once it has answered the client (400, 431, 413) or given up. */
-#define AC_EBADREQUEST (-5201)      /* malformed request: answered 400       */
-#define AC_EHEADERSTOOLARGE (-5202) /* header block too large: answered 431  */
-#define AC_EBODYTOOLARGE (-5203)    /* body over the limit: answered 413     */
-#define AC_EPARTIALREQUEST (-5204)  /* the client closed mid-request         */
-/* Tasks and coordination (-5300..-5399). */
-#define AC_ECLOSED (-5301) /* the queue was closed (ac_queue_close)       */
-
-/* ac_getaddrinfo's failures (libuv's UV_EAI_*; ac_strerror names them). */
-#define AC_EAI_AGAIN UV_EAI_AGAIN       /* temporary failure: try again later */
-#define AC_EAI_BADFLAGS UV_EAI_BADFLAGS /* invalid hints->ai_flags            */
-#define AC_EAI_FAIL UV_EAI_FAIL         /* permanent failure                  */
-#define AC_EAI_FAMILY UV_EAI_FAMILY     /* address family not supported       */
-#define AC_EAI_MEMORY UV_EAI_MEMORY     /* out of memory                      */
-#define AC_EAI_NODATA UV_EAI_NODATA     /* the name has no address            */
-#define AC_EAI_NONAME UV_EAI_NONAME     /* unknown name or service            */
-#define AC_EAI_SERVICE UV_EAI_SERVICE   /* service unknown for the socket type */
-#define AC_EAI_SOCKTYPE UV_EAI_SOCKTYPE /* socket type not supported          */
+/* Error codes: AC_E* (asyncc_errors.h, which this header shares with
+ * asyncc.h's every reading). */
 
 typedef struct ac_coro ac_coro;
 typedef struct ac_task ac_task;

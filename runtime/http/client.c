@@ -27,6 +27,7 @@
  */
 #define __ASYNCC_OUTPUT__ 1 /* hand-written coroutines read the header like
                                generated code: the frames, no keywords */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -63,7 +64,7 @@ struct sock {
     struct sock *prev, *next;
 };
 
-static struct {
+static _Thread_local struct {
     CURLM *multi;
     ac_timer_entry timer;       /* libcurl's timeout, in the runtime's heap */
     struct ac_http__xfer *xfers; /* in flight                                */
@@ -73,7 +74,7 @@ static struct {
 } H;
 
 static void http_shutdown(void);
-static ac__shutdown_hook shutdown_hook = {.fn = http_shutdown};
+static _Thread_local ac__shutdown_hook shutdown_hook = {.fn = http_shutdown};
 
 /* ---- error codes ------------------------------------------------------------ */
 
@@ -358,21 +359,28 @@ static int on_timer(CURLM *multi, long ms, void *userp)
 
 /* ---- the multi handle ------------------------------------------------------------ */
 
+/* curl_global_init is not thread-safe: once per process, whichever
+ * thread's loop makes the first request. */
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_status;
+
+static void global_init(void)
+{
+    global_status = curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (global_status == CURLE_OK)
+        ac__strerror_range(-AC_HTTP_CURL_LAST, -AC_HTTP_CURL_BASE, curl_code_text);
+}
+
 static int multi_get(void)
 {
-    static int global_done;
     const curl_version_info_data *v;
     if (H.multi != NULL)
         return 0;
     if (ac_loop() == NULL || ac__closing())
         return UV_EINVAL;
-    if (!global_done) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-            return UV_ENOMEM;
-        global_done = 1;
-        ac__strerror_range(-AC_HTTP_CURL_LAST, -AC_HTTP_CURL_BASE,
-                           curl_code_text);
-    }
+    pthread_once(&global_once, global_init);
+    if (global_status != CURLE_OK)
+        return UV_ENOMEM;
     v = curl_version_info(CURLVERSION_NOW);
     if (!(v->features & CURL_VERSION_ASYNCHDNS))
         return curl_code(CURLE_NOT_BUILT_IN); /* would block the loop */

@@ -106,11 +106,11 @@ struct ac_http_conn {
     ac_http_conn *prev, *next; /* every live connection, for shutdown       */
 };
 
-static ac_http_conn *conns;
-static char discard[16384]; /* where a lingering close reads to */
+static _Thread_local ac_http_conn *conns;
+static _Thread_local char discard[16384]; /* where a lingering close reads to */
 
 static void server_shutdown(void);
-static ac__shutdown_hook shutdown_hook = {.fn = server_shutdown};
+static _Thread_local ac__shutdown_hook shutdown_hook = {.fn = server_shutdown};
 
 /* ---- the parser's callbacks --------------------------------------------- */
 
@@ -849,8 +849,8 @@ static const char *date_line(void)
                                    "Sat"};
     static const char months[][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    static char line[48];
-    static time_t last = -1;
+    static _Thread_local char line[48];
+    static _Thread_local time_t last = -1;
     time_t now = time(NULL);
     struct tm tm;
     if (now != last && gmtime_r(&now, &tm) != NULL) {

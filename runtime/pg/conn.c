@@ -74,10 +74,10 @@ struct ac_pg__cancel {
     char msg[256];
 };
 
-static ac_pg *conns; /* every live connection */
+static _Thread_local ac_pg *conns; /* every live connection */
 
 static void pg_shutdown(void);
-static ac__shutdown_hook shutdown_hook = {.fn = pg_shutdown};
+static _Thread_local ac__shutdown_hook shutdown_hook = {.fn = pg_shutdown};
 
 static void after_op(ac_pg *c);
 

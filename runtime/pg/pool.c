@@ -35,10 +35,10 @@ struct ac_pg_pool {
     ac_pg_pool *prev, *next; /* every live pool                           */
 };
 
-static ac_pg_pool *pools;
+static _Thread_local ac_pg_pool *pools;
 
 static void pool_shutdown(void);
-static ac__shutdown_hook shutdown_hook = {.fn = pool_shutdown};
+static _Thread_local ac__shutdown_hook shutdown_hook = {.fn = pool_shutdown};
 
 const char *ac_pg_pool_error(const ac_pg_pool *p)
 {

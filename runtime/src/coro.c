@@ -25,7 +25,7 @@ typedef struct {
     ac_task *done;
 } ac__slot;
 
-static struct {
+static _Thread_local struct {
     unsigned depth;       /* nested resume calls / brackets on the stack */
     ac_task *current;     /* task of the coroutine running now           */
     ac_task *done;        /* ac__finished_task() of the running resume   */
@@ -241,7 +241,7 @@ int ac_cancelled(void)
  * outermost call empties.  Nothing runs in between (wake-ups are queued),
  * so a task's leaf cannot change while it waits on the list.
  */
-static struct {
+static _Thread_local struct {
     ac_task **v;
     size_t len, cap;
     int active;
@@ -325,8 +325,8 @@ struct ac__name {
     struct ac__name *prev, *next;
     char text[];
 };
-static struct ac__name *names;
-static size_t n_names;
+static _Thread_local struct ac__name *names;
+static _Thread_local size_t n_names;
 
 size_t ac__task_name_count(void)
 {

@@ -8,6 +8,7 @@
  * texts of whole ranges (libcurl's codes, in libasyncc_http) so that the
  * core does not depend on them.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "internal.h"
@@ -39,23 +40,40 @@ static const struct {
                          "of a request"},
 };
 
+/* Shared by every thread (a library registers its range once, and any
+ * thread may ask for a text), so guarded by a lock. */
 static struct {
     int lo, hi;
     const char *(*text)(int err);
 } ranges[8];
 static int nranges;
+static pthread_mutex_t ranges_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void ac__strerror_range(int lo, int hi, const char *(*text)(int err))
 {
+    pthread_mutex_lock(&ranges_lock);
+    int known = 0;
     for (int i = 0; i < nranges; i++)
-        if (ranges[i].lo == lo && ranges[i].hi == hi)
-            return; /* registered already */
-    if (nranges == (int)(sizeof ranges / sizeof ranges[0]))
-        return; /* full: those codes get libuv's "unknown" text */
-    ranges[nranges].lo = lo;
-    ranges[nranges].hi = hi;
-    ranges[nranges].text = text;
-    nranges++;
+        known |= ranges[i].lo == lo && ranges[i].hi == hi;
+    /* when full, those codes get libuv's "unknown" text */
+    if (!known && nranges < (int)(sizeof ranges / sizeof ranges[0])) {
+        ranges[nranges].lo = lo;
+        ranges[nranges].hi = hi;
+        ranges[nranges].text = text;
+        nranges++;
+    }
+    pthread_mutex_unlock(&ranges_lock);
+}
+
+static const char *(*range_text(int err))(int)
+{
+    const char *(*text)(int) = NULL;
+    pthread_mutex_lock(&ranges_lock);
+    for (int i = 0; i < nranges && !text; i++)
+        if (err >= ranges[i].lo && err <= ranges[i].hi)
+            text = ranges[i].text;
+    pthread_mutex_unlock(&ranges_lock);
+    return text;
 }
 
 const char *ac_strerror(int err)
@@ -63,9 +81,9 @@ const char *ac_strerror(int err)
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
         if (own[i].code == err)
             return own[i].text;
-    for (int i = 0; i < nranges; i++)
-        if (err >= ranges[i].lo && err <= ranges[i].hi)
-            return ranges[i].text(err);
+    const char *(*text)(int) = range_text(err);
+    if (text)
+        return text(err);
     /* libuv's own texts; a code libuv does not know (AC_EDEADLK is a
      * negated errno it has no name for) is asked of libc.  The _r form:
      * uv_err_name() allocates a string it never frees for unknown codes. */

@@ -26,8 +26,8 @@ typedef struct free_block {
     struct free_block *next;
 } free_block;
 
-static free_block *free_lists[N_CLASSES];
-static size_t bytes_out;
+static _Thread_local free_block *free_lists[N_CLASSES];
+static _Thread_local size_t bytes_out;
 
 /* Class index and the block size it stands for; -1 for "use malloc". */
 static int size_class(size_t size, size_t *block)

@@ -77,7 +77,7 @@ static void reaper_resume(ac_coro *co)
 }
 
 /* The owner of every spawned task (it has no task or state of its own). */
-static ac_coro reaper = {.resume = reaper_resume};
+static _Thread_local ac_coro reaper = {.resume = reaper_resume};
 
 void ac_group_init(ac_group *g)
 {

@@ -4,10 +4,14 @@
  * Nothing here is public ABI: generated code and users see asyncc_abi.h and
  * asyncc.h only.  Everything has the ac__ prefix (double underscore).
  *
- * The runtime is single threaded: all of this is called on the loop thread
- * only (the one exception is ac_to_thread's work callback, which touches its
- * own frame and nothing here).  ac_run is not re-entrant, so the state below
- * is one set of globals.
+ * One loop per thread: every thread that calls ac_run gets its own loop,
+ * tasks, timers, free lists and registries of live objects, so the state
+ * the runtime's files keep is _Thread_local, and all of this is called on
+ * the thread of the loop it belongs to (the one exception is ac_to_thread's
+ * work callback, which touches its own frame and nothing here).  What is
+ * process-wide is guarded: ac_strerror's ranges (a lock), SIGPIPE and
+ * libcurl's global set-up (pthread_once).  ac_run is not re-entrant within
+ * a thread.
  *
  * ---- How a leaf coroutine is written (the pattern every I/O leaf follows)
  *

@@ -2,8 +2,9 @@
  * loop.c - ac_run, ac_loop, ac_stats, ac_now_ms, and closing everything the
  * runtime opened when the main task is done.
  *
- * ac_run is not re-entrant: one loop at a time per process, on the thread
- * that called ac_run (a nested or concurrent call returns UV_EBUSY).
+ * ac_run is not re-entrant: one loop at a time per thread, on the thread
+ * that called ac_run (a nested call returns UV_EBUSY); several threads may
+ * each run their own at once (the state below is _Thread_local).
  *
  * Deadlock: when the loop runs dry (no active handle, no request in flight)
  * while the main task is still waiting, nothing can ever wake it; ac_run
@@ -15,7 +16,7 @@
 
 #include "internal.h"
 
-static struct {
+static _Thread_local struct {
     uv_loop_t loop;
     int running;             /* inside ac_run                              */
     int closing;             /* shutting down: coroutines no longer run    */

@@ -39,10 +39,10 @@ struct ac_process {
     ac_process *prev, *next;    /* every live process                       */
 };
 
-static ac_process *processes;
+static _Thread_local ac_process *processes;
 
 static void process_shutdown(void);
-static ac__shutdown_hook shutdown_hook = {.fn = process_shutdown};
+static _Thread_local ac__shutdown_hook shutdown_hook = {.fn = process_shutdown};
 
 static void process_unlink_free(ac_process *p)
 {

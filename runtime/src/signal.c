@@ -29,10 +29,10 @@ struct watch {
     struct watch *next;
 };
 
-static struct watch *watches;
+static _Thread_local struct watch *watches;
 
 static void signals_shutdown(void);
-static ac__shutdown_hook shutdown_hook = {.fn = signals_shutdown};
+static _Thread_local ac__shutdown_hook shutdown_hook = {.fn = signals_shutdown};
 
 static struct watch *find(int signum)
 {

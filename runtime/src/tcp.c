@@ -29,6 +29,7 @@
  * default (a handler the program installed is left alone); the write then
  * fails with UV_EPIPE.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,11 +74,11 @@ struct ac_server {
     ac_server *prev, *next;      /* every live server                       */
 };
 
-static ac_stream *streams;
-static ac_server *servers;
+static _Thread_local ac_stream *streams;
+static _Thread_local ac_server *servers;
 
 static void tcp_shutdown(void);
-static ac__shutdown_hook shutdown_hook = {.fn = tcp_shutdown};
+static _Thread_local ac__shutdown_hook shutdown_hook = {.fn = tcp_shutdown};
 
 /* Result view shared by every frame here: { ac_coro co; RET ret; ... }. */
 static void finish_int(ac_coro *co, int *ret_field, int ret)
@@ -93,15 +94,18 @@ static int start_cancelled(ac_coro *co)
     return ac_task_cancelled(co->task);
 }
 
-static void ignore_sigpipe_once(void)
+static void ignore_sigpipe(void)
 {
-    static int done;
     struct sigaction old;
-    if (done)
-        return;
-    done = 1;
     if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
         signal(SIGPIPE, SIG_IGN);
+}
+
+/* Once per process, whichever thread's loop gets there first. */
+static void ignore_sigpipe_once(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, ignore_sigpipe);
 }
 
 int ac__gai_error(int e)

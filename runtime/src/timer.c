@@ -12,7 +12,7 @@
 
 #include "internal.h"
 
-static struct {
+static _Thread_local struct {
     ac_timer_entry **heap;
     size_t len, cap;
     uint64_t seq;
@@ -20,7 +20,7 @@ static struct {
     int handle_open;
 } tm;
 
-static ac__shutdown_hook timer_hook;
+static _Thread_local ac__shutdown_hook timer_hook;
 
 /* ---- the heap ----------------------------------------------------------------- */
 

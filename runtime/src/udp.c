@@ -37,10 +37,10 @@ struct ac_udp {
     ac_udp *prev, *next;               /* every live socket               */
 };
 
-static ac_udp *sockets;
+static _Thread_local ac_udp *sockets;
 
 static void udp_shutdown(void);
-static ac__shutdown_hook shutdown_hook = {.fn = udp_shutdown};
+static _Thread_local ac__shutdown_hook shutdown_hook = {.fn = udp_shutdown};
 
 static void finish(ac_coro *co)
 {

@@ -20,7 +20,7 @@
  * queue link of the ABI; nothing else reads it).  The whole array is woken
  * at once, so it only grows until the next check callback.
  */
-static struct {
+static _Thread_local struct {
     struct ac_yield__frame **v;
     size_t len, cap;
     size_t live; /* non-NULL slots */
@@ -30,7 +30,7 @@ static struct {
     int active;
 } yq;
 
-static ac__shutdown_hook yield_hook;
+static _Thread_local ac__shutdown_hook yield_hook;
 
 static void on_idle(uv_idle_t *h)
 {

@@ -17,6 +17,7 @@
  */
 #define __ASYNCC_OUTPUT__ 1
 #include <asyncc.h>
+#include <uv.h>
 
 #include <stdio.h>
 #include <stdlib.h>

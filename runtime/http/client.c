@@ -34,8 +34,8 @@
 
 #include <curl/curl.h>
 
+#include "internal.h" /* first: the runtime's view of asyncc_abi.h */
 #include "asyncc/http.h"
-#include "internal.h"
 
 /* libcurl's CURLcode n is reported as -(AC_HTTP_CURL_BASE + n) when no
  * better code says what happened. */

@@ -38,8 +38,8 @@
 
 #include <http_parser.h>
 
+#include "internal.h" /* first: the runtime's view of asyncc_abi.h */
 #include "asyncc/http.h"
-#include "internal.h"
 
 #define HEADER_LIMIT 8192 /* request line + header lines + blank line       */
 #define MAX_FIELDS 100    /* header lines per request (Apache's default)     */

@@ -22,9 +22,44 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <uv.h>
 
 #include "asyncc_errors.h"
+
+/*
+ * libuv's requests and handles live inside frames (an I/O await allocates
+ * nothing), but code that includes asyncc.h must not see <uv.h>: it and the
+ * system headers it pulls in define a thousand macros (MAX, MIN, isset,
+ * B9600 ...).  So frames declare them with AC__UV(type): opaque storage of
+ * libuv's size and alignment.  The runtime's own files define AC__RUNTIME
+ * and see the real types; runtime/src/uv_sizes.c checks at compile time
+ * that the two agree.  libuv 1.x keeps these sizes (its ABI promise).  A
+ * platform whose sizes are not listed here gets <uv.h> itself instead, so
+ * it works, with the macros.
+ */
+#if defined(__linux__) && UINTPTR_MAX == 0xffffffffffffffffu
+#define AC__OPAQUE_UV 1
+#define AC__OPAQUE(type, size)                                              \
+    typedef union ac__opaque_##type {                                       \
+        unsigned char bytes[size];                                          \
+        void *align_ptr_;                                                   \
+        uint64_t align_u64_;                                                \
+    } ac__opaque_##type
+AC__OPAQUE(uv_work_t, 128);
+AC__OPAQUE(uv_getaddrinfo_t, 160);
+AC__OPAQUE(uv_connect_t, 96);
+AC__OPAQUE(uv_buf_t, 16);
+AC__OPAQUE(uv_write_t, 192);
+AC__OPAQUE(uv_fs_t, 440);
+AC__OPAQUE(uv_udp_send_t, 320);
+AC__OPAQUE(uv_poll_t, 160);
+#undef AC__OPAQUE
+#endif
+#if defined(AC__OPAQUE_UV) && !defined(AC__RUNTIME)
+#define AC__UV(type) ac__opaque_##type
+#else
+#include <uv.h>
+#define AC__UV(type) type
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -175,7 +210,7 @@ ac_dyn *ac_dyn_take(const char *name);
 int ac_run(ac_coro *root);
 
 /* The loop of the running ac_run (NULL outside). */
-uv_loop_t *ac_loop(void);
+struct uv_loop_s *ac_loop(void); /* libuv's uv_loop_t */
 
 /* Runtime statistics, so tests can prove nothing leaks. */
 typedef struct ac_stats_t {
@@ -226,7 +261,7 @@ struct ac_to_thread__frame {
     ac_coro co;
     int ret;
     ac_thread_fn run;
-    uv_work_t req;
+    AC__UV(uv_work_t) req;
     int state; /* runtime-private */
 };
 void ac_to_thread__init(struct ac_to_thread__frame *f, ac_thread_fn run);
@@ -351,8 +386,8 @@ void ac_with_timeout__init(struct ac_with_timeout__frame *f, uint64_t ms,
 const char *ac_strerror(int err);
 
 /* Readiness bits for ac_poll_fd (the same values as libuv's). */
-#define AC_READABLE UV_READABLE
-#define AC_WRITABLE UV_WRITABLE
+#define AC_READABLE 1 /* UV_READABLE (uv_sizes.c checks) */
+#define AC_WRITABLE 2 /* UV_WRITABLE */
 
 /* Stream objects live on the heap; ac_close / ac_server_close free them.
  * An ac_stream is any libuv stream (TCP, a Unix-domain socket, a pipe, a
@@ -405,8 +440,8 @@ struct ac_tcp_connect__frame {
     int err;
     ac_stream *stream;
     struct addrinfo *ai_list, *ai_next;
-    uv_getaddrinfo_t gai;
-    uv_connect_t req;
+    AC__UV(uv_getaddrinfo_t) gai;
+    AC__UV(uv_connect_t) req;
 };
 void ac_tcp_connect__init(struct ac_tcp_connect__frame *f, ac_stream **out,
                           const char *host, int port);
@@ -437,8 +472,8 @@ struct ac_write__frame {
     size_t len;
     /* private */
     int pending;
-    uv_buf_t ubuf;
-    uv_write_t req;
+    AC__UV(uv_buf_t) ubuf;
+    AC__UV(uv_write_t) req;
 };
 void ac_write__init(struct ac_write__frame *f, ac_stream *s, const void *buf,
                     size_t len);
@@ -482,7 +517,7 @@ struct ac_unix_connect__frame {
     const char *path;
     /* private */
     ac_stream *stream;
-    uv_connect_t req;
+    AC__UV(uv_connect_t) req;
 };
 void ac_unix_connect__init(struct ac_unix_connect__frame *f, ac_stream **out,
                            const char *path);
@@ -540,10 +575,10 @@ struct ac_read_file__frame {
     /* private */
     int phase;
     int err;
-    uv_file fd;
+    int fd;
     char *buf;
     size_t size, cap;
-    uv_fs_t req;
+    AC__UV(uv_fs_t) req;
 };
 void ac_read_file__init(struct ac_read_file__frame *f, const char *path,
                         char **data, size_t *len);
@@ -557,9 +592,9 @@ struct ac_write_file__frame {
     /* private */
     int phase;
     int err;
-    uv_file fd;
+    int fd;
     size_t done;
-    uv_fs_t req;
+    AC__UV(uv_fs_t) req;
 };
 void ac_write_file__init(struct ac_write_file__frame *f, const char *path,
                          const void *data, size_t len);
@@ -575,7 +610,7 @@ struct ac_file_open__frame {
     int mode;
     /* private */
     int phase;
-    uv_fs_t req;
+    AC__UV(uv_fs_t) req;
 };
 void ac_file_open__init(struct ac_file_open__frame *f, const char *path,
                         int flags, int mode);
@@ -590,7 +625,7 @@ struct ac_file_read__frame {
     size_t len;
     int64_t offset;
     /* private */
-    uv_fs_t req;
+    AC__UV(uv_fs_t) req;
 };
 void ac_file_read__init(struct ac_file_read__frame *f, int fd, void *buf,
                         size_t len, int64_t offset);
@@ -604,7 +639,7 @@ struct ac_file_write__frame {
     size_t len;
     int64_t offset;
     /* private */
-    uv_fs_t req;
+    AC__UV(uv_fs_t) req;
 };
 void ac_file_write__init(struct ac_file_write__frame *f, int fd,
                          const void *buf, size_t len, int64_t offset);
@@ -616,7 +651,7 @@ struct ac_file_close__frame {
     int ret;
     int fd;
     /* private */
-    uv_fs_t req;
+    AC__UV(uv_fs_t) req;
 };
 void ac_file_close__init(struct ac_file_close__frame *f, int fd);
 
@@ -627,7 +662,7 @@ struct ac_file_stat__frame {
     const char *path;
     struct stat *st;
     /* private */
-    uv_fs_t req;
+    AC__UV(uv_fs_t) req;
 };
 void ac_file_stat__init(struct ac_file_stat__frame *f, const char *path,
                         struct stat *st);
@@ -668,7 +703,7 @@ struct ac_udp_send__frame {
     size_t len;
     const struct sockaddr *to;
     /* private */
-    uv_udp_send_t req;
+    AC__UV(uv_udp_send_t) req;
 };
 void ac_udp_send__init(struct ac_udp_send__frame *f, ac_udp *u,
                        const void *buf, size_t len, const struct sockaddr *to);
@@ -695,7 +730,7 @@ struct ac_getaddrinfo__frame {
     const struct addrinfo *hints;
     struct addrinfo **out;
     /* private */
-    uv_getaddrinfo_t req;
+    AC__UV(uv_getaddrinfo_t) req;
 };
 void ac_getaddrinfo__init(struct ac_getaddrinfo__frame *f, const char *host,
                           const char *service, const struct addrinfo *hints,
@@ -712,7 +747,7 @@ struct ac_poll_fd__frame {
     int events;
     /* private */
     int result;
-    uv_poll_t handle;
+    AC__UV(uv_poll_t) handle;
 };
 void ac_poll_fd__init(struct ac_poll_fd__frame *f, int fd, int events);
 

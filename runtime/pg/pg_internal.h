@@ -8,8 +8,8 @@
 /* The library reads its header as generated C does: frames, no `async`
  * prototypes (docs/ABI.md, "A coroutine written by hand"). */
 #define __ASYNCC_OUTPUT__ 1
+#include "internal.h" /* first: the runtime's view of asyncc_abi.h */
 #include "asyncc/pg.h"
-#include "internal.h"
 
 /* A failure's message and SQLSTATE, as ac_pg_error / ac_pg_sqlstate
  * (and the pool's) report them. */

@@ -69,6 +69,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The runtime sees libuv's own types in frames (asyncc_abi.h, AC__UV). */
+#define AC__RUNTIME 1
 #include "asyncc_abi.h"
 
 /* Deepest nesting of direct resume calls before the ready queue takes over. */

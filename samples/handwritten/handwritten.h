@@ -21,6 +21,7 @@
 #define HANDWRITTEN_H
 
 #include <asyncc.h>
+#include <uv.h>
 
 #if defined(ASYNCC_ERASED)
 #include <stdio.h>

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h> /* libuv itself: asyncc.h does not expose it */
 
 #define __ASYNCC_OUTPUT__ 1
 #include "asyncc.h"

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 /* Hand-written coroutines read the header the way generated C does. */
 #define __ASYNCC_OUTPUT__ 1

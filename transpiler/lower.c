@@ -90,7 +90,9 @@ static void lower_one(const Front *fe, const Sema *s, const AsyncFn *fn, const T
 
 /* async_run(f(args)) -> a statement expression running f's frame on a new
  * loop: on the caller's stack when f's frame type is visible, else through
- * f's entry (a pointer, or a function of another file). */
+ * f's entry (a pointer, or a function of another file).  When the run fails
+ * (no task could make progress, or a nested async_run) the result reads as
+ * zero; ac_last_run_status() says why. */
 static void lower_run(const Front *fe, const Sema *s, int i, const Node *call, LowRun *out)
 {
     Arena *a = fe->arena;
@@ -108,10 +110,11 @@ static void lower_run(const Front *fe, const Sema *s, int i, const Node *call, L
     if (g && (g->defined_here || g->frame_visible)) {
         out->callee = g;
         out->text = arena_printf(a,
-                                 "({ struct %s__frame __ac_main; %s__init(&__ac_main%s%s); "
-                                 "__ac_run(&__ac_main.co); %s; })",
+                                 "({ struct %s__frame __ac_main; %s__init(&__ac_main%s%s); %s; })",
                                  g->name, g->name, *args ? ", " : "", args,
-                                 g->is_void ? "(void)0" : "__ac_main.ret");
+                                 g->is_void ? "__ac_run(&__ac_main.co); (void)0"
+                                            : "__ac_run_ret(&__ac_main.co, &__ac_main.ret, "
+                                              "sizeof __ac_main.ret); __ac_main.ret");
         return;
     }
     Type ret = type_result(s->run_fntype[i]);
@@ -122,12 +125,15 @@ static void lower_run(const Front *fe, const Sema *s, int i, const Node *call, L
     const char *take = "";
     if (!type_is_void(ret)) {
         const char *r = type_decl(a, ret, "ret", 1, NULL), *v = type_decl(a, ret, "__ac_res", 1, NULL);
-        take = arena_printf(a, "%s = ((struct { struct ac_coro co; %s; } *)__ac_co)->ret; ",
+        /* a failed run (a deadlock) never wrote the result: zero */
+        take = arena_printf(a, "%s; if (__ac_rc == 0) __ac_res = ((struct { struct ac_coro co; %s; } "
+                               "*)__ac_co)->ret; else __builtin_memset(&__ac_res, 0, sizeof __ac_res); ",
                             v ? v : "int __ac_res", r ? r : "int ret");
     }
     out->text = arena_printf(a,
                              "({ struct ac_dyn __ac_d; __ac_dyn_begin(&__ac_d); (void)(%s)(%s); "
-                             "struct ac_coro *__ac_co = __ac_dyn_end(&__ac_d); __ac_run(__ac_co); "
+                             "struct ac_coro *__ac_co = __ac_dyn_end(&__ac_d); "
+                             "int __ac_rc = __ac_run(__ac_co); (void)__ac_rc; "
                              "%s__ac_frame_free(__ac_co, __ac_d.size); %s; })",
                              callee, args, take, type_is_void(ret) ? "(void)0" : "__ac_res");
 }

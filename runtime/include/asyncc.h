@@ -49,6 +49,7 @@ static inline int ac__erased_zero(void) { return 0; }
 static inline int ac_sleep(uint64_t ms) { (void)ms; return 0; }
 static inline int ac_yield(void) { return 0; }
 static inline int ac_cancelled(void) { return 0; }
+static inline int ac_last_run_status(void) { return 0; }
 /* Nothing is allocated, opened or started in the erased build. */
 typedef struct ac_stats_t {
     size_t live_tasks, frame_bytes, open_handles, sleepers, task_names;

@@ -209,6 +209,11 @@ ac_dyn *ac_dyn_take(const char *name);
  */
 int ac_run(ac_coro *root);
 
+/* What the last ac_run (async_run) of this thread returned: 0 after a
+ * normal run, AC_EDEADLK when no task could make progress, < 0 when the
+ * loop could not start.  0 before any run. */
+int ac_last_run_status(void);
+
 /* The loop of the running ac_run (NULL outside). */
 struct uv_loop_s *ac_loop(void); /* libuv's uv_loop_t */
 
@@ -868,6 +873,13 @@ static inline void __ac_return(ac_coro *co) { ac_return(co); }
 static inline void *__ac_frame_alloc(size_t size) { return ac_frame_alloc(size); }
 static inline void __ac_frame_free(void *p, size_t size) { ac_frame_free(p, size); }
 static inline int __ac_run(ac_coro *root) { return ac_run(root); }
+/* async_run of a function with a result: when the run fails (a deadlock,
+ * a nested async_run) the result was never written; it reads as zero. */
+static inline void __ac_run_ret(ac_coro *root, void *ret, size_t size)
+{
+    if (ac_run(root) != 0)
+        __builtin_memset(ret, 0, size);
+}
 static inline void __ac_gather__init(struct ac_gather__frame *f, ac_gather_child *children,
                                      size_t n)
 {

@@ -127,13 +127,29 @@ static int shut_down(void)
     return r;
 }
 
+/* What the last ac_run of this thread returned (ac_last_run_status). */
+static _Thread_local int last_status;
+
+int ac_last_run_status(void)
+{
+    return last_status;
+}
+
+static int run(ac_coro *root);
+
 int ac_run(ac_coro *root)
+{
+    if (lp.running) /* nested: f does not run */
+        return last_status = UV_EBUSY;
+    last_status = run(root);
+    return last_status;
+}
+
+static int run(ac_coro *root)
 {
     ac_task main_task;
     int r;
 
-    if (lp.running)
-        return UV_EBUSY;
     r = uv_loop_init(&lp.loop);
     if (r < 0)
         return r;

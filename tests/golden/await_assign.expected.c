@@ -138,5 +138,5 @@ int amain(void)
 
 int main(void)
 {
-    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
 }

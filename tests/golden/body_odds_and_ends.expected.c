@@ -171,6 +171,6 @@ __attribute__((unused)) static int edge(const int k, binop op, _Bool flag)
 
 int main(void)
 {
-    printf("%d\n", ({ struct edge__frame __ac_main; edge__init(&__ac_main, 3, add, true); __ac_run(&__ac_main.co); __ac_main.ret; }));
+    printf("%d\n", ({ struct edge__frame __ac_main; edge__init(&__ac_main, 3, add, true); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; }));
     return 0;
 }

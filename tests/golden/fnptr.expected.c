@@ -364,7 +364,7 @@ int main(void)
 {
     handler_fn *h = on_users;
     struct request rq = {1};
-    int direct = ({ struct ac_dyn __ac_d; __ac_dyn_begin(&__ac_d); (void)(h)(&rq); struct ac_coro *__ac_co = __ac_dyn_end(&__ac_d); __ac_run(__ac_co); int __ac_res = ((struct { struct ac_coro co; int ret; } *)__ac_co)->ret; __ac_frame_free(__ac_co, __ac_d.size); __ac_res; });
+    int direct = ({ struct ac_dyn __ac_d; __ac_dyn_begin(&__ac_d); (void)(h)(&rq); struct ac_coro *__ac_co = __ac_dyn_end(&__ac_d); int __ac_rc = __ac_run(__ac_co); (void)__ac_rc; int __ac_res; if (__ac_rc == 0) __ac_res = ((struct { struct ac_coro co; int ret; } *)__ac_co)->ret; else __builtin_memset(&__ac_res, 0, sizeof __ac_res); __ac_frame_free(__ac_co, __ac_d.size); __ac_res; });
     printf("direct %d\n", direct);
-    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
+    return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
 }

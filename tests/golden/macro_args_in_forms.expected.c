@@ -200,6 +200,6 @@ __attribute__((unused)) static double g(unsigned int y3, unsigned int y0)
 
 int main(void)
 {
-    printf("sum %.1f\n", ({ struct g__frame __ac_main; g__init(&__ac_main, 1, 2); __ac_run(&__ac_main.co); __ac_main.ret; }));
+    printf("sum %.1f\n", ({ struct g__frame __ac_main; g__init(&__ac_main, 1, 2); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; }));
     return 0;
 }

@@ -103,5 +103,5 @@ __attribute__((unused)) static int f(void)
 
 int main(void)
 {
-    return ({ struct f__frame __ac_main; f__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; }) == 17 ? 0 : 1;
+    return ({ struct f__frame __ac_main; f__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; }) == 17 ? 0 : 1;
 }

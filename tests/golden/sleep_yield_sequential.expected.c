@@ -109,7 +109,7 @@ int amain(void)
 
 int main(void)
 {
-    int rc = ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run(&__ac_main.co); __ac_main.ret; });
+    int rc = ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
     printf("rc %d\n", rc);
     return rc;
 }

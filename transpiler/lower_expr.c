@@ -222,7 +222,10 @@ static void await_point(Low *L, const char *co, int k)
  *   gather(...)     a struct of the gather frame and its operands;
  *   with_timeout()  a struct of the timeout frame and its operand;
  *   to_thread()     a struct of the thread frame, the function and its
- *                   arguments, and a thunk that calls it on the pool.
+ *                   arguments, and a thunk that calls it on the pool; the
+ *                   struct is its own allocation, which the runtime frees
+ *                   (ac_to_thread_release), so that a cancelled await can
+ *                   go on while the function still runs on its thread.
  *
  * The operands of gather and with_timeout are operands themselves, each
  * maybe LVALUE = operand, so the forms nest to any depth: an operand's
@@ -427,7 +430,7 @@ static const char *op_result(Low *L, const Op *op, const char *base)
     switch (op->kind) {
     case OP_GATHER: return arena_printf(L->a, "%s.g.ret", base);
     case OP_TIMEOUT: return arena_printf(L->a, "%s.w.ret", base);
-    case OP_THREAD: return arena_printf(L->a, "%s.ret", base);
+    case OP_THREAD: return arena_printf(L->a, "%s->ret", base);
     case OP_CALL: break;
     }
     switch (op->ck) {
@@ -441,6 +444,8 @@ static const char *op_result(Low *L, const Op *op, const char *base)
 /* The declaration of the member that holds the operand. */
 static const char *op_member(Low *L, const Op *op, const char *name)
 {
+    if (op->kind == OP_THREAD) /* its own allocation (ac_to_thread__init_heap) */
+        return arena_printf(L->a, "struct %s *%s", op->stype, name);
     if (op->kind != OP_CALL)
         return arena_printf(L->a, "struct %s %s", op->stype, name);
     switch (op->ck) {
@@ -571,12 +576,14 @@ static const char *op_start(Low *L, const Op *op, const char *base)
         return arena_printf(L->a, "&%s.w.co", base);
     }
     case OP_THREAD:
+        put_gen(L, "%s = __ac_frame_alloc(sizeof *%s);", base, base);
         if (!op->by_name)
-            put_gen(L, "%s.fn = %s;", base, op->callee);
+            put_gen(L, "%s->fn = %s;", base, op->callee);
         for (int i = 0; i < op->ntargs; i++)
-            put_gen(L, "%s.a%d = %s;", base, i, op->targs[i]);
-        put_gen(L, "__ac_to_thread__init(&%s.w, %s__run);", base, op->stype);
-        return arena_printf(L->a, "&%s.w.co", base);
+            put_gen(L, "%s->a%d = %s;", base, i, op->targs[i]);
+        put_gen(L, "__ac_to_thread__init_heap(&%s->w, %s__run, sizeof *%s);", base, op->stype,
+                base);
+        return arena_printf(L->a, "&%s->w.co", base);
     case OP_CALL:
         break;
     }
@@ -601,6 +608,8 @@ static int op_needs_release(const Op *op)
 {
     if (op->kind == OP_CALL)
         return op->ck != CALL_EMBED;
+    if (op->kind == OP_THREAD)
+        return 1;
     for (int i = 0; i < op->nkids; i++)
         if (op_needs_release(&op->kids[i]))
             return 1;
@@ -616,6 +625,10 @@ static void op_release(Low *L, const Op *op, const char *base, Buf *b)
             buf_printf(b, " __ac_frame_free(%s, sizeof *%s);", base, base);
         else if (op->ck == CALL_DYN)
             buf_printf(b, " __ac_frame_free(%s.co, %s.size);", base, base);
+        return;
+    }
+    if (op->kind == OP_THREAD) { /* the runtime frees it, maybe later */
+        buf_printf(b, " __ac_to_thread_release(&%s->w);", base);
         return;
     }
     for (int i = 0; i < op->nkids; i++)
@@ -639,7 +652,11 @@ static const char *await_op(Low *L, const Node *operand, int want)
     if (op_needs_release(&op)) {
         if (r) { /* read the result before its frame goes */
             const char *t = temp_of_type(L, op.ret, operand);
-            put_gen(L, "%s = %s;", t, r);
+            if (op.kind == OP_THREAD) /* cancelled, the function may still run */
+                put_gen(L, "if (%s->w.ret == 0) %s = %s; else __builtin_memset(&%s, 0, sizeof %s);",
+                        base, t, r, t, t);
+            else
+                put_gen(L, "%s = %s;", t, r);
             r = t;
         }
         Buf b = {0};

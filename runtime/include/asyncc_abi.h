@@ -267,9 +267,19 @@ struct ac_to_thread__frame {
     int ret;
     ac_thread_fn run;
     AC__UV(uv_work_t) req;
-    int state; /* runtime-private */
+    int state;   /* runtime-private */
+    size_t size; /* a thunk of its own allocation: its size; 0 embedded */
 };
 void ac_to_thread__init(struct ac_to_thread__frame *f, ac_thread_fn run);
+/* A thunk allocated with ac_frame_alloc(size), as generated code makes
+ * them: cancelled while the function runs on its pool thread, the await
+ * returns AC_ECANCELED at once (with_timeout returns on time), and the
+ * work goes on detached.  The awaiting code then hands the thunk back with
+ * ac_to_thread_release, never frees it itself: the runtime frees it now,
+ * or when the function has returned.  An embedded thunk (ac_to_thread__init)
+ * makes a cancelled await wait for the function instead. */
+void ac_to_thread__init_heap(struct ac_to_thread__frame *f, ac_thread_fn run, size_t size);
+void ac_to_thread_release(struct ac_to_thread__frame *f);
 
 /*
  * gather: the generated gather struct holds this frame, one ac_gather_child
@@ -872,6 +882,15 @@ static inline int __ac_await(ac_coro *caller, ac_coro *callee, int state)
 static inline void __ac_return(ac_coro *co) { ac_return(co); }
 static inline void *__ac_frame_alloc(size_t size) { return ac_frame_alloc(size); }
 static inline void __ac_frame_free(void *p, size_t size) { ac_frame_free(p, size); }
+static inline void __ac_to_thread__init_heap(struct ac_to_thread__frame *f, ac_thread_fn run,
+                                             size_t size)
+{
+    ac_to_thread__init_heap(f, run, size);
+}
+static inline void __ac_to_thread_release(struct ac_to_thread__frame *f)
+{
+    ac_to_thread_release(f);
+}
 static inline int __ac_run(ac_coro *root) { return ac_run(root); }
 /* async_run of a function with a result: when the run fails (a deadlock,
  * a nested async_run) the result was never written; it reads as zero. */

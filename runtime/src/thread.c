@@ -8,6 +8,12 @@
  * task is cancelled while the function runs, the frame outlives the
  * thread's use of it.
  *
+ * A thunk of its own allocation (ac_to_thread__init_heap: generated code)
+ * need not hold its awaiting task back: cancelled while the function runs,
+ * the leaf completes at once and the work goes on detached; whichever of
+ * ac_to_thread_release (the awaiting code is done with the thunk) and
+ * tt_after (the function has returned) comes second frees the thunk.
+ *
  *   ret = 0                 the function ran; its result is in the thunk
  *   ret = AC_ECANCELED      cancelled: either uv_cancel stopped the work
  *                           before it started, or it ran and its result is
@@ -16,7 +22,13 @@
  */
 #include "internal.h"
 
-enum { TT_IDLE, TT_QUEUED, TT_CANCELLED };
+enum {
+    TT_IDLE,
+    TT_QUEUED,
+    TT_CANCELLED, /* cancel asked; tt_after completes the leaf           */
+    TT_DETACHED,  /* leaf completed; the function still runs             */
+    TT_RELEASED,  /* ... and the awaiting code has released the thunk    */
+};
 
 static void tt_work(uv_work_t *req)
 {
@@ -29,6 +41,14 @@ static void tt_after(uv_work_t *req, int status)
 {
     struct ac_to_thread__frame *f =
         AC__CONTAINER_OF(req, struct ac_to_thread__frame, req);
+    if (f->state == TT_DETACHED || f->state == TT_RELEASED) {
+        /* the awaiting task went on without the result */
+        if (f->state == TT_RELEASED)
+            ac_frame_free(f, f->size);
+        else
+            f->state = TT_IDLE; /* ac_to_thread_release frees it */
+        return;
+    }
     if (status == UV_ECANCELED || f->state == TT_CANCELLED)
         f->ret = AC_ECANCELED;
     else
@@ -43,8 +63,20 @@ static void tt_cancel(ac_coro *co)
     if (f->state != TT_QUEUED)
         return;
     f->state = TT_CANCELLED;
-    /* Success or not (EBUSY: already running), tt_after completes us. */
-    uv_cancel((uv_req_t *)&f->req);
+    /* Taken back before it ran: tt_after completes us with UV_ECANCELED. */
+    if (uv_cancel((uv_req_t *)&f->req) == 0 || f->size == 0)
+        return; /* (embedded: tt_after completes us when fn returns) */
+    f->state = TT_DETACHED;
+    f->ret = AC_ECANCELED;
+    ac__leaf_finish(co);
+}
+
+void ac_to_thread_release(struct ac_to_thread__frame *f)
+{
+    if (f->state == TT_DETACHED)
+        f->state = TT_RELEASED; /* tt_after frees it */
+    else
+        ac_frame_free(f, f->size);
 }
 
 static void tt_resume(ac_coro *co)
@@ -83,4 +115,11 @@ void ac_to_thread__init(struct ac_to_thread__frame *f, ac_thread_fn run)
     f->ret = 0;
     f->run = run;
     f->state = TT_IDLE;
+    f->size = 0;
+}
+
+void ac_to_thread__init_heap(struct ac_to_thread__frame *f, ac_thread_fn run, size_t size)
+{
+    ac_to_thread__init(f, run);
+    f->size = size;
 }

@@ -180,7 +180,7 @@ struct amain__timeout5_gather0 {
     struct amain__timeout5_gather0_timeout0 c0;
     int *p0;
     struct amain__timeout5_gather0_gather1 c1;
-    struct amain__timeout5_gather0_thread2 c2;
+    struct amain__timeout5_gather0_thread2 *c2;
     int *p2;
 };
 
@@ -360,7 +360,7 @@ static void amain__timeout5_gather0_gather1__store1(void *ctx)
 static void amain__timeout5_gather0__store2(void *ctx)
 {
     struct amain__timeout5_gather0 *s = ctx;
-    *s->p2 = s->c2.ret;
+    *s->p2 = s->c2->ret;
 }
 
 #define a __ac_f->a
@@ -401,7 +401,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
 #line 51 "forms_nested.ac"
     /* three levels: a deadline around a gather of a deadline and a gather */
     a = b = c = d = t2 = -7;
-    __ac_f->sub.a5.c0.p0 = &(t2); __ac_f->sub.a5.c0.c0.p0 = &(a); work__init(&__ac_f->sub.a5.c0.c0.c0, 1, 1); __ac_with_timeout__init(&__ac_f->sub.a5.c0.c0.w, 500, &__ac_f->sub.a5.c0.c0.c0.co, amain__timeout5_gather0_timeout0__store0, &__ac_f->sub.a5.c0.c0); __ac_f->sub.a5.c0.ch[0].co = &__ac_f->sub.a5.c0.c0.w.co; __ac_f->sub.a5.c0.ch[0].store = amain__timeout5_gather0__store0; __ac_f->sub.a5.c0.ch[0].ctx = &__ac_f->sub.a5.c0; __ac_f->sub.a5.c0.c1.p0 = &(b); twice__init(&__ac_f->sub.a5.c0.c1.c0, 5); __ac_f->sub.a5.c0.c1.ch[0].co = &__ac_f->sub.a5.c0.c1.c0.co; __ac_f->sub.a5.c0.c1.ch[0].store = amain__timeout5_gather0_gather1__store0; __ac_f->sub.a5.c0.c1.ch[0].ctx = &__ac_f->sub.a5.c0.c1; __ac_f->sub.a5.c0.c1.p1 = &(c); __ac_dyn_begin(&__ac_f->sub.a5.c0.c1.c1); (void)(wp)(2, 3); __ac_f->sub.a5.c0.c1.ch[1].co = __ac_dyn_end(&__ac_f->sub.a5.c0.c1.c1); __ac_f->sub.a5.c0.c1.ch[1].store = amain__timeout5_gather0_gather1__store1; __ac_f->sub.a5.c0.c1.ch[1].ctx = &__ac_f->sub.a5.c0.c1; __ac_gather__init(&__ac_f->sub.a5.c0.c1.g, __ac_f->sub.a5.c0.c1.ch, 2); __ac_f->sub.a5.c0.ch[1].co = &__ac_f->sub.a5.c0.c1.g.co; __ac_f->sub.a5.c0.ch[1].store = NULL; __ac_f->sub.a5.c0.ch[1].ctx = &__ac_f->sub.a5.c0; __ac_f->sub.a5.c0.p2 = &(d); __ac_f->sub.a5.c0.c2.a0 = -9; __ac_to_thread__init(&__ac_f->sub.a5.c0.c2.w, amain__timeout5_gather0_thread2__run); __ac_f->sub.a5.c0.ch[2].co = &__ac_f->sub.a5.c0.c2.w.co; __ac_f->sub.a5.c0.ch[2].store = amain__timeout5_gather0__store2; __ac_f->sub.a5.c0.ch[2].ctx = &__ac_f->sub.a5.c0; __ac_gather__init(&__ac_f->sub.a5.c0.g, __ac_f->sub.a5.c0.ch, 3); __ac_with_timeout__init(&__ac_f->sub.a5.w, 800, &__ac_f->sub.a5.c0.g.co, NULL, &__ac_f->sub.a5); __ac_f->wp = wp; if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.w.co, 5)) return; __ac_resume_5:; wp = __ac_f->wp; __ac_f->tmp_2 = __ac_f->sub.a5.w.ret; __ac_frame_free(__ac_f->sub.a5.c0.c1.c1.co, __ac_f->sub.a5.c0.c1.c1.size); t1 = __ac_f->tmp_2;
+    __ac_f->sub.a5.c0.p0 = &(t2); __ac_f->sub.a5.c0.c0.p0 = &(a); work__init(&__ac_f->sub.a5.c0.c0.c0, 1, 1); __ac_with_timeout__init(&__ac_f->sub.a5.c0.c0.w, 500, &__ac_f->sub.a5.c0.c0.c0.co, amain__timeout5_gather0_timeout0__store0, &__ac_f->sub.a5.c0.c0); __ac_f->sub.a5.c0.ch[0].co = &__ac_f->sub.a5.c0.c0.w.co; __ac_f->sub.a5.c0.ch[0].store = amain__timeout5_gather0__store0; __ac_f->sub.a5.c0.ch[0].ctx = &__ac_f->sub.a5.c0; __ac_f->sub.a5.c0.c1.p0 = &(b); twice__init(&__ac_f->sub.a5.c0.c1.c0, 5); __ac_f->sub.a5.c0.c1.ch[0].co = &__ac_f->sub.a5.c0.c1.c0.co; __ac_f->sub.a5.c0.c1.ch[0].store = amain__timeout5_gather0_gather1__store0; __ac_f->sub.a5.c0.c1.ch[0].ctx = &__ac_f->sub.a5.c0.c1; __ac_f->sub.a5.c0.c1.p1 = &(c); __ac_dyn_begin(&__ac_f->sub.a5.c0.c1.c1); (void)(wp)(2, 3); __ac_f->sub.a5.c0.c1.ch[1].co = __ac_dyn_end(&__ac_f->sub.a5.c0.c1.c1); __ac_f->sub.a5.c0.c1.ch[1].store = amain__timeout5_gather0_gather1__store1; __ac_f->sub.a5.c0.c1.ch[1].ctx = &__ac_f->sub.a5.c0.c1; __ac_gather__init(&__ac_f->sub.a5.c0.c1.g, __ac_f->sub.a5.c0.c1.ch, 2); __ac_f->sub.a5.c0.ch[1].co = &__ac_f->sub.a5.c0.c1.g.co; __ac_f->sub.a5.c0.ch[1].store = NULL; __ac_f->sub.a5.c0.ch[1].ctx = &__ac_f->sub.a5.c0; __ac_f->sub.a5.c0.p2 = &(d); __ac_f->sub.a5.c0.c2 = __ac_frame_alloc(sizeof *__ac_f->sub.a5.c0.c2); __ac_f->sub.a5.c0.c2->a0 = -9; __ac_to_thread__init_heap(&__ac_f->sub.a5.c0.c2->w, amain__timeout5_gather0_thread2__run, sizeof *__ac_f->sub.a5.c0.c2); __ac_f->sub.a5.c0.ch[2].co = &__ac_f->sub.a5.c0.c2->w.co; __ac_f->sub.a5.c0.ch[2].store = amain__timeout5_gather0__store2; __ac_f->sub.a5.c0.ch[2].ctx = &__ac_f->sub.a5.c0; __ac_gather__init(&__ac_f->sub.a5.c0.g, __ac_f->sub.a5.c0.ch, 3); __ac_with_timeout__init(&__ac_f->sub.a5.w, 800, &__ac_f->sub.a5.c0.g.co, NULL, &__ac_f->sub.a5); __ac_f->wp = wp; if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.w.co, 5)) return; __ac_resume_5:; wp = __ac_f->wp; __ac_f->tmp_2 = __ac_f->sub.a5.w.ret; __ac_frame_free(__ac_f->sub.a5.c0.c1.c1.co, __ac_f->sub.a5.c0.c1.c1.size); __ac_to_thread_release(&__ac_f->sub.a5.c0.c2->w); t1 = __ac_f->tmp_2;
 #line 56 "forms_nested.ac"
     printf("nested: %d %d a=%d b=%d c=%d d=%d\n", t1, t2, a, b, c, d);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }

@@ -104,24 +104,29 @@ struct g__frame {
     int z4;
     unsigned int tmp_1;
     double tmp_2;
-    unsigned int tmp_3;
-    double tmp_4;
-    unsigned int tmp_5;
+    double tmp_3;
+    unsigned int tmp_4;
+    double tmp_5;
     double tmp_6;
-    int tmp_7;
-    unsigned int tmp_8;
-    int tmp_9;
+    unsigned int tmp_7;
+    double tmp_8;
+    double tmp_9;
+    double tmp_10;
+    int tmp_11;
+    unsigned int tmp_12;
+    int tmp_13;
+    double tmp_14;
     union {
         struct f0__frame a1;
-        struct g__thread2 a2;
+        struct g__thread2 *a2;
         struct f0__frame a3;
-        struct g__thread4 a4;
+        struct g__thread4 *a4;
         struct f0__frame a5;
-        struct g__thread6 a6;
-        struct g__thread7 a7;
+        struct g__thread6 *a6;
+        struct g__thread7 *a7;
         struct f0__frame a8;
         struct f0__frame a9;
-        struct g__thread10 a10;
+        struct g__thread10 *a10;
     } sub;
 };
 static void g__resume(ac_coro *__ac_co);
@@ -170,16 +175,16 @@ static void g__resume(ac_coro *__ac_co)
 {
 #line 18 "macro_args_in_forms.ac"
 struct g__frame *__ac_f = (struct g__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; case 6: goto __ac_resume_6; case 7: goto __ac_resume_7; case 8: goto __ac_resume_8; case 9: goto __ac_resume_9; case 10: goto __ac_resume_10; }
-    __ac_f->tmp_1 = MIX(y3, y0); f0__init(&__ac_f->sub.a1, 1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; __ac_f->tmp_2 = (double)(__ac_f->tmp_1 * (175u % ((unsigned)(__ac_f->sub.a1.ret) | 1u))) * 0.5; __ac_f->sub.a2.a0 = __ac_f->tmp_2; __ac_f->sub.a2.a1 = 3; __ac_to_thread__init(&__ac_f->sub.a2.w, g__thread2__run); if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.w.co, 2)) return; __ac_resume_2:; double z0 = __ac_f->sub.a2.ret;
-    __ac_f->tmp_3 = y3; f0__init(&__ac_f->sub.a3, 1); __ac_f->z0 = z0; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; z0 = __ac_f->z0; __ac_f->tmp_4 = (double)(__ac_f->tmp_3 * (175u % ((unsigned)(__ac_f->sub.a3.ret) | 1u))) * 0.5; __ac_f->sub.a4.a0 = __ac_f->tmp_4; __ac_f->sub.a4.a1 = 3; __ac_to_thread__init(&__ac_f->sub.a4.w, g__thread4__run); __ac_f->z0 = z0; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.w.co, 4)) return; __ac_resume_4:; z0 = __ac_f->z0; double z1 = __ac_f->sub.a4.ret;
-    __ac_f->tmp_5 = MIX(y3, y0); f0__init(&__ac_f->sub.a5, 1); __ac_f->z0 = z0; __ac_f->z1 = z1; if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:; z0 = __ac_f->z0; z1 = __ac_f->z1; __ac_f->tmp_6 = (double)(__ac_f->tmp_5 * (unsigned)(__ac_f->sub.a5.ret)); __ac_f->sub.a6.a0 = __ac_f->tmp_6; __ac_f->sub.a6.a1 = 3; __ac_to_thread__init(&__ac_f->sub.a6.w, g__thread6__run); __ac_f->z0 = z0; __ac_f->z1 = z1; if (__ac_await(&__ac_f->co, &__ac_f->sub.a6.w.co, 6)) return; __ac_resume_6:; z0 = __ac_f->z0; z1 = __ac_f->z1; double z2 = __ac_f->sub.a6.ret;
-    __ac_f->sub.a7.a0 = (double)(MIX(y3, y0)); __ac_f->sub.a7.a1 = 3; __ac_to_thread__init(&__ac_f->sub.a7.w, g__thread7__run); __ac_f->z0 = z0; __ac_f->z1 = z1; __ac_f->z2 = z2; if (__ac_await(&__ac_f->co, &__ac_f->sub.a7.w.co, 7)) return; __ac_resume_7:; z0 = __ac_f->z0; z1 = __ac_f->z1; z2 = __ac_f->z2; double z3 = __ac_f->sub.a7.ret;
-    __ac_f->tmp_7 = MIX(1, 2); f0__init(&__ac_f->sub.a8, 2); __ac_f->z0 = z0; __ac_f->z1 = z1; __ac_f->z2 = z2; __ac_f->z3 = z3; if (__ac_await(&__ac_f->co, &__ac_f->sub.a8.co, 8)) return; __ac_resume_8:; z0 = __ac_f->z0; z1 = __ac_f->z1; z2 = __ac_f->z2; z3 = __ac_f->z3; int z4 = ff(__ac_f->tmp_7 + __ac_f->sub.a8.ret);
-    __ac_f->tmp_8 = y3 ^ KSEED; f0__init(&__ac_f->sub.a9, 4); __ac_f->z0 = z0; __ac_f->z1 = z1; __ac_f->z2 = z2; __ac_f->z3 = z3; __ac_f->z4 = z4; if (__ac_await(&__ac_f->co, &__ac_f->sub.a9.co, 9)) return; __ac_resume_9:; z0 = __ac_f->z0; z1 = __ac_f->z1; z2 = __ac_f->z2; z3 = __ac_f->z3; z4 = __ac_f->z4; __ac_f->tmp_9 = (int)(__ac_f->sub.a9.ret); __ac_f->sub.a10.a0 = __ac_f->tmp_8; __ac_f->sub.a10.a1 = __ac_f->tmp_9; __ac_to_thread__init(&__ac_f->sub.a10.w, g__thread10__run); __ac_f->z0 = z0; __ac_f->z1 = z1; __ac_f->z2 = z2; __ac_f->z3 = z3; __ac_f->z4 = z4; if (__ac_await(&__ac_f->co, &__ac_f->sub.a10.w.co, 10)) return; __ac_resume_10:; z0 = __ac_f->z0; z1 = __ac_f->z1; z2 = __ac_f->z2; z3 = __ac_f->z3; z4 = __ac_f->z4; double z5 = __ac_f->sub.a10.ret;
+    __ac_f->tmp_1 = MIX(y3, y0); f0__init(&__ac_f->sub.a1, 1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; __ac_f->tmp_2 = (double)(__ac_f->tmp_1 * (175u % ((unsigned)(__ac_f->sub.a1.ret) | 1u))) * 0.5; __ac_f->sub.a2 = __ac_frame_alloc(sizeof *__ac_f->sub.a2); __ac_f->sub.a2->a0 = __ac_f->tmp_2; __ac_f->sub.a2->a1 = 3; __ac_to_thread__init_heap(&__ac_f->sub.a2->w, g__thread2__run, sizeof *__ac_f->sub.a2); if (__ac_await(&__ac_f->co, &__ac_f->sub.a2->w.co, 2)) return; __ac_resume_2:; if (__ac_f->sub.a2->w.ret == 0) __ac_f->tmp_3 = __ac_f->sub.a2->ret; else __builtin_memset(&__ac_f->tmp_3, 0, sizeof __ac_f->tmp_3); __ac_to_thread_release(&__ac_f->sub.a2->w); double z0 = __ac_f->tmp_3;
+    __ac_f->tmp_4 = y3; f0__init(&__ac_f->sub.a3, 1); __ac_f->z0 = z0; if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.co, 3)) return; __ac_resume_3:; z0 = __ac_f->z0; __ac_f->tmp_5 = (double)(__ac_f->tmp_4 * (175u % ((unsigned)(__ac_f->sub.a3.ret) | 1u))) * 0.5; __ac_f->sub.a4 = __ac_frame_alloc(sizeof *__ac_f->sub.a4); __ac_f->sub.a4->a0 = __ac_f->tmp_5; __ac_f->sub.a4->a1 = 3; __ac_to_thread__init_heap(&__ac_f->sub.a4->w, g__thread4__run, sizeof *__ac_f->sub.a4); __ac_f->z0 = z0; if (__ac_await(&__ac_f->co, &__ac_f->sub.a4->w.co, 4)) return; __ac_resume_4:; z0 = __ac_f->z0; if (__ac_f->sub.a4->w.ret == 0) __ac_f->tmp_6 = __ac_f->sub.a4->ret; else __builtin_memset(&__ac_f->tmp_6, 0, sizeof __ac_f->tmp_6); __ac_to_thread_release(&__ac_f->sub.a4->w); double z1 = __ac_f->tmp_6;
+    __ac_f->tmp_7 = MIX(y3, y0); f0__init(&__ac_f->sub.a5, 1); __ac_f->z0 = z0; __ac_f->z1 = z1; if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.co, 5)) return; __ac_resume_5:; z0 = __ac_f->z0; z1 = __ac_f->z1; __ac_f->tmp_8 = (double)(__ac_f->tmp_7 * (unsigned)(__ac_f->sub.a5.ret)); __ac_f->sub.a6 = __ac_frame_alloc(sizeof *__ac_f->sub.a6); __ac_f->sub.a6->a0 = __ac_f->tmp_8; __ac_f->sub.a6->a1 = 3; __ac_to_thread__init_heap(&__ac_f->sub.a6->w, g__thread6__run, sizeof *__ac_f->sub.a6); __ac_f->z0 = z0; __ac_f->z1 = z1; if (__ac_await(&__ac_f->co, &__ac_f->sub.a6->w.co, 6)) return; __ac_resume_6:; z0 = __ac_f->z0; z1 = __ac_f->z1; if (__ac_f->sub.a6->w.ret == 0) __ac_f->tmp_9 = __ac_f->sub.a6->ret; else __builtin_memset(&__ac_f->tmp_9, 0, sizeof __ac_f->tmp_9); __ac_to_thread_release(&__ac_f->sub.a6->w); double z2 = __ac_f->tmp_9;
+    __ac_f->sub.a7 = __ac_frame_alloc(sizeof *__ac_f->sub.a7); __ac_f->sub.a7->a0 = (double)(MIX(y3, y0)); __ac_f->sub.a7->a1 = 3; __ac_to_thread__init_heap(&__ac_f->sub.a7->w, g__thread7__run, sizeof *__ac_f->sub.a7); __ac_f->z0 = z0; __ac_f->z1 = z1; __ac_f->z2 = z2; if (__ac_await(&__ac_f->co, &__ac_f->sub.a7->w.co, 7)) return; __ac_resume_7:; z0 = __ac_f->z0; z1 = __ac_f->z1; z2 = __ac_f->z2; if (__ac_f->sub.a7->w.ret == 0) __ac_f->tmp_10 = __ac_f->sub.a7->ret; else __builtin_memset(&__ac_f->tmp_10, 0, sizeof __ac_f->tmp_10); __ac_to_thread_release(&__ac_f->sub.a7->w); double z3 = __ac_f->tmp_10;
+    __ac_f->tmp_11 = MIX(1, 2); f0__init(&__ac_f->sub.a8, 2); __ac_f->z0 = z0; __ac_f->z1 = z1; __ac_f->z2 = z2; __ac_f->z3 = z3; if (__ac_await(&__ac_f->co, &__ac_f->sub.a8.co, 8)) return; __ac_resume_8:; z0 = __ac_f->z0; z1 = __ac_f->z1; z2 = __ac_f->z2; z3 = __ac_f->z3; int z4 = ff(__ac_f->tmp_11 + __ac_f->sub.a8.ret);
+    __ac_f->tmp_12 = y3 ^ KSEED; f0__init(&__ac_f->sub.a9, 4); __ac_f->z0 = z0; __ac_f->z1 = z1; __ac_f->z2 = z2; __ac_f->z3 = z3; __ac_f->z4 = z4; if (__ac_await(&__ac_f->co, &__ac_f->sub.a9.co, 9)) return; __ac_resume_9:; z0 = __ac_f->z0; z1 = __ac_f->z1; z2 = __ac_f->z2; z3 = __ac_f->z3; z4 = __ac_f->z4; __ac_f->tmp_13 = (int)(__ac_f->sub.a9.ret); __ac_f->sub.a10 = __ac_frame_alloc(sizeof *__ac_f->sub.a10); __ac_f->sub.a10->a0 = __ac_f->tmp_12; __ac_f->sub.a10->a1 = __ac_f->tmp_13; __ac_to_thread__init_heap(&__ac_f->sub.a10->w, g__thread10__run, sizeof *__ac_f->sub.a10); __ac_f->z0 = z0; __ac_f->z1 = z1; __ac_f->z2 = z2; __ac_f->z3 = z3; __ac_f->z4 = z4; if (__ac_await(&__ac_f->co, &__ac_f->sub.a10->w.co, 10)) return; __ac_resume_10:; z0 = __ac_f->z0; z1 = __ac_f->z1; z2 = __ac_f->z2; z3 = __ac_f->z3; z4 = __ac_f->z4; if (__ac_f->sub.a10->w.ret == 0) __ac_f->tmp_14 = __ac_f->sub.a10->ret; else __builtin_memset(&__ac_f->tmp_14, 0, sizeof __ac_f->tmp_14); __ac_to_thread_release(&__ac_f->sub.a10->w); double z5 = __ac_f->tmp_14;
     printf("%.1f %.1f %.1f %.1f %d %.1f\n", z0, z1, z2, z3, z4, z5);
     { __ac_f->ret = z0 + z1 + z2 + z3 + z4 + z5; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 183 "macro_args_in_forms.c"
+#line 188 "macro_args_in_forms.c"
 #undef y3
 #undef y0
 

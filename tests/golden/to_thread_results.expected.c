@@ -99,13 +99,18 @@ struct amain__frame {
     int arr[4];
     int total;
     int i;
+    int tmp_1;
+    double tmp_2;
+    struct box tmp_3;
+    long tmp_4;
+    int tmp_5;
     union {
-        struct amain__thread1 a1;
-        struct amain__thread2 a2;
-        struct amain__thread3 a3;
-        struct amain__thread4 a4;
-        struct amain__thread5 a5;
-        struct amain__thread6 a6;
+        struct amain__thread1 *a1;
+        struct amain__thread2 *a2;
+        struct amain__thread3 *a3;
+        struct amain__thread4 *a4;
+        struct amain__thread5 *a5;
+        struct amain__thread6 *a6;
     } sub;
 };
 static void amain__resume(ac_coro *__ac_co);
@@ -159,31 +164,31 @@ static void amain__resume(ac_coro *__ac_co)
 {
 #line 47 "to_thread_results.ac"
 struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; case 3: goto __ac_resume_3; case 4: goto __ac_resume_4; case 5: goto __ac_resume_5; case 6: goto __ac_resume_6; }
-    __ac_f->sub.a1.a0 = 1; __ac_f->sub.a1.a1 = 2; __ac_f->sub.a1.a2 = 3; __ac_to_thread__init(&__ac_f->sub.a1.w, amain__thread1__run); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.w.co, 1)) return; __ac_resume_1:; int s = __ac_f->sub.a1.ret;
+    __ac_f->sub.a1 = __ac_frame_alloc(sizeof *__ac_f->sub.a1); __ac_f->sub.a1->a0 = 1; __ac_f->sub.a1->a1 = 2; __ac_f->sub.a1->a2 = 3; __ac_to_thread__init_heap(&__ac_f->sub.a1->w, amain__thread1__run, sizeof *__ac_f->sub.a1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1->w.co, 1)) return; __ac_resume_1:; if (__ac_f->sub.a1->w.ret == 0) __ac_f->tmp_1 = __ac_f->sub.a1->ret; else __builtin_memset(&__ac_f->tmp_1, 0, sizeof __ac_f->tmp_1); __ac_to_thread_release(&__ac_f->sub.a1->w); int s = __ac_f->tmp_1;
     printf("add3 %d\n", s);
 #line 51 "to_thread_results.ac"
     ({ double __ac_init[3] = { 1.0, 2.0, 4.5 }; __builtin_memcpy(&dv, &__ac_init, sizeof dv); });
-    __ac_f->sub.a2.a0 = dv; __ac_f->sub.a2.a1 = 3; __ac_to_thread__init(&__ac_f->sub.a2.w, amain__thread2__run); if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.w.co, 2)) return; __ac_resume_2:; double m = __ac_f->sub.a2.ret;
+    __ac_f->sub.a2 = __ac_frame_alloc(sizeof *__ac_f->sub.a2); __ac_f->sub.a2->a0 = dv; __ac_f->sub.a2->a1 = 3; __ac_to_thread__init_heap(&__ac_f->sub.a2->w, amain__thread2__run, sizeof *__ac_f->sub.a2); if (__ac_await(&__ac_f->co, &__ac_f->sub.a2->w.co, 2)) return; __ac_resume_2:; if (__ac_f->sub.a2->w.ret == 0) __ac_f->tmp_2 = __ac_f->sub.a2->ret; else __builtin_memset(&__ac_f->tmp_2, 0, sizeof __ac_f->tmp_2); __ac_to_thread_release(&__ac_f->sub.a2->w); double m = __ac_f->tmp_2;
     printf("avg %.2f\n", m);
 #line 55 "to_thread_results.ac"
     b0 = (struct box){ 2, 3 };
-    __ac_f->sub.a3.a0 = b0; __ac_f->sub.a3.a1 = 10; __ac_to_thread__init(&__ac_f->sub.a3.w, amain__thread3__run); if (__ac_await(&__ac_f->co, &__ac_f->sub.a3.w.co, 3)) return; __ac_resume_3:; struct box b = __ac_f->sub.a3.ret;
+    __ac_f->sub.a3 = __ac_frame_alloc(sizeof *__ac_f->sub.a3); __ac_f->sub.a3->a0 = b0; __ac_f->sub.a3->a1 = 10; __ac_to_thread__init_heap(&__ac_f->sub.a3->w, amain__thread3__run, sizeof *__ac_f->sub.a3); if (__ac_await(&__ac_f->co, &__ac_f->sub.a3->w.co, 3)) return; __ac_resume_3:; if (__ac_f->sub.a3->w.ret == 0) __ac_f->tmp_3 = __ac_f->sub.a3->ret; else __builtin_memset(&__ac_f->tmp_3, 0, sizeof __ac_f->tmp_3); __ac_to_thread_release(&__ac_f->sub.a3->w); struct box b = __ac_f->tmp_3;
     printf("grow %d %d (b0 %d %d)\n", b.w, b.h, b0.w, b0.h);
 #line 59 "to_thread_results.ac"
     ({ int __ac_init[4] = { 0 }; __builtin_memcpy(&arr, &__ac_init, sizeof arr); });
-    __ac_f->sub.a4.a0 = arr; __ac_f->sub.a4.a1 = 4; __ac_f->sub.a4.a2 = 100; __ac_to_thread__init(&__ac_f->sub.a4.w, amain__thread4__run); if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.w.co, 4)) return; __ac_resume_4:;
+    __ac_f->sub.a4 = __ac_frame_alloc(sizeof *__ac_f->sub.a4); __ac_f->sub.a4->a0 = arr; __ac_f->sub.a4->a1 = 4; __ac_f->sub.a4->a2 = 100; __ac_to_thread__init_heap(&__ac_f->sub.a4->w, amain__thread4__run, sizeof *__ac_f->sub.a4); if (__ac_await(&__ac_f->co, &__ac_f->sub.a4->w.co, 4)) return; __ac_resume_4:; __ac_to_thread_release(&__ac_f->sub.a4->w);
     printf("fill %d %d %d %d\n", arr[0], arr[1], arr[2], arr[3]);
 #line 63 "to_thread_results.ac"
-    __ac_f->sub.a5.a0 = "abc"; __ac_to_thread__init(&__ac_f->sub.a5.w, amain__thread5__run); if (__ac_await(&__ac_f->co, &__ac_f->sub.a5.w.co, 5)) return; __ac_resume_5:; long t = __ac_f->sub.a5.ret;
+    __ac_f->sub.a5 = __ac_frame_alloc(sizeof *__ac_f->sub.a5); __ac_f->sub.a5->a0 = "abc"; __ac_to_thread__init_heap(&__ac_f->sub.a5->w, amain__thread5__run, sizeof *__ac_f->sub.a5); if (__ac_await(&__ac_f->co, &__ac_f->sub.a5->w.co, 5)) return; __ac_resume_5:; if (__ac_f->sub.a5->w.ret == 0) __ac_f->tmp_4 = __ac_f->sub.a5->ret; else __builtin_memset(&__ac_f->tmp_4, 0, sizeof __ac_f->tmp_4); __ac_to_thread_release(&__ac_f->sub.a5->w); long t = __ac_f->tmp_4;
     printf("sum_str %ld\n", t);
 #line 66 "to_thread_results.ac"
     int total = 0;
     for (int i = 0; i < 5; i++) {
-        __ac_f->sub.a6.a0 = i; __ac_f->sub.a6.a1 = i; __ac_f->sub.a6.a2 = i; __ac_to_thread__init(&__ac_f->sub.a6.w, amain__thread6__run); __ac_f->total = total; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a6.w.co, 6)) return; __ac_resume_6:; total = __ac_f->total; i = __ac_f->i; total += __ac_f->sub.a6.ret; }
+        __ac_f->sub.a6 = __ac_frame_alloc(sizeof *__ac_f->sub.a6); __ac_f->sub.a6->a0 = i; __ac_f->sub.a6->a1 = i; __ac_f->sub.a6->a2 = i; __ac_to_thread__init_heap(&__ac_f->sub.a6->w, amain__thread6__run, sizeof *__ac_f->sub.a6); __ac_f->total = total; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a6->w.co, 6)) return; __ac_resume_6:; total = __ac_f->total; i = __ac_f->i; if (__ac_f->sub.a6->w.ret == 0) __ac_f->tmp_5 = __ac_f->sub.a6->ret; else __builtin_memset(&__ac_f->tmp_5, 0, sizeof __ac_f->tmp_5); __ac_to_thread_release(&__ac_f->sub.a6->w); total += __ac_f->tmp_5; }
     printf("total %d\n", total);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 187 "to_thread_results.c"
+#line 192 "to_thread_results.c"
 #undef dv
 #undef b0
 #undef arr

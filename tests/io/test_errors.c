@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "io_test.h"
+#include "own_errors.h"
 
 /* libuv's list, minus UNKNOWN (no error of the runtime's is "unknown"). */
 #define AC_UNKNOWN UV_UNKNOWN
@@ -27,20 +28,9 @@ static const struct {
 #define ROW(code, text) {"AC_" #code, AC_##code},
     UV_ERRNO_MAP(ROW)
 #undef ROW
-    {"AC_EDEADLK", AC_EDEADLK},
-    {"AC_ETLS", AC_ETLS},
-    {"AC_EBADRESPONSE", AC_EBADRESPONSE},
-    {"AC_ENORESPONSE", AC_ENORESPONSE},
-    {"AC_ETRUNCATED", AC_ETRUNCATED},
-    {"AC_EREDIRECTS", AC_EREDIRECTS},
-    {"AC_EBADURL", AC_EBADURL},
-    {"AC_EPG", AC_EPG},
-    {"AC_EPGCONN", AC_EPGCONN},
-    {"AC_EBADREQUEST", AC_EBADREQUEST},
-    {"AC_EHEADERSTOOLARGE", AC_EHEADERSTOOLARGE},
-    {"AC_EBODYTOOLARGE", AC_EBODYTOOLARGE},
-    {"AC_EPARTIALREQUEST", AC_EPARTIALREQUEST},
-    {"AC_ECLOSED", AC_ECLOSED},
+#define OWN(code) {"AC_" #code, AC_##code},
+    OWN_ERRORS(OWN)
+#undef OWN
 };
 
 /* test_errors_erased.c: the value of a name in the erased build, or 1 when

@@ -135,16 +135,6 @@ int ac_last_run_status(void)
     return last_status;
 }
 
-static int run(ac_coro *root);
-
-int ac_run(ac_coro *root)
-{
-    if (lp.running) /* nested: f does not run */
-        return last_status = UV_EBUSY;
-    last_status = run(root);
-    return last_status;
-}
-
 static int run(ac_coro *root)
 {
     ac_task main_task;
@@ -173,4 +163,12 @@ static int run(ac_coro *root)
     }
     r = shut_down();
     return result < 0 ? result : r;
+}
+
+int ac_run(ac_coro *root)
+{
+    if (lp.running) /* nested: f does not run */
+        return last_status = UV_EBUSY;
+    last_status = run(root);
+    return last_status;
 }

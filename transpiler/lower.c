@@ -167,6 +167,7 @@ void lower_free(const Front *fe, Lowered *lo)
         buf_free(&lf->body);
         free(lf->embeds);
         free(lf->uses);
+        free(lf->point_line);
     }
     free(lo->fns);
     free(lo->runs);

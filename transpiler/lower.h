@@ -38,6 +38,8 @@ typedef struct LowFn {
     Buf helpers;         /* store functions, thread thunks, spawn structs  */
     Buf body;            /* the resume function's body, through its '}'    */
     int npoints;         /* resume points (labels __ac_resume_1 ...)       */
+    unsigned *point_line;/* [1..npoints]: the .ac line (Source numbering)
+                            of each point's await, for task dumps          */
     const char **param_member; /* frame member of each parameter           */
     NamedLocal *named;
     int nnamed;

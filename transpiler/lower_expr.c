@@ -3,6 +3,7 @@
  * lower_expr.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gram.h"
@@ -191,10 +192,18 @@ const char *lx(Low *L, const Node *e)
 /* Await sites                                                         */
 /* ------------------------------------------------------------------ */
 
-/* A new resume point. */
-int new_point(Low *L)
+/* A new resume point, for the await whose first token is tok: its .ac
+ * line goes in the function's table for task dumps (LowFn.point_line). */
+static int new_point(Low *L, int tok)
 {
-    return ++L->lf->npoints;
+    LowFn *lf = L->lf;
+    unsigned *n = realloc(lf->point_line, sizeof *n * (size_t)(lf->npoints + 2));
+    if (!n)
+        exit(1);
+    lf->point_line = n;
+    lf->npoints++;
+    lf->point_line[lf->npoints] = line_of_tok(L, tok);
+    return lf->npoints;
 }
 
 /* The await itself and its resume point: on the await's line, so that a
@@ -636,12 +645,12 @@ static void op_release(Low *L, const Op *op, const char *base, Buf *b)
 }
 
 /* await OPERAND: its value when want, else NULL. */
-static const char *await_op(Low *L, const Node *operand, int want)
+static const char *await_op(Low *L, const Node *aw, const Node *operand, int want)
 {
     Op op;
     op_prepare(L, &op, operand, 0);
     op_evaluate(L, &op, op_awaits(L, &op));
-    int k = new_point(L);
+    int k = new_point(L, aw->tok0);
     if (op.kind != OP_CALL)
         op_types(L, &op, arena_printf(L->a, "%s__%s%d", L->fn->name, kind_name(&op), k),
                  &L->lf->types);
@@ -669,7 +678,7 @@ static const char *await_op(Low *L, const Node *operand, int want)
 
 const char *lower_await(Low *L, const Node *e, int want)
 {
-    const char *r = await_op(L, e->operand, want);
+    const char *r = await_op(L, e, e->operand, want);
     if (want && !r)
         r = "(void)0";
     L->repl[e->id] = r;

@@ -36,7 +36,4 @@ const char *lower_await(Low *L, const Node *e, int want);
 /* spawn(G, item); as a statement. */
 void lower_spawn(Low *L, const Node *e);
 
-/* Resume label of point k: the label prefix and k. */
-int new_point(Low *L);
-
 #endif

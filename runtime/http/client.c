@@ -638,6 +638,16 @@ static void fetch_resume(ac_coro *co)
      * loop's next timer phase. */
 }
 
+static int fetch_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_http_fetch__frame *f = (const struct ac_http_fetch__frame *)co;
+    const ac_http_request *rq = f->rq;
+    const char *m = rq->method != NULL ? rq->method : rq->body != NULL ? "POST" : "GET";
+    size_t got = f->xfer != NULL ? f->xfer->body_len : 0;
+    return snprintf(buf, cap, "%s %s, %zu bytes received", m, rq->url, got);
+}
+AC__LEAF_INFO(fetch_resume, "ac_http_fetch", fetch_describe)
+
 void ac_http_fetch__init(struct ac_http_fetch__frame *f,
                          const ac_http_request *rq, ac_http_response *out)
 {
@@ -661,6 +671,9 @@ static void get_resume(ac_coro *co)
     f->ret = f->fetch.ret;
     ac_return(co);
 }
+
+/* The fetch it awaits shows the URL. */
+AC__LEAF_INFO(get_resume, "ac_http_get", NULL)
 
 void ac_http_get__init(struct ac_http_get__frame *f, const char *url,
                        ac_http_response *out)

@@ -823,6 +823,42 @@ static void read_request_resume(ac_coro *co)
     ac_return(co);
 }
 
+/* Where the connection's stream leads, for dumps: the peer of TCP. */
+static void conn_peer(const ac_http_conn *c, char *buf, size_t cap)
+{
+    const uv_stream_t *st = c->s != NULL ? ac__stream_uv(c->s) : NULL;
+    struct sockaddr_storage ss;
+    int len = sizeof ss, port = 0;
+    char ip[INET6_ADDRSTRLEN] = "";
+
+    snprintf(buf, cap, "%s", st == NULL ? "no stream" : "not tcp");
+    if (st == NULL || st->type != UV_TCP ||
+        uv_tcp_getpeername((const uv_tcp_t *)st, (struct sockaddr *)&ss, &len) < 0)
+        return;
+    if (ss.ss_family == AF_INET) {
+        uv_ip4_name((const struct sockaddr_in *)&ss, ip, sizeof ip);
+        port = ntohs(((const struct sockaddr_in *)&ss)->sin_port);
+        snprintf(buf, cap, "peer %s:%d", ip, port);
+    } else if (ss.ss_family == AF_INET6) {
+        uv_ip6_name((const struct sockaddr_in6 *)&ss, ip, sizeof ip);
+        port = ntohs(((const struct sockaddr_in6 *)&ss)->sin6_port);
+        snprintf(buf, cap, "peer [%s]:%d", ip, port);
+    }
+}
+
+static int read_request_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_http_read_request__frame *f =
+        (const struct ac_http_read_request__frame *)co;
+    const ac_http_conn *c = f->c;
+    char peer[96];
+    conn_peer(c, peer, sizeof peer);
+    if (co->state == 2) /* awaiting the write of the answer to a bad request */
+        return snprintf(buf, cap, "%s, answering a failed request", peer);
+    return snprintf(buf, cap, "%s, %zu bytes of a request in", peer, c->len - c->start);
+}
+AC__LEAF_INFO(read_request_resume, "ac_http_read_request", read_request_describe)
+
 void ac_http_read_request__init(struct ac_http_read_request__frame *f,
                                 ac_http_conn *c, ac_http_req *rq)
 {
@@ -1084,6 +1120,15 @@ static void respond_headers_resume(ac_coro *co)
     ac_return(co);
 }
 
+/* Awaits its ac_write, which shows the peer and the bytes left. */
+static int respond_headers_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_http_respond_headers__frame *f =
+        (const struct ac_http_respond_headers__frame *)co;
+    return snprintf(buf, cap, "status %d, %zu bytes of body", f->status, f->len);
+}
+AC__LEAF_INFO(respond_headers_resume, "ac_http_respond_headers", respond_headers_describe)
+
 void ac_http_respond_headers__init(struct ac_http_respond_headers__frame *f,
                                    ac_http_conn *c, int status,
                                    const char *content_type,
@@ -1114,6 +1159,9 @@ static void respond_resume(ac_coro *co)
     f->ret = f->r.ret;
     ac_return(co);
 }
+
+/* The ac_http_respond_headers it awaits says it all. */
+AC__LEAF_INFO(respond_resume, "ac_http_respond", NULL)
 
 void ac_http_respond__init(struct ac_http_respond__frame *f, ac_http_conn *c,
                            int status, const char *content_type,
@@ -1178,6 +1226,9 @@ static void conn_close_resume(ac_coro *co)
     }
     ac_return(co);
 }
+
+/* It never suspends, so no dump shows it; registered for completeness. */
+AC__LEAF_INFO(conn_close_resume, "ac_http_conn_close", NULL)
 
 void ac_http_conn_close__init(struct ac_http_conn_close__frame *f,
                               ac_http_conn *c)

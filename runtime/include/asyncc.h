@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #if defined(ASYNCC_ERASED)
@@ -55,6 +56,8 @@ typedef struct ac_stats_t {
     size_t live_tasks, frame_bytes, open_handles, sleepers, task_names;
 } ac_stats_t;
 static inline ac_stats_t ac_stats(void) { ac_stats_t s = {0, 0, 0, 0, 0}; return s; }
+/* No task exists in a sequential program: nothing to dump. */
+static inline void ac_dump_tasks(FILE *out) { (void)out; }
 static inline uint64_t ac_now_ms(void)
 {
     struct timespec ts;
@@ -294,6 +297,9 @@ async int ac_event_wait(ac_event *e);
 /* Plain functions. */
 int ac_cancelled(void);   /* nonzero when the current task is cancelled */
 uint64_t ac_now_ms(void); /* loop time in milliseconds                   */
+/* Every live task of this thread's loop, with the chain of coroutines it
+ * is suspended in and the .ac line of each await (docs/API.md). */
+void ac_dump_tasks(FILE *out);
 
 #endif /* ASYNCC_ERASED */
 #endif /* ASYNCC_H */

@@ -164,6 +164,39 @@ const char *ac_task_name(void);
 void ac_leaf_wait(ac_coro *co, ac_cancel_fn cancel);
 void ac_leaf_done(ac_coro *co);
 
+/* ---- what a task dump knows of a coroutine ------------------------------ *
+ *
+ * ac_dump_tasks (asyncc.h) names each suspended coroutine by the info
+ * registered for its resume function: asyncc writes one per async function,
+ * beside its frame, with the .ac line of every resume point, and registers
+ * them from a constructor when the program starts; the runtime's leaves
+ * register theirs with `describe`, which says what they wait on.  A
+ * hand-written coroutine may register one too (docs/ABI.md); a dump shows
+ * a coroutine without one by its resume function's address.  Nothing here
+ * is read on the await path: only by dumps and by the gdb extension.
+ */
+typedef struct ac_fn_info ac_fn_info;
+struct ac_fn_info {
+    ac_resume_fn resume;    /* whose info this is                              */
+    const char *name;       /* the function's name                             */
+    const char *file;       /* its source file, as #line names it (or NULL)    */
+    const unsigned *lines;  /* lines[k]: the line of resume point k, for
+                               k = 1..npoints; lines[0]: the definition's     */
+    unsigned npoints;
+    /* Leaves: what `co` waits on, written into buf snprintf-style (the
+     * length it wanted); NULL when the name says it all. */
+    int (*describe)(const ac_coro *co, char *buf, size_t cap);
+    const ac_fn_info *next; /* private: the registry's link                    */
+    int registered;         /* private                                         */
+};
+
+/* Add `info` (static storage, never freed) to the process's registry:
+ * thread-safe, and a second call with the same info does nothing. */
+void ac_fn_register(ac_fn_info *info);
+
+/* The info registered for `resume`, or NULL. */
+const ac_fn_info *ac_fn_lookup(ac_resume_fn resume);
+
 /* ---- frames on the heap --------------------------------------------------- */
 
 /*
@@ -337,6 +370,8 @@ struct ac_group {
     ac_coro *joiner;      /* the ac_join(_one) waiting on them, or NULL */
     unsigned flags;       /* runtime-private                           */
     size_t finished;      /* finishes ac_join_one has yet to report    */
+    ac_group *prev, *next; /* runtime-private: the loop's groups with
+                              running children (task dumps)              */
 };
 void ac_spawn(ac_group *g, ac_spawn_child *c);
 /* ac_spawn, and `release(ctx)` runs when the child has finished, after the
@@ -922,6 +957,7 @@ static inline void __ac_spawn_release(ac_group *g, ac_spawn_child *c, void (*rel
 static inline void __ac_dyn_begin(ac_dyn *d) { ac_dyn_begin(d); }
 static inline ac_coro *__ac_dyn_end(ac_dyn *d) { return ac_dyn_end(d); }
 static inline ac_dyn *__ac_dyn_take(const char *name) { return ac_dyn_take(name); }
+static inline void __ac_fn_register(ac_fn_info *info) { ac_fn_register(info); }
 
 #ifdef __cplusplus
 }

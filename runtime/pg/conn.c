@@ -857,6 +857,31 @@ static int cancel_send(ac_pg *c)
     return r;
 }
 
+/* ---- what task dumps show ---------------------------------------------------- */
+
+void ac_pg__sql_snippet(const char *sql, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (const char *s = sql; *s != '\0'; s++) {
+        int blank = (unsigned char)*s <= ' '; /* line breaks, tabs: one space */
+        if (blank && (n == 0 || out[n - 1] == ' '))
+            continue;
+        if (n + 4 >= cap) {
+            if (((unsigned char)*s & 0xC0) == 0x80) { /* inside a UTF-8 character */
+                while (n > 0 && ((unsigned char)out[n - 1] & 0xC0) == 0x80)
+                    n--;
+                n -= n > 0; /* its first byte */
+            }
+            memcpy(out + n, "...", 3);
+            n += 3;
+            break;
+        }
+        out[n++] = blank ? ' ' : *s;
+    }
+    n -= n > 0 && out[n - 1] == ' ';
+    out[n] = '\0';
+}
+
 /* ---- ac_pg_query --------------------------------------------------------------------- */
 
 static void query_cancel(ac_coro *co)
@@ -915,6 +940,15 @@ static void query_resume(ac_coro *co)
     co->state = 1;
 }
 
+static int query_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_pg_query__frame *f = (const struct ac_pg_query__frame *)co;
+    char sql[64];
+    ac_pg__sql_snippet(f->sql, sql, sizeof sql);
+    return snprintf(buf, cap, "%s: %s", f->c->qf == f ? "running" : "queued", sql);
+}
+AC__LEAF_INFO(query_resume, "ac_pg_query", query_describe)
+
 void ac_pg_query__init(struct ac_pg_query__frame *f, ac_pg *c, PGresult **out,
                        const char *sql, int nparams,
                        const char *const *params)
@@ -970,6 +1004,16 @@ static void connect_resume(ac_coro *co)
     ac_leaf_wait(co, connect_cancel);
     co->state = 1;
 }
+
+/* Not the conninfo: it may hold a password. */
+static int connect_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const PGconn *conn = ((const struct ac_pg_connect__frame *)co)->c->conn;
+    const char *host = PQhost(conn), *port = PQport(conn), *db = PQdb(conn);
+    return snprintf(buf, cap, "host %s, port %s, db %s", host != NULL ? host : "",
+                    port != NULL ? port : "", db != NULL ? db : "");
+}
+AC__LEAF_INFO(connect_resume, "ac_pg_connect", connect_describe)
 
 void ac_pg_connect__init(struct ac_pg_connect__frame *f, ac_pg **out,
                          const char *conninfo)

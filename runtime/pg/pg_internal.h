@@ -82,6 +82,10 @@ void ac_pg__connect_into__init(struct ac_pg_connect__frame *f, ac_pg *c,
  */
 int ac_pg__settle(ac_pg *c);
 
+/* conn.c: `sql` on one line (blanks squeezed), cut to fit cap with "..."
+ * (cap >= 4), for task dumps. */
+void ac_pg__sql_snippet(const char *sql, char *out, size_t cap);
+
 /* pool.c: `c` (c->pool set) has settled; give it back. */
 void ac_pg__pool_return(ac_pg *c);
 

@@ -266,6 +266,19 @@ static void acquire_resume(ac_coro *co)
     ac_return(co);
 }
 
+static int acquire_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_pg_pool_acquire__frame *f = (const struct ac_pg_pool_acquire__frame *)co;
+    size_t waiting = 0;
+    if (co->state == 2) /* awaiting the connect of its slot, which says where */
+        return snprintf(buf, cap, "opening a connection");
+    for (const ac_waitq_node *n = f->p->waiters.head; n != NULL; n = n->next)
+        waiting++;
+    return snprintf(buf, cap, "%d of %d connections busy, %zu task%s waiting", f->p->nslots,
+                    f->p->size, waiting, waiting == 1 ? "" : "s");
+}
+AC__LEAF_INFO(acquire_resume, "ac_pg_pool_acquire", acquire_describe)
+
 void ac_pg_pool_acquire__init(struct ac_pg_pool_acquire__frame *f,
                               ac_pg_pool *p, ac_pg **out)
 {
@@ -316,6 +329,15 @@ static void pool_query_resume(ac_coro *co)
     }
     ac_return(co);
 }
+
+/* Awaits an acquire, then a query: the SQL says which while it acquires. */
+static int pool_query_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    char sql[64];
+    ac_pg__sql_snippet(((const struct ac_pg_pool_query__frame *)co)->sql, sql, sizeof sql);
+    return snprintf(buf, cap, "%s", sql);
+}
+AC__LEAF_INFO(pool_query_resume, "ac_pg_pool_query", pool_query_describe)
 
 void ac_pg_pool_query__init(struct ac_pg_pool_query__frame *f, ac_pg_pool *p,
                             PGresult **out, const char *sql, int nparams,
@@ -392,6 +414,13 @@ static void close_resume(ac_coro *co)
     }
     ac_return(co);
 }
+
+static int close_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_pg_pool_close__frame *f = (const struct ac_pg_pool_close__frame *)co;
+    return snprintf(buf, cap, "%d connections still in use", f->p->nslots);
+}
+AC__LEAF_INFO(close_resume, "ac_pg_pool_close", close_describe)
 
 void ac_pg_pool_close__init(struct ac_pg_pool_close__frame *f, ac_pg_pool *p)
 {

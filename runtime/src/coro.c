@@ -387,6 +387,11 @@ void ac__set_main_task(ac_task *t)
     rt.main_task = t;
 }
 
+ac_task *ac__main_task(void)
+{
+    return rt.main_task;
+}
+
 void ac__coro_reset(void)
 {
     names_free_all();

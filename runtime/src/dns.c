@@ -67,6 +67,15 @@ static void getaddrinfo_resume(ac_coro *co)
     co->state = 1;
 }
 
+static int getaddrinfo_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_getaddrinfo__frame *f = (const struct ac_getaddrinfo__frame *)co;
+    if (f->host == NULL)
+        return snprintf(buf, cap, "service %s", f->service); /* one is set */
+    return snprintf(buf, cap, "host %s", f->host);
+}
+AC__LEAF_INFO(getaddrinfo_resume, "ac_getaddrinfo", getaddrinfo_describe)
+
 void ac_getaddrinfo__init(struct ac_getaddrinfo__frame *f, const char *host,
                           const char *service, const struct addrinfo *hints,
                           struct addrinfo **out)

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -198,6 +199,14 @@ static void read_file_resume(ac_coro *co)
     co->state = 1;
 }
 
+static int read_file_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_read_file__frame *f = (const struct ac_read_file__frame *)co;
+    const char *doing = f->phase == FS_CLOSE ? "closing" : f->phase == FS_IO ? "reading" : "opening";
+    return snprintf(buf, cap, "%s %s, %zu bytes read", doing, f->path, f->size);
+}
+AC__LEAF_INFO(read_file_resume, "ac_read_file", read_file_describe)
+
 void ac_read_file__init(struct ac_read_file__frame *f, const char *path,
                         char **data, size_t *len)
 {
@@ -322,6 +331,14 @@ static void write_file_resume(ac_coro *co)
     co->state = 1;
 }
 
+static int write_file_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_write_file__frame *f = (const struct ac_write_file__frame *)co;
+    const char *doing = f->phase == FS_CLOSE ? "closing" : f->phase == FS_IO ? "writing" : "opening";
+    return snprintf(buf, cap, "%s %s, %zu of %zu bytes written", doing, f->path, f->done, f->len);
+}
+AC__LEAF_INFO(write_file_resume, "ac_write_file", write_file_describe)
+
 void ac_write_file__init(struct ac_write_file__frame *f, const char *path,
                          const void *data, size_t len)
 {
@@ -434,6 +451,15 @@ static void file_open_resume(ac_coro *co)
                            fo_cancel, fo_set_ret);
 }
 
+static int file_open_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_file_open__frame *f = (const struct ac_file_open__frame *)co;
+    if (f->phase == FS_CLOSE)
+        return snprintf(buf, cap, "%s, closing it again (cancelled)", f->path);
+    return snprintf(buf, cap, "%s", f->path);
+}
+AC__LEAF_INFO(file_open_resume, "ac_file_open", file_open_describe)
+
 void ac_file_open__init(struct ac_file_open__frame *f, const char *path,
                         int flags, int mode)
 {
@@ -443,6 +469,14 @@ void ac_file_open__init(struct ac_file_open__frame *f, const char *path,
     f->flags = flags;
     f->mode = mode;
     f->phase = 0;
+}
+
+/* What a pending ac_file_read or ac_file_write shows. */
+static int file_io_describe(int fd, size_t len, int64_t offset, char *buf, size_t cap)
+{
+    if (offset < 0)
+        return snprintf(buf, cap, "fd %d, %zu bytes", fd, len);
+    return snprintf(buf, cap, "fd %d, %zu bytes at offset %" PRId64, fd, len, offset);
 }
 
 /* ---- ac_file_read, ac_file_write */
@@ -487,6 +521,13 @@ static void file_read_resume(ac_coro *co)
                                           f->offset, fr_cb),
                            fr_cancel, fr_set_ret);
 }
+
+static int file_read_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_file_read__frame *f = (const struct ac_file_read__frame *)co;
+    return file_io_describe(f->fd, f->len, f->offset, buf, cap);
+}
+AC__LEAF_INFO(file_read_resume, "ac_file_read", file_read_describe)
 
 void ac_file_read__init(struct ac_file_read__frame *f, int fd, void *buf,
                         size_t len, int64_t offset)
@@ -533,6 +574,13 @@ static void file_write_resume(ac_coro *co)
                                            f->offset, fw_cb),
                            fw_cancel, fw_set_ret);
 }
+
+static int file_write_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_file_write__frame *f = (const struct ac_file_write__frame *)co;
+    return file_io_describe(f->fd, f->len, f->offset, buf, cap);
+}
+AC__LEAF_INFO(file_write_resume, "ac_file_write", file_write_describe)
 
 void ac_file_write__init(struct ac_file_write__frame *f, int fd,
                          const void *buf, size_t len, int64_t offset)
@@ -586,6 +634,12 @@ static void file_close_resume(ac_coro *co)
     file_suspend_or_return(co, uv_fs_close(ac_loop(), &f->req, f->fd, fc_cb),
                            NULL, fc_set_ret);
 }
+
+static int file_close_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    return snprintf(buf, cap, "fd %d", ((const struct ac_file_close__frame *)co)->fd);
+}
+AC__LEAF_INFO(file_close_resume, "ac_file_close", file_close_describe)
 
 void ac_file_close__init(struct ac_file_close__frame *f, int fd)
 {
@@ -653,6 +707,12 @@ static void file_stat_resume(ac_coro *co)
     file_suspend_or_return(co, uv_fs_stat(ac_loop(), &f->req, f->path, fs_cb),
                            fs_cancel, fs_set_ret);
 }
+
+static int file_stat_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    return snprintf(buf, cap, "%s", ((const struct ac_file_stat__frame *)co)->path);
+}
+AC__LEAF_INFO(file_stat_resume, "ac_file_stat", file_stat_describe)
 
 void ac_file_stat__init(struct ac_file_stat__frame *f, const char *path,
                         struct stat *st)

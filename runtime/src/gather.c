@@ -101,3 +101,23 @@ void ac_gather__init(struct ac_gather__frame *f, ac_gather_child *children,
     f->n = n;
     f->pending = n;
 }
+
+static int gather_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_gather__frame *f = (const struct ac_gather__frame *)co;
+    return snprintf(buf, cap, "%zu of %zu tasks running", f->pending, f->n);
+}
+AC__LEAF_INFO(gather_resume, "gather", gather_describe)
+
+int ac__gather_children(const ac_coro *leaf, ac__task_visit *visit, void *arg)
+{
+    if (leaf->resume != gather_resume)
+        return 0;
+    const struct ac_gather__frame *f = (const struct ac_gather__frame *)leaf;
+    for (size_t i = 0; i < f->n; i++) {
+        ac_task *t = &f->children[i].task;
+        if (t->root != NULL && !(t->flags & AC_TASK_DONE))
+            visit(t, arg);
+    }
+    return 1;
+}

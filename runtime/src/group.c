@@ -41,6 +41,27 @@ static void report_finish(ac_group *g)
     g->finished++;
 }
 
+/* The groups with running children, for dumps and the end of ac_run. */
+static _Thread_local ac_group *live_groups;
+
+ac_group *ac__live_groups(void)
+{
+    return live_groups;
+}
+
+void ac__groups_reset(void)
+{
+    live_groups = NULL; /* groups of tasks abandoned by the run that ended */
+}
+
+size_t ac__spawned_count(void)
+{
+    size_t n = 0;
+    for (ac_group *g = live_groups; g != NULL; g = g->next)
+        n += g->live;
+    return n;
+}
+
 /* Runs the bookkeeping of a finished child; `c` is freed on return. */
 static void child_finished(ac_spawn_child *c)
 {
@@ -52,7 +73,8 @@ static void child_finished(ac_spawn_child *c)
     int cancelled = ac_task_cancelled(&c->task);
 
     AC__LIST_REMOVE(g->head, c);
-    g->live--;
+    if (--g->live == 0)
+        AC__LIST_REMOVE(live_groups, g);
 
     if (store != NULL && !cancelled)
         store(ctx);
@@ -86,6 +108,7 @@ void ac_group_init(ac_group *g)
     g->joiner = NULL;
     g->flags = 0;
     g->finished = 0;
+    g->prev = g->next = NULL;
 }
 
 void ac_spawn(ac_group *g, ac_spawn_child *c)
@@ -98,9 +121,19 @@ void ac_spawn_release(ac_group *g, ac_spawn_child *c, void (*release)(void *ctx)
     c->release = release;
     c->group = g;
     AC__LIST_PUSH(g->head, c);
-    g->live++;
+    if (g->live++ == 0)
+        AC__LIST_PUSH(live_groups, g);
     if (ac__task_start(&c->task, ac_current_task(), c->co, &reaper))
         child_finished(c); /* finished without suspending */
+}
+
+/* The end of ac_run: every spawned task still running is cancelled. */
+void ac__cancel_spawned(void)
+{
+    ac__enter();
+    for (ac_group *g = live_groups; g != NULL; g = g->next)
+        ac_group_cancel(g);
+    ac__leave();
 }
 
 void ac_group_cancel(ac_group *g)
@@ -144,6 +177,18 @@ static void join_resume(ac_coro *co)
     f->ret = cancelled ? AC_ECANCELED : 0;
     ac_return(co);
 }
+
+/* What a waiting ac_join or ac_join_one shows. */
+static int children_describe(const ac_group *g, char *buf, size_t cap)
+{
+    return snprintf(buf, cap, "%zu task%s running", g->live, g->live == 1 ? "" : "s");
+}
+
+static int join_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    return children_describe(((const struct ac_join__frame *)co)->g, buf, cap);
+}
+AC__LEAF_INFO(join_resume, "ac_join", join_describe)
 
 void ac_join__init(struct ac_join__frame *f, ac_group *g)
 {
@@ -189,6 +234,12 @@ static void join_one_resume(ac_coro *co)
     }
     ac_return(co);
 }
+
+static int join_one_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    return children_describe(((const struct ac_join_one__frame *)co)->g, buf, cap);
+}
+AC__LEAF_INFO(join_one_resume, "ac_join_one", join_one_describe)
 
 void ac_join_one__init(struct ac_join_one__frame *f, ac_group *g)
 {

@@ -68,6 +68,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* The runtime sees libuv's own types in frames (asyncc_abi.h, AC__UV). */
 #define AC__RUNTIME 1
@@ -289,6 +290,47 @@ int ac__gai_error(int e);
  */
 void ac__strerror_range(int lo, int hi, const char *(*text)(int err));
 
+/* ---- what task dumps show (dump.c) ------------------------------------------ */
+
+/*
+ * Every leaf registers what a dump prints for it, right after its resume
+ * function: its name as .ac code calls it, and what it waits on
+ *
+ *   static int sleep_describe(const ac_coro *co, char *buf, size_t cap)
+ *   {   ... return snprintf(buf, cap, "%" PRIu64 " ms left", left); }
+ *   AC__LEAF_INFO(sleep_resume, "ac_sleep", sleep_describe)
+ *
+ * (describe may be NULL).  The registration runs when the program starts,
+ * for the modules linked in.
+ */
+#define AC__LEAF_INFO(resume_fn, name_text, describe_fn)                   \
+    static ac_fn_info resume_fn##_info = {                                \
+        .resume = resume_fn, .name = name_text, .describe = describe_fn}; \
+    __attribute__((constructor)) static void resume_fn##_register(void)   \
+    {                                                                     \
+        ac_fn_register(&resume_fn##_info);                                \
+    }
+
+/* Composite leaves name the tasks they wait on: when `leaf` is a gather
+ * (a with_timeout), call visit on each child task still running and
+ * return 1; else return 0. */
+typedef void ac__task_visit(ac_task *t, void *arg);
+int ac__gather_children(const ac_coro *leaf, ac__task_visit *visit, void *arg);
+int ac__timeout_child(const ac_coro *leaf, ac__task_visit *visit, void *arg);
+
+/* group.c: the groups of this thread's loop that have running children
+ * (linked through ac_group.prev/next), which is where dumps and the end of
+ * ac_run find spawned tasks; cancel every one of those children. */
+ac_group *ac__live_groups(void);
+void ac__cancel_spawned(void);
+size_t ac__spawned_count(void);
+void ac__groups_reset(void);
+
+/* dump.c: the tasks of this thread's loop on `out`: all of them, or only
+ * the spawned ones (and what they run).  The number of tasks shown. */
+enum { AC__DUMP_ALL, AC__DUMP_SPAWNED };
+size_t ac__dump(FILE *out, int which);
+
 /* ---- internal hooks between core files ----------------------------------- */
 
 /* coro.c: names held for tasks, for ac_stats. */
@@ -301,6 +343,9 @@ void ac__frame_release_all(void);
 /* coro.c: called by ac_run around the loop. */
 void ac__coro_reset(void);
 void ac__set_main_task(ac_task *t);
+ac_task *ac__main_task(void);
+/* loop.c: the loop's time in ms (asyncc.h declares it for users). */
+uint64_t ac_now_ms(void);
 /* loop.c: called by coro.c when the main task's root returns. */
 void ac__main_done(void);
 

@@ -7,11 +7,19 @@
  * each run their own at once (the state below is _Thread_local).
  *
  * Deadlock: when the loop runs dry (no active handle, no request in flight)
- * while the main task is still waiting, nothing can ever wake it; ac_run
- * then shuts down as usual and returns AC_EDEADLK.  The waiting coroutines
- * are abandoned, not resumed (resuming them with an error could spin
- * forever in a loop that retries).
+ * while the main task is still waiting, nothing can ever wake it.  ac_run
+ * then prints every task and where it waits (dump.c) on stderr, cancels
+ * them all, runs the loop until they have unwound, and returns AC_EDEADLK.
+ * Spawned tasks still running when the main task returns are reported and
+ * cancelled the same way (asyncio.run cancels them too; they are reported
+ * because a task nobody joined is usually a bug).  Cancelled, every leaf
+ * completes at once or soon, so the frames are freed and the waiter lists
+ * unhooked by the code that owns them.  A task that goes on awaiting after
+ * it was cancelled gets AC_ECANCELED from every await; one still waiting
+ * after FINISH_MS is left where it is (its frames are not freed) and
+ * counted in the report.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -23,6 +31,8 @@ static _Thread_local struct {
     size_t live_tasks;
     size_t open_handles;
     ac__shutdown_hook *hooks; /* newest first                             */
+    uv_timer_t finish_guard;  /* finish_tasks's deadline                    */
+    int finish_expired;
 } lp;
 
 uv_loop_t *ac_loop(void)
@@ -119,6 +129,7 @@ static int shut_down(void)
         ;
     int r = uv_loop_close(&lp.loop);
     ac__coro_reset();
+    ac__groups_reset();
     ac__frame_release_all();
     lp.live_tasks = 0;
     lp.open_handles = 0;
@@ -133,6 +144,40 @@ static _Thread_local int last_status;
 int ac_last_run_status(void)
 {
     return last_status;
+}
+
+/* How long cancelled tasks get to unwind at the end of a run. */
+#define FINISH_MS 2000
+
+static void finish_timeout(uv_timer_t *h)
+{
+    (void)h;
+    lp.finish_expired = 1;
+}
+
+/* Cancel every task still running and run the loop until they are gone,
+ * or the loop can do nothing more for them, or FINISH_MS have passed. */
+static void finish_tasks(ac_task *main_task)
+{
+    uv_timer_t *guard = &lp.finish_guard;
+    int armed = uv_timer_init(&lp.loop, guard) == 0;
+    lp.finish_expired = 0;
+    if (armed) {
+        uv_unref((uv_handle_t *)guard); /* it keeps nothing alive */
+        uv_timer_start(guard, finish_timeout, FINISH_MS, 0);
+    }
+    ac__enter();
+    ac_task_cancel(main_task);
+    ac__cancel_spawned();
+    ac__leave();
+    while (lp.live_tasks > 0 && !lp.finish_expired)
+        if (uv_run(&lp.loop, UV_RUN_ONCE) == 0)
+            break;
+    if (lp.live_tasks > 0)
+        fprintf(stderr, "asyncc: %zu task%s did not finish when cancelled; left as %s\n",
+                lp.live_tasks, lp.live_tasks == 1 ? "" : "s", lp.live_tasks == 1 ? "it is" : "they are");
+    if (armed)
+        uv_close((uv_handle_t *)guard, NULL); /* its close runs in shut_down */
 }
 
 static int run(ac_coro *root)
@@ -160,6 +205,17 @@ static int run(ac_coro *root)
             result = AC_EDEADLK;
             break;
         }
+    }
+    if (result == AC_EDEADLK) {
+        fputs("asyncc: deadlock: no task can make progress; each waits for another:\n", stderr);
+        ac__dump(stderr, AC__DUMP_ALL);
+        finish_tasks(&main_task);
+    } else if (ac__spawned_count() > 0) {
+        size_t n = ac__spawned_count();
+        fprintf(stderr, "asyncc: %zu spawned task%s still running when async_run returned; "
+                        "cancelling:\n", n, n == 1 ? " was" : "s were");
+        ac__dump(stderr, AC__DUMP_SPAWNED);
+        finish_tasks(&main_task);
     }
     r = shut_down();
     return result < 0 ? result : r;

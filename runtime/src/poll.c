@@ -82,6 +82,18 @@ static void poll_fd_resume(ac_coro *co)
         poll_end(f, r);
 }
 
+static int poll_fd_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_poll_fd__frame *f = (const struct ac_poll_fd__frame *)co;
+    const char *what = f->events == (AC_READABLE | AC_WRITABLE) ? "readable or writable"
+                       : f->events == AC_READABLE                ? "readable"
+                                                                 : "writable";
+    if (uv_is_closing((const uv_handle_t *)&f->handle))
+        return snprintf(buf, cap, "fd %d, done, closing the poll handle", f->fd);
+    return snprintf(buf, cap, "fd %d, until %s", f->fd, what);
+}
+AC__LEAF_INFO(poll_fd_resume, "ac_poll_fd", poll_fd_describe)
+
 void ac_poll_fd__init(struct ac_poll_fd__frame *f, int fd, int events)
 {
     ac__coro_init(&f->co, poll_fd_resume);

@@ -205,6 +205,13 @@ static void wait_resume(ac_coro *co)
     ac_return(co);
 }
 
+static int wait_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_process_wait__frame *f = (const struct ac_process_wait__frame *)co;
+    return snprintf(buf, cap, "pid %d", f->p->proc.pid);
+}
+AC__LEAF_INFO(wait_resume, "ac_process_wait", wait_describe)
+
 void ac_process_wait__init(struct ac_process_wait__frame *f, ac_process *p,
                            int64_t *exit_status, int *term_signal)
 {

@@ -151,6 +151,12 @@ static void signal_resume(ac_coro *co)
     co->state = 1;
 }
 
+static int signal_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    return snprintf(buf, cap, "signal %d", ((const struct ac_signal__frame *)co)->signum);
+}
+AC__LEAF_INFO(signal_resume, "ac_signal", signal_describe)
+
 void ac_signal__init(struct ac_signal__frame *f, int signum)
 {
     ac__coro_init(&f->co, signal_resume);

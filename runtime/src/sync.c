@@ -98,6 +98,19 @@ static void suspend_on(ac_waitq *q, ac_waitq_node *n, ac_coro *co,
     co->state = 1;
 }
 
+/* "N tasks" waiting on q, for a dump: counted up to WAITQ_COUNTED (a dump
+ * of a million tasks on one queue must not take a million squared steps). */
+#define WAITQ_COUNTED 1000
+static const char *waitq_count(const ac_waitq *q, const char *what, char *buf, size_t cap)
+{
+    size_t n = 0;
+    const ac_waitq_node *w = q->head;
+    for (; w != NULL && n < WAITQ_COUNTED; w = w->next)
+        n++;
+    snprintf(buf, cap, "%zu%s %s%s", n, w != NULL ? "+" : "", what, n == 1 ? "" : "s");
+    return buf;
+}
+
 /* ---- ac_queue -------------------------------------------------------------- */
 
 void ac_queue_init(ac_queue *q, size_t capacity)
@@ -215,6 +228,25 @@ static void queue_put_resume(ac_coro *co)
     ac_return(co);
 }
 
+/* What a waiting put or get shows: the queue and who waits on it. */
+static int queue_describe(const ac_queue *q, const ac_waitq *w, const char *who,
+                          char *buf, size_t cap)
+{
+    char limit[32] = ""; /* none: unbounded */
+    if (q->limit != 0)
+        snprintf(limit, sizeof limit, "/%zu", q->limit);
+    char n[48];
+    return snprintf(buf, cap, "queue of %zu%s items, %s waiting%s", q->count, limit,
+                    waitq_count(w, who, n, sizeof n), q->closed ? ", closed" : "");
+}
+
+static int queue_put_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_queue_put__frame *f = (const struct ac_queue_put__frame *)co;
+    return queue_describe(f->q, &f->q->putters, "putter", buf, cap);
+}
+AC__LEAF_INFO(queue_put_resume, "ac_queue_put", queue_put_describe)
+
 void ac_queue_put__init(struct ac_queue_put__frame *f, ac_queue *q,
                         void *item)
 {
@@ -268,6 +300,13 @@ static void queue_get_resume(ac_coro *co)
     f->ret = 0;
     ac_return(co);
 }
+
+static int queue_get_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_queue_get__frame *f = (const struct ac_queue_get__frame *)co;
+    return queue_describe(f->q, &f->q->getters, "getter", buf, cap);
+}
+AC__LEAF_INFO(queue_get_resume, "ac_queue_get", queue_get_describe)
 
 void ac_queue_get__init(struct ac_queue_get__frame *f, ac_queue *q,
                         void **item)
@@ -325,6 +364,15 @@ static void sem_acquire_resume(ac_coro *co)
     }
     suspend_on(&f->s->waiters, &f->node, co, sem_acquire_cancel);
 }
+
+static int sem_acquire_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_sem_acquire__frame *f = (const struct ac_sem_acquire__frame *)co;
+    char n[48];
+    return snprintf(buf, cap, "%ld permits, %s waiting", f->s->permits,
+                    waitq_count(&f->s->waiters, "task", n, sizeof n));
+}
+AC__LEAF_INFO(sem_acquire_resume, "ac_sem_acquire", sem_acquire_describe)
 
 void ac_sem_acquire__init(struct ac_sem_acquire__frame *f, ac_sem *s)
 {
@@ -384,6 +432,14 @@ static void event_wait_resume(ac_coro *co)
     }
     suspend_on(&f->e->waiters, &f->node, co, event_wait_cancel);
 }
+
+static int event_wait_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_event_wait__frame *f = (const struct ac_event_wait__frame *)co;
+    char n[48];
+    return snprintf(buf, cap, "%s waiting", waitq_count(&f->e->waiters, "task", n, sizeof n));
+}
+AC__LEAF_INFO(event_wait_resume, "ac_event_wait", event_wait_describe)
 
 void ac_event_wait__init(struct ac_event_wait__frame *f, ac_event *e)
 {

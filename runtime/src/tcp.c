@@ -254,6 +254,36 @@ uv_stream_t *ac__stream_uv(ac_stream *s)
     return &s->h.stream;
 }
 
+/* Where a stream leads, for dumps: "fd 7", and the peer of a TCP socket. */
+static void stream_where(const ac_stream *s, char *buf, size_t cap)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    char ip[INET6_ADDRSTRLEN] = "";
+    uv_os_fd_t fd;
+
+    if (uv_fileno(&s->h.handle, &fd) < 0) {
+        snprintf(buf, cap, "closing");
+        return;
+    }
+    if (s->h.handle.type == UV_TCP &&
+        uv_tcp_getpeername(&s->h.tcp, (struct sockaddr *)&ss, &len) == 0) {
+        if (ss.ss_family == AF_INET) {
+            const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+            uv_ip4_name(a, ip, sizeof ip);
+            snprintf(buf, cap, "fd %d, peer %s:%d", fd, ip, ntohs(a->sin_port));
+            return;
+        }
+        if (ss.ss_family == AF_INET6) {
+            const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+            uv_ip6_name(a, ip, sizeof ip);
+            snprintf(buf, cap, "fd %d, peer [%s]:%d", fd, ip, ntohs(a->sin6_port));
+            return;
+        }
+    }
+    snprintf(buf, cap, "fd %d", fd);
+}
+
 /* ---- ac_read ------------------------------------------------------------------- */
 
 static void read_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -345,6 +375,15 @@ static void read_resume(ac_coro *co)
     ac_leaf_wait(co, read_cancel);
     co->state = 1;
 }
+
+static int read_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_read__frame *f = (const struct ac_read__frame *)co;
+    char where[128];
+    stream_where(f->s, where, sizeof where);
+    return snprintf(buf, cap, "%s, up to %zu bytes", where, f->cap);
+}
+AC__LEAF_INFO(read_resume, "ac_read", read_describe)
 
 void ac_read__init(struct ac_read__frame *f, ac_stream *s, void *buf,
                    size_t cap)
@@ -571,6 +610,16 @@ static void write_resume(ac_coro *co)
     co->state = 1;
 }
 
+static int write_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_write__frame *f = (const struct ac_write__frame *)co;
+    size_t sent = (size_t)(f->ubuf.base - (const char *)f->buf); /* before the piece in flight */
+    char where[128];
+    stream_where(f->s, where, sizeof where);
+    return snprintf(buf, cap, "%s, %zu of %zu bytes left", where, f->len - sent, f->len);
+}
+AC__LEAF_INFO(write_resume, "ac_write", write_describe)
+
 void ac_write__init(struct ac_write__frame *f, ac_stream *s, const void *buf,
                     size_t len)
 {
@@ -615,6 +664,9 @@ static void close_resume(ac_coro *co)
     ac_leaf_wait(co, NULL); /* a close cannot be stopped; it is quick */
     co->state = 1;
 }
+
+/* Nothing to show: the close callback frees the stream. */
+AC__LEAF_INFO(close_resume, "ac_close", NULL)
 
 void ac_close__init(struct ac_close__frame *f, ac_stream *s)
 {
@@ -767,6 +819,17 @@ static void tcp_connect_resume(ac_coro *co)
     ac_leaf_wait(co, connect_cancel);
     co->state = 1;
 }
+
+static int tcp_connect_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_tcp_connect__frame *f = (const struct ac_tcp_connect__frame *)co;
+    const char *host = f->host != NULL ? f->host : "localhost"; /* getaddrinfo's NULL */
+    int v6 = strchr(host, ':') != NULL;
+    return snprintf(buf, cap, "%s %s%s%s:%d",
+                    f->phase == CONN_RESOLVING ? "resolving" : "connecting to", v6 ? "[" : "",
+                    host, v6 ? "]" : "", f->port);
+}
+AC__LEAF_INFO(tcp_connect_resume, "ac_tcp_connect", tcp_connect_describe)
 
 void ac_tcp_connect__init(struct ac_tcp_connect__frame *f, ac_stream **out,
                           const char *host, int port)
@@ -1044,6 +1107,19 @@ static void accept_resume(ac_coro *co)
     ac_return(co);
 }
 
+static int accept_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_accept__frame *f = (const struct ac_accept__frame *)co;
+    char path[256];
+    size_t len = sizeof path;
+    if (f->s->h.handle.type == UV_TCP)
+        return snprintf(buf, cap, "port %d", ac_server_port(f->s));
+    if (uv_pipe_getsockname(&f->s->h.pipe, path, &len) == 0)
+        return snprintf(buf, cap, "path %.*s", (int)len, path);
+    return 0;
+}
+AC__LEAF_INFO(accept_resume, "ac_accept", accept_describe)
+
 void ac_accept__init(struct ac_accept__frame *f, ac_server *s,
                      ac_stream **out)
 {
@@ -1082,6 +1158,9 @@ static void server_close_resume(ac_coro *co)
     ac_leaf_wait(co, NULL);
     co->state = 1;
 }
+
+/* Nothing to show: the close callback frees the server. */
+AC__LEAF_INFO(server_close_resume, "ac_server_close", NULL)
 
 void ac_server_close__init(struct ac_server_close__frame *f, ac_server *s)
 {
@@ -1122,6 +1201,16 @@ static void shutdown_resume(ac_coro *co)
     ac_leaf_wait(co, shutdown_cancel);
     co->state = 1;
 }
+
+static int shutdown_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_shutdown__frame *f = (const struct ac_shutdown__frame *)co;
+    char where[128];
+    stream_where(f->s, where, sizeof where);
+    return snprintf(buf, cap, "%s, %zu bytes queued", where,
+                    uv_stream_get_write_queue_size(&f->s->h.stream));
+}
+AC__LEAF_INFO(shutdown_resume, "ac_shutdown", shutdown_describe)
 
 void ac_shutdown__init(struct ac_shutdown__frame *f, ac_stream *s)
 {
@@ -1221,6 +1310,13 @@ static void unix_connect_resume(ac_coro *co)
     ac_leaf_wait(co, unix_connect_cancel);
     co->state = 1;
 }
+
+static int unix_connect_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_unix_connect__frame *f = (const struct ac_unix_connect__frame *)co;
+    return snprintf(buf, cap, "path %s", f->path);
+}
+AC__LEAF_INFO(unix_connect_resume, "ac_unix_connect", unix_connect_describe)
 
 void ac_unix_connect__init(struct ac_unix_connect__frame *f, ac_stream **out,
                            const char *path)

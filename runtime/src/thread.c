@@ -109,6 +109,16 @@ static void tt_resume(ac_coro *co)
     }
 }
 
+/* TT_QUEUED is both "queued" and "running": only the pool knows which. */
+static int tt_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_to_thread__frame *f = (const struct ac_to_thread__frame *)co;
+    if (f->state == TT_CANCELLED)
+        return snprintf(buf, cap, "cancelled, waiting for the function to return");
+    return snprintf(buf, cap, "queued for or running on the thread pool");
+}
+AC__LEAF_INFO(tt_resume, "to_thread", tt_describe)
+
 void ac_to_thread__init(struct ac_to_thread__frame *f, ac_thread_fn run)
 {
     ac__coro_init(&f->co, tt_resume);

@@ -8,6 +8,8 @@
  * frame is the child's owner (ac__task_start), so the child's completion is
  * what resumes it; the timer and the cancel hook only cancel the child.
  */
+#include <inttypes.h>
+
 #include "internal.h"
 
 enum {
@@ -96,4 +98,30 @@ void ac_with_timeout__init(struct ac_with_timeout__frame *f, uint64_t ms,
     ac__timer_init(&f->timer);
     f->ms = ms;
     f->phase = WT_RUNNING;
+}
+
+static int wt_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_with_timeout__frame *f = (const struct ac_with_timeout__frame *)co;
+    if (f->phase == WT_TIMED_OUT)
+        return snprintf(buf, cap, "timed out, waiting for the operand to stop");
+    if (f->phase == WT_CANCELLED)
+        return snprintf(buf, cap, "cancelled, waiting for the operand to stop");
+    if (!ac__timer_active(&f->timer))
+        return snprintf(buf, cap, "no deadline");
+    uint64_t now = ac_now_ms();
+    uint64_t left = f->timer.deadline > now ? f->timer.deadline - now : 0;
+    return snprintf(buf, cap, "%" PRIu64 " of %" PRIu64 " ms left", left, f->ms);
+}
+AC__LEAF_INFO(wt_resume, "with_timeout", wt_describe)
+
+int ac__timeout_child(const ac_coro *leaf, ac__task_visit *visit, void *arg)
+{
+    if (leaf->resume != wt_resume)
+        return 0;
+    const struct ac_with_timeout__frame *f = (const struct ac_with_timeout__frame *)leaf;
+    ac_task *t = (ac_task *)&f->child.task;
+    if (t->root != NULL && !(t->flags & AC_TASK_DONE))
+        visit(t, arg);
+    return 1;
 }

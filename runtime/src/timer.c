@@ -8,6 +8,7 @@
  * the heap is empty the uv timer is stopped, so it never keeps the loop
  * alive on its own.  Deadlines are in loop time (uv_now).
  */
+#include <inttypes.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -251,6 +252,15 @@ static void sleep_resume(ac_coro *co)
         return;
     }
 }
+
+static int sleep_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_sleep__frame *f = (const struct ac_sleep__frame *)co;
+    uint64_t now = ac_now_ms();
+    uint64_t left = f->timer.deadline > now ? f->timer.deadline - now : 0;
+    return snprintf(buf, cap, "%" PRIu64 " of %" PRIu64 " ms left", left, f->ms);
+}
+AC__LEAF_INFO(sleep_resume, "ac_sleep", sleep_describe)
 
 void ac_sleep__init(struct ac_sleep__frame *f, uint64_t ms)
 {

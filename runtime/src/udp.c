@@ -266,6 +266,13 @@ static void udp_recv_resume(ac_coro *co)
     ac_return(co);
 }
 
+static int udp_recv_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_udp_recv__frame *f = (const struct ac_udp_recv__frame *)co;
+    return snprintf(buf, cap, "port %d, up to %zu bytes", ac_udp_port(f->u), f->cap);
+}
+AC__LEAF_INFO(udp_recv_resume, "ac_udp_recv", udp_recv_describe)
+
 void ac_udp_recv__init(struct ac_udp_recv__frame *f, ac_udp *u, void *buf,
                        size_t cap, struct sockaddr_storage *from)
 {
@@ -320,6 +327,24 @@ static void udp_send_resume(ac_coro *co)
     ac_return(co);
 }
 
+static int udp_send_describe(const ac_coro *co, char *buf, size_t cap)
+{
+    const struct ac_udp_send__frame *f = (const struct ac_udp_send__frame *)co;
+    char ip[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if (f->to->sa_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)f->to;
+        uv_ip4_name(a, ip, sizeof ip);
+        port = ntohs(a->sin_port);
+    } else if (f->to->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)f->to;
+        uv_ip6_name(a, ip, sizeof ip);
+        return snprintf(buf, cap, "%zu bytes to [%s]:%d", f->len, ip, ntohs(a->sin6_port));
+    }
+    return snprintf(buf, cap, "%zu bytes to %s:%d", f->len, ip, port);
+}
+AC__LEAF_INFO(udp_send_resume, "ac_udp_send", udp_send_describe)
+
 void ac_udp_send__init(struct ac_udp_send__frame *f, ac_udp *u,
                        const void *buf, size_t len, const struct sockaddr *to)
 {
@@ -360,6 +385,9 @@ static void udp_close_resume(ac_coro *co)
     ac_leaf_wait(co, NULL); /* a close cannot be stopped; it is quick */
     co->state = 1;
 }
+
+/* Nothing to show: the close callback frees the socket. */
+AC__LEAF_INFO(udp_close_resume, "ac_udp_close", NULL)
 
 void ac_udp_close__init(struct ac_udp_close__frame *f, ac_udp *u)
 {

@@ -176,6 +176,8 @@ static void yield_resume(ac_coro *co)
     }
 }
 
+AC__LEAF_INFO(yield_resume, "ac_yield", NULL)
+
 void ac_yield__init(struct ac_yield__frame *f)
 {
     ac__coro_init(&f->co, yield_resume);

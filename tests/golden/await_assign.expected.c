@@ -54,10 +54,14 @@ int val(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* val for task dumps: the line of its name, then of each await. */
+static const unsigned val__lines[] = {14, 16};
+static struct ac_fn_info val__info = {.resume = val__resume, .name = "val", .file = "await_assign.ac", .lines = val__lines, .npoints = 1};
 #line 18 "await_assign.ac"
 
 
-#line 61 "await_assign.c"
+#line 65 "await_assign.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -117,7 +121,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("p=%d,%d\n", p.x, p.y);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 121 "await_assign.c"
+#line 125 "await_assign.c"
 #undef arr
 #undef p
 
@@ -133,10 +137,22 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {20, 29, 30, 31, 32, 33, 35, 36, 37};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "await_assign.ac", .lines = amain__lines, .npoints = 8};
 #line 42 "await_assign.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 152 "await_assign.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&val__info);
+    __ac_fn_register(&amain__info);
 }

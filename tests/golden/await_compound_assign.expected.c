@@ -46,10 +46,14 @@ int val(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* val for task dumps: the line of its name, then of each await. */
+static const unsigned val__lines[] = {6, 8};
+static struct ac_fn_info val__info = {.resume = val__resume, .name = "val", .file = "await_compound_assign.ac", .lines = val__lines, .npoints = 1};
 #line 10 "await_compound_assign.ac"
 
 
-#line 53 "await_compound_assign.c"
+#line 57 "await_compound_assign.c"
 /* async unsigned int uval(unsigned int): its coroutine frame */
 struct uval__frame {
     ac_coro co;
@@ -71,7 +75,7 @@ static void uval__resume(ac_coro *__ac_co)
 struct uval__frame *__ac_f = (struct uval__frame *)__ac_co; unsigned int v = __ac_f->v;
     { __ac_f->ret = v; __ac_return(&__ac_f->co); return; } /* completes without suspending */
 __ac_return(&__ac_f->co); }
-#line 75 "await_compound_assign.c"
+#line 79 "await_compound_assign.c"
 
 /* uval's entry: what a pointer to it calls, and other files (ABI.md). */
 unsigned int uval(unsigned int v)
@@ -85,10 +89,14 @@ unsigned int uval(unsigned int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* uval for task dumps: the line of its name, then of each await. */
+static const unsigned uval__lines[] = {12};
+static struct ac_fn_info uval__info = {.resume = uval__resume, .name = "uval", .file = "await_compound_assign.ac", .lines = uval__lines, .npoints = 0};
 #line 15 "await_compound_assign.ac"
 
 
-#line 92 "await_compound_assign.c"
+#line 100 "await_compound_assign.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -156,7 +164,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("arr[1]+= %d\n", arr[1]);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 160 "await_compound_assign.c"
+#line 168 "await_compound_assign.c"
 #undef arr
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
@@ -171,10 +179,23 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {17, 24, 26, 28, 30, 32, 34, 36, 38, 40, 42, 44, 46};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "await_compound_assign.ac", .lines = amain__lines, .npoints = 12};
 #line 49 "await_compound_assign.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 194 "await_compound_assign.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&val__info);
+    __ac_fn_register(&uval__info);
+    __ac_fn_register(&amain__info);
 }

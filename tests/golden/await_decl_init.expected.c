@@ -46,10 +46,14 @@ int twice(int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* twice for task dumps: the line of its name, then of each await. */
+static const unsigned twice__lines[] = {6, 8};
+static struct ac_fn_info twice__info = {.resume = twice__resume, .name = "twice", .file = "await_decl_init.ac", .lines = twice__lines, .npoints = 1};
 #line 10 "await_decl_init.ac"
 
 
-#line 53 "await_decl_init.c"
+#line 57 "await_decl_init.c"
 /* async double half(double): its coroutine frame */
 struct half__frame {
     ac_coro co;
@@ -75,7 +79,7 @@ struct half__frame *__ac_f = (struct half__frame *)__ac_co; double d = __ac_f->d
     ac_sleep__init(&__ac_f->sub.a1, 0); __ac_f->d = d; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = d / 2; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 79 "await_decl_init.c"
+#line 83 "await_decl_init.c"
 
 /* half's entry: what a pointer to it calls, and other files (ABI.md). */
 double half(double d)
@@ -89,10 +93,14 @@ double half(double d)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* half for task dumps: the line of its name, then of each await. */
+static const unsigned half__lines[] = {12, 14};
+static struct ac_fn_info half__info = {.resume = half__resume, .name = "half", .file = "await_decl_init.ac", .lines = half__lines, .npoints = 1};
 #line 16 "await_decl_init.ac"
 
 
-#line 96 "await_decl_init.c"
+#line 104 "await_decl_init.c"
 /* async char upper(char): its coroutine frame */
 struct upper__frame {
     ac_coro co;
@@ -114,7 +122,7 @@ static void upper__resume(ac_coro *__ac_co)
 struct upper__frame *__ac_f = (struct upper__frame *)__ac_co; char c = __ac_f->c;
     { __ac_f->ret = (char)(c - 'a' + 'A'); __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 118 "await_decl_init.c"
+#line 126 "await_decl_init.c"
 
 /* upper's entry: what a pointer to it calls, and other files (ABI.md). */
 char upper(char c)
@@ -128,10 +136,14 @@ char upper(char c)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* upper for task dumps: the line of its name, then of each await. */
+static const unsigned upper__lines[] = {18};
+static struct ac_fn_info upper__info = {.resume = upper__resume, .name = "upper", .file = "await_decl_init.ac", .lines = upper__lines, .npoints = 0};
 #line 21 "await_decl_init.ac"
 
 
-#line 135 "await_decl_init.c"
+#line 147 "await_decl_init.c"
 /* async unsigned long big(void): its coroutine frame */
 struct big__frame {
     ac_coro co;
@@ -155,7 +167,7 @@ struct big__frame *__ac_f = (struct big__frame *)__ac_co; switch (__ac_f->co.sta
     ac_yield__init(&__ac_f->sub.a1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = 4000000000UL; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 159 "await_decl_init.c"
+#line 171 "await_decl_init.c"
 
 /* big's entry: what a pointer to it calls, and other files (ABI.md). */
 unsigned long big(void)
@@ -169,10 +181,14 @@ unsigned long big(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* big for task dumps: the line of its name, then of each await. */
+static const unsigned big__lines[] = {23, 25};
+static struct ac_fn_info big__info = {.resume = big__resume, .name = "big", .file = "await_decl_init.ac", .lines = big__lines, .npoints = 1};
 #line 27 "await_decl_init.ac"
 
 
-#line 176 "await_decl_init.c"
+#line 192 "await_decl_init.c"
 /* async const char *name(int): its coroutine frame */
 struct name__frame {
     ac_coro co;
@@ -199,7 +215,7 @@ struct name__frame *__ac_f = (struct name__frame *)__ac_co; int i = __ac_f->i; s
     ac_yield__init(&__ac_f->sub.a1); __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = names[i]; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 203 "await_decl_init.c"
+#line 219 "await_decl_init.c"
 
 /* name's entry: what a pointer to it calls, and other files (ABI.md). */
 const char *name(int i)
@@ -213,10 +229,14 @@ const char *name(int i)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* name for task dumps: the line of its name, then of each await. */
+static const unsigned name__lines[] = {29, 32};
+static struct ac_fn_info name__info = {.resume = name__resume, .name = "name", .file = "await_decl_init.ac", .lines = name__lines, .npoints = 1};
 #line 34 "await_decl_init.ac"
 
 
-#line 220 "await_decl_init.c"
+#line 240 "await_decl_init.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -261,7 +281,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("e=%d f=%d\n", e, f);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 265 "await_decl_init.c"
+#line 285 "await_decl_init.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 int amain(void)
@@ -275,10 +295,26 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {36, 38, 39, 40, 41, 42, 43, 43};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "await_decl_init.ac", .lines = amain__lines, .npoints = 7};
 #line 48 "await_decl_init.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 310 "await_decl_init.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&twice__info);
+    __ac_fn_register(&half__info);
+    __ac_fn_register(&upper__info);
+    __ac_fn_register(&big__info);
+    __ac_fn_register(&name__info);
+    __ac_fn_register(&amain__info);
 }

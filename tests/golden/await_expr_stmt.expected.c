@@ -42,10 +42,14 @@ void bump(int by)
     __ac_d->co = &__ac_f->co;
     __ac_d->size = sizeof *__ac_f;
 }
+
+/* bump for task dumps: the line of its name, then of each await. */
+static const unsigned bump__lines[] = {9};
+static struct ac_fn_info bump__info = {.resume = bump__resume, .name = "bump", .file = "await_expr_stmt.ac", .lines = bump__lines, .npoints = 0};
 #line 13 "await_expr_stmt.ac"
 
 
-#line 49 "await_expr_stmt.c"
+#line 53 "await_expr_stmt.c"
 /* async int bump_ret(int): its coroutine frame */
 struct bump_ret__frame {
     ac_coro co;
@@ -72,7 +76,7 @@ struct bump_ret__frame *__ac_f = (struct bump_ret__frame *)__ac_co; int by = __a
     counter += by;
     { __ac_f->ret = counter; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 76 "await_expr_stmt.c"
+#line 80 "await_expr_stmt.c"
 
 /* bump_ret's entry: what a pointer to it calls, and other files (ABI.md). */
 int bump_ret(int by)
@@ -86,10 +90,14 @@ int bump_ret(int by)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* bump_ret for task dumps: the line of its name, then of each await. */
+static const unsigned bump_ret__lines[] = {15, 17};
+static struct ac_fn_info bump_ret__info = {.resume = bump_ret__resume, .name = "bump_ret", .file = "await_expr_stmt.ac", .lines = bump_ret__lines, .npoints = 1};
 #line 20 "await_expr_stmt.ac"
 
 
-#line 93 "await_expr_stmt.c"
+#line 101 "await_expr_stmt.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -123,7 +131,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("counter %d\n", counter);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 127 "await_expr_stmt.c"
+#line 135 "await_expr_stmt.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 int amain(void)
@@ -137,10 +145,23 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {22, 24, 25, 26, 27, 29};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "await_expr_stmt.ac", .lines = amain__lines, .npoints = 5};
 #line 32 "await_expr_stmt.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 160 "await_expr_stmt.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&bump__info);
+    __ac_fn_register(&bump_ret__info);
+    __ac_fn_register(&amain__info);
 }

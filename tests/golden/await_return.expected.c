@@ -46,10 +46,14 @@ int inc(int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* inc for task dumps: the line of its name, then of each await. */
+static const unsigned inc__lines[] = {6, 8};
+static struct ac_fn_info inc__info = {.resume = inc__resume, .name = "inc", .file = "await_return.ac", .lines = inc__lines, .npoints = 1};
 #line 10 "await_return.ac"
 
 
-#line 53 "await_return.c"
+#line 57 "await_return.c"
 /* async int add3(int): its coroutine frame */
 struct add3__frame {
     ac_coro co;
@@ -74,7 +78,7 @@ static void add3__resume(ac_coro *__ac_co)
 struct add3__frame *__ac_f = (struct add3__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
     inc__init(&__ac_f->sub.a1, x + 2); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = __ac_f->sub.a1.ret; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 78 "await_return.c"
+#line 82 "await_return.c"
 
 /* add3's entry: what a pointer to it calls, and other files (ABI.md). */
 int add3(int x)
@@ -88,10 +92,14 @@ int add3(int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* add3 for task dumps: the line of its name, then of each await. */
+static const unsigned add3__lines[] = {12, 14};
+static struct ac_fn_info add3__info = {.resume = add3__resume, .name = "add3", .file = "await_return.ac", .lines = add3__lines, .npoints = 1};
 #line 15 "await_return.ac"
 
 
-#line 95 "await_return.c"
+#line 103 "await_return.c"
 /* async int add4(int): its coroutine frame */
 struct add4__frame {
     ac_coro co;
@@ -119,7 +127,7 @@ struct add4__frame *__ac_f = (struct add4__frame *)__ac_co; int x = __ac_f->x; s
     inc__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int y = __ac_f->sub.a1.ret;
     add3__init(&__ac_f->sub.a2, y); __ac_f->x = x; __ac_f->y = y; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; y = __ac_f->y; { __ac_f->ret = __ac_f->sub.a2.ret; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 123 "await_return.c"
+#line 131 "await_return.c"
 
 /* add4's entry: what a pointer to it calls, and other files (ABI.md). */
 int add4(int x)
@@ -133,10 +141,14 @@ int add4(int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* add4 for task dumps: the line of its name, then of each await. */
+static const unsigned add4__lines[] = {17, 19, 20};
+static struct ac_fn_info add4__info = {.resume = add4__resume, .name = "add4", .file = "await_return.ac", .lines = add4__lines, .npoints = 2};
 #line 21 "await_return.ac"
 
 
-#line 140 "await_return.c"
+#line 152 "await_return.c"
 /* async int early(int): its coroutine frame */
 struct early__frame {
     ac_coro co;
@@ -163,7 +175,7 @@ struct early__frame *__ac_f = (struct early__frame *)__ac_co; int x = __ac_f->x;
         inc__init(&__ac_f->sub.a1, -x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = __ac_f->sub.a1.ret; __ac_return(&__ac_f->co); return; } }
     { __ac_f->ret = x; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 167 "await_return.c"
+#line 179 "await_return.c"
 
 /* early's entry: what a pointer to it calls, and other files (ABI.md). */
 int early(int x)
@@ -177,10 +189,14 @@ int early(int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* early for task dumps: the line of its name, then of each await. */
+static const unsigned early__lines[] = {23, 26};
+static struct ac_fn_info early__info = {.resume = early__resume, .name = "early", .file = "await_return.ac", .lines = early__lines, .npoints = 1};
 #line 28 "await_return.ac"
 
 
-#line 184 "await_return.c"
+#line 200 "await_return.c"
 /* async double as_double(int): its coroutine frame */
 struct as_double__frame {
     ac_coro co;
@@ -205,7 +221,7 @@ static void as_double__resume(ac_coro *__ac_co)
 struct as_double__frame *__ac_f = (struct as_double__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
     add4__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = __ac_f->sub.a1.ret; __ac_return(&__ac_f->co); return; } /* int result converted to the return type */
 __ac_return(&__ac_f->co); }
-#line 209 "await_return.c"
+#line 225 "await_return.c"
 
 /* as_double's entry: what a pointer to it calls, and other files (ABI.md). */
 double as_double(int x)
@@ -219,10 +235,14 @@ double as_double(int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* as_double for task dumps: the line of its name, then of each await. */
+static const unsigned as_double__lines[] = {30, 32};
+static struct ac_fn_info as_double__info = {.resume = as_double__resume, .name = "as_double", .file = "await_return.ac", .lines = as_double__lines, .npoints = 1};
 #line 33 "await_return.ac"
 
 
-#line 226 "await_return.c"
+#line 246 "await_return.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -258,7 +278,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("as_double(1)=%.1f\n", d);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 262 "await_return.c"
+#line 282 "await_return.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 int amain(void)
@@ -272,10 +292,26 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {35, 37, 38, 39, 40};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "await_return.ac", .lines = amain__lines, .npoints = 4};
 #line 45 "await_return.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 307 "await_return.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&inc__info);
+    __ac_fn_register(&add3__info);
+    __ac_fn_register(&add4__info);
+    __ac_fn_register(&early__info);
+    __ac_fn_register(&as_double__info);
+    __ac_fn_register(&amain__info);
 }

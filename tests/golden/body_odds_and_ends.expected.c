@@ -49,9 +49,13 @@ __attribute__((unused)) static int none(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* none for task dumps: the line of its name, then of each await. */
+static const unsigned none__lines[] = {17};
+static struct ac_fn_info none__info = {.resume = none__resume, .name = "none", .file = "body_odds_and_ends.ac", .lines = none__lines, .npoints = 0};
 #line 17 "body_odds_and_ends.ac"
 
-#line 55 "body_odds_and_ends.c"
+#line 59 "body_odds_and_ends.c"
 /* async void nothing(int, int): its coroutine frame */
 struct nothing__frame {
     ac_coro co;
@@ -72,7 +76,7 @@ static void nothing__resume(ac_coro *__ac_co)
 {
 #line 18 "body_odds_and_ends.ac"
                                          struct nothing__frame *__ac_f = (struct nothing__frame *)__ac_co; int used = __ac_f->used; (void)used; { __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
-#line 76 "body_odds_and_ends.c"
+#line 80 "body_odds_and_ends.c"
 
 /* nothing's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static void nothing(int used, int unnamed)
@@ -83,10 +87,14 @@ __attribute__((unused)) static void nothing(int used, int unnamed)
     __ac_d->co = &__ac_f->co;
     __ac_d->size = sizeof *__ac_f;
 }
+
+/* nothing for task dumps: the line of its name, then of each await. */
+static const unsigned nothing__lines[] = {18};
+static struct ac_fn_info nothing__info = {.resume = nothing__resume, .name = "nothing", .file = "body_odds_and_ends.ac", .lines = nothing__lines, .npoints = 0};
 #line 18 "body_odds_and_ends.ac"
 
 
-#line 90 "body_odds_and_ends.c"
+#line 98 "body_odds_and_ends.c"
 /* async int edge(const int, binop, _Bool): its coroutine frame */
 struct edge__frame {
     ac_coro co;
@@ -149,7 +157,7 @@ struct edge__frame *__ac_f = (struct edge__frame *)__ac_co; binop op = __ac_f->o
 end: ;
     { __ac_f->ret = r; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 153 "body_odds_and_ends.c"
+#line 161 "body_odds_and_ends.c"
 #undef k
 #undef flag
 #undef bf
@@ -166,6 +174,10 @@ __attribute__((unused)) static int edge(const int k, binop op, _Bool flag)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* edge for task dumps: the line of its name, then of each await. */
+static const unsigned edge__lines[] = {20, 34, 37, 42};
+static struct ac_fn_info edge__info = {.resume = edge__resume, .name = "edge", .file = "body_odds_and_ends.ac", .lines = edge__lines, .npoints = 3};
 #line 50 "body_odds_and_ends.ac"
 
 
@@ -173,4 +185,13 @@ int main(void)
 {
     printf("%d\n", ({ struct edge__frame __ac_main; edge__init(&__ac_main, 3, add, true); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; }));
     return 0;
+}
+#line 190 "body_odds_and_ends.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&none__info);
+    __ac_fn_register(&nothing__info);
+    __ac_fn_register(&edge__info);
 }

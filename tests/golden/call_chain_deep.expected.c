@@ -48,10 +48,14 @@ int l5(int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* l5 for task dumps: the line of its name, then of each await. */
+static const unsigned l5__lines[] = {8, 10};
+static struct ac_fn_info l5__info = {.resume = l5__resume, .name = "l5", .file = "call_chain_deep.ac", .lines = l5__lines, .npoints = 1};
 #line 12 "call_chain_deep.ac"
 
 
-#line 55 "call_chain_deep.c"
+#line 59 "call_chain_deep.c"
 /* async int l4(int): its coroutine frame */
 struct l4__frame {
     ac_coro co;
@@ -77,7 +81,7 @@ struct l4__frame *__ac_f = (struct l4__frame *)__ac_co; int x = __ac_f->x; switc
     l5__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int r = __ac_f->sub.a1.ret;
     { __ac_f->ret = r * 2; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 81 "call_chain_deep.c"
+#line 85 "call_chain_deep.c"
 
 /* l4's entry: what a pointer to it calls, and other files (ABI.md). */
 int l4(int x)
@@ -91,10 +95,14 @@ int l4(int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* l4 for task dumps: the line of its name, then of each await. */
+static const unsigned l4__lines[] = {14, 16};
+static struct ac_fn_info l4__info = {.resume = l4__resume, .name = "l4", .file = "call_chain_deep.ac", .lines = l4__lines, .npoints = 1};
 #line 18 "call_chain_deep.ac"
 
 
-#line 98 "call_chain_deep.c"
+#line 106 "call_chain_deep.c"
 /* async int l3(int): its coroutine frame */
 struct l3__frame {
     ac_coro co;
@@ -119,7 +127,7 @@ static void l3__resume(ac_coro *__ac_co)
 struct l3__frame *__ac_f = (struct l3__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
     l4__init(&__ac_f->sub.a1, x + 1); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = __ac_f->sub.a1.ret; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 123 "call_chain_deep.c"
+#line 131 "call_chain_deep.c"
 
 /* l3's entry: what a pointer to it calls, and other files (ABI.md). */
 int l3(int x)
@@ -133,10 +141,14 @@ int l3(int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* l3 for task dumps: the line of its name, then of each await. */
+static const unsigned l3__lines[] = {20, 22};
+static struct ac_fn_info l3__info = {.resume = l3__resume, .name = "l3", .file = "call_chain_deep.ac", .lines = l3__lines, .npoints = 1};
 #line 23 "call_chain_deep.ac"
 
 
-#line 140 "call_chain_deep.c"
+#line 152 "call_chain_deep.c"
 /* async int l2(int): its coroutine frame */
 struct l2__frame {
     ac_coro co;
@@ -165,7 +177,7 @@ struct l2__frame *__ac_f = (struct l2__frame *)__ac_co; int x = __ac_f->x; switc
     l3__init(&__ac_f->sub.a2, a); __ac_f->x = x; __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; a = __ac_f->a; int b = __ac_f->sub.a2.ret;
     { __ac_f->ret = a + b; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 169 "call_chain_deep.c"
+#line 181 "call_chain_deep.c"
 
 /* l2's entry: what a pointer to it calls, and other files (ABI.md). */
 int l2(int x)
@@ -179,10 +191,14 @@ int l2(int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* l2 for task dumps: the line of its name, then of each await. */
+static const unsigned l2__lines[] = {25, 27, 28};
+static struct ac_fn_info l2__info = {.resume = l2__resume, .name = "l2", .file = "call_chain_deep.ac", .lines = l2__lines, .npoints = 2};
 #line 30 "call_chain_deep.ac"
 
 
-#line 186 "call_chain_deep.c"
+#line 202 "call_chain_deep.c"
 /* async int l1(int): its coroutine frame */
 struct l1__frame {
     ac_coro co;
@@ -209,7 +225,7 @@ struct l1__frame *__ac_f = (struct l1__frame *)__ac_co; int x = __ac_f->x; switc
     ac_sleep__init(&__ac_f->sub.a1, 1); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     l2__init(&__ac_f->sub.a2, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; { __ac_f->ret = __ac_f->sub.a2.ret; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 213 "call_chain_deep.c"
+#line 229 "call_chain_deep.c"
 
 /* l1's entry: what a pointer to it calls, and other files (ABI.md). */
 int l1(int x)
@@ -223,11 +239,15 @@ int l1(int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* l1 for task dumps: the line of its name, then of each await. */
+static const unsigned l1__lines[] = {32, 34, 35};
+static struct ac_fn_info l1__info = {.resume = l1__resume, .name = "l1", .file = "call_chain_deep.ac", .lines = l1__lines, .npoints = 2};
 #line 36 "call_chain_deep.ac"
 
 
 /* The same shape without any suspension. */
-#line 231 "call_chain_deep.c"
+#line 251 "call_chain_deep.c"
 /* async int s4(int): its coroutine frame */
 struct s4__frame {
     ac_coro co;
@@ -249,7 +269,7 @@ static void s4__resume(ac_coro *__ac_co)
 struct s4__frame *__ac_f = (struct s4__frame *)__ac_co; int x = __ac_f->x;
     { __ac_f->ret = x * 3; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 253 "call_chain_deep.c"
+#line 273 "call_chain_deep.c"
 
 /* s4's entry: what a pointer to it calls, and other files (ABI.md). */
 int s4(int x)
@@ -263,10 +283,14 @@ int s4(int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* s4 for task dumps: the line of its name, then of each await. */
+static const unsigned s4__lines[] = {39};
+static struct ac_fn_info s4__info = {.resume = s4__resume, .name = "s4", .file = "call_chain_deep.ac", .lines = s4__lines, .npoints = 0};
 #line 42 "call_chain_deep.ac"
 
 
-#line 270 "call_chain_deep.c"
+#line 294 "call_chain_deep.c"
 /* async int s3(int): its coroutine frame */
 struct s3__frame {
     ac_coro co;
@@ -292,7 +316,7 @@ struct s3__frame *__ac_f = (struct s3__frame *)__ac_co; int x = __ac_f->x; switc
     s4__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int y = __ac_f->sub.a1.ret;
     { __ac_f->ret = y + 1; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 296 "call_chain_deep.c"
+#line 320 "call_chain_deep.c"
 
 /* s3's entry: what a pointer to it calls, and other files (ABI.md). */
 int s3(int x)
@@ -306,10 +330,14 @@ int s3(int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* s3 for task dumps: the line of its name, then of each await. */
+static const unsigned s3__lines[] = {44, 46};
+static struct ac_fn_info s3__info = {.resume = s3__resume, .name = "s3", .file = "call_chain_deep.ac", .lines = s3__lines, .npoints = 1};
 #line 48 "call_chain_deep.ac"
 
 
-#line 313 "call_chain_deep.c"
+#line 341 "call_chain_deep.c"
 /* async int s2(int): its coroutine frame */
 struct s2__frame {
     ac_coro co;
@@ -334,7 +362,7 @@ static void s2__resume(ac_coro *__ac_co)
 struct s2__frame *__ac_f = (struct s2__frame *)__ac_co; int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
     s3__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = __ac_f->sub.a1.ret; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 338 "call_chain_deep.c"
+#line 366 "call_chain_deep.c"
 
 /* s2's entry: what a pointer to it calls, and other files (ABI.md). */
 int s2(int x)
@@ -348,10 +376,14 @@ int s2(int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* s2 for task dumps: the line of its name, then of each await. */
+static const unsigned s2__lines[] = {50, 52};
+static struct ac_fn_info s2__info = {.resume = s2__resume, .name = "s2", .file = "call_chain_deep.ac", .lines = s2__lines, .npoints = 1};
 #line 53 "call_chain_deep.ac"
 
 
-#line 355 "call_chain_deep.c"
+#line 387 "call_chain_deep.c"
 /* async int s1(int): its coroutine frame */
 struct s1__frame {
     ac_coro co;
@@ -380,7 +412,7 @@ struct s1__frame *__ac_f = (struct s1__frame *)__ac_co; int x = __ac_f->x; switc
     s2__init(&__ac_f->sub.a2, t); __ac_f->x = x; __ac_f->t = t; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; t = __ac_f->t; t += __ac_f->sub.a2.ret;
     { __ac_f->ret = t; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 384 "call_chain_deep.c"
+#line 416 "call_chain_deep.c"
 
 /* s1's entry: what a pointer to it calls, and other files (ABI.md). */
 int s1(int x)
@@ -394,10 +426,14 @@ int s1(int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* s1 for task dumps: the line of its name, then of each await. */
+static const unsigned s1__lines[] = {55, 57, 58};
+static struct ac_fn_info s1__info = {.resume = s1__resume, .name = "s1", .file = "call_chain_deep.ac", .lines = s1__lines, .npoints = 2};
 #line 60 "call_chain_deep.ac"
 
 
-#line 401 "call_chain_deep.c"
+#line 437 "call_chain_deep.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -428,7 +464,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("l1(0)=%d l1(1)=%d s1(2)=%d\n", a, b, c);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 432 "call_chain_deep.c"
+#line 468 "call_chain_deep.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 int amain(void)
@@ -442,10 +478,30 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {62, 64, 65, 66};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "call_chain_deep.ac", .lines = amain__lines, .npoints = 3};
 #line 69 "call_chain_deep.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 493 "call_chain_deep.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&l5__info);
+    __ac_fn_register(&l4__info);
+    __ac_fn_register(&l3__info);
+    __ac_fn_register(&l2__info);
+    __ac_fn_register(&l1__info);
+    __ac_fn_register(&s4__info);
+    __ac_fn_register(&s3__info);
+    __ac_fn_register(&s2__info);
+    __ac_fn_register(&s1__info);
+    __ac_fn_register(&amain__info);
 }

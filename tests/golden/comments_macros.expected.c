@@ -61,6 +61,10 @@ int sq(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* sq for task dumps: the line of its name, then of each await. */
+static const unsigned sq__lines[] = {18, 21};
+static struct ac_fn_info sq__info = {.resume = sq__resume, .name = "sq", .file = "comments_macros.ac", .lines = sq__lines, .npoints = 1};
 #line 23 "comments_macros.ac"
 
 #else
@@ -70,7 +74,7 @@ async int sq(int v)
 }
 #endif
 
-#line 74 "comments_macros.c"
+#line 78 "comments_macros.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -108,7 +112,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     LOG("s=%d greeting=%s", s, GREETING);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 112 "comments_macros.c"
+#line 116 "comments_macros.c"
 #undef total
 #undef s
 
@@ -124,6 +128,10 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {31, 36, 40};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "comments_macros.ac", .lines = amain__lines, .npoints = 2};
 #line 43 "comments_macros.ac"
 
 
@@ -131,4 +139,12 @@ int main(void)
 {
     /* an unusual    spacing    that must survive */
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 144 "comments_macros.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&sq__info);
+    __ac_fn_register(&amain__info);
 }

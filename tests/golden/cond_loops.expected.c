@@ -46,10 +46,14 @@ __attribute__((unused)) static int id(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* id for task dumps: the line of its name, then of each await. */
+static const unsigned id__lines[] = {9, 9};
+static struct ac_fn_info id__info = {.resume = id__resume, .name = "id", .file = "cond_loops.ac", .lines = id__lines, .npoints = 1};
 #line 9 "cond_loops.ac"
 
 
-#line 53 "cond_loops.c"
+#line 57 "cond_loops.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -150,7 +154,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     }
     { __ac_f->ret = total; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 154 "cond_loops.c"
+#line 158 "cond_loops.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static int amain(void)
@@ -164,6 +168,10 @@ __attribute__((unused)) static int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {11, 14, 16, 18, 20, 34, 36, 36, 36, 42, 49, 51, 56, 61};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "cond_loops.ac", .lines = amain__lines, .npoints = 13};
 #line 73 "cond_loops.ac"
 
 
@@ -171,4 +179,12 @@ int main(void)
 {
     printf("result %d\n", ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; }));
     return 0;
+}
+#line 184 "cond_loops.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&id__info);
+    __ac_fn_register(&amain__info);
 }

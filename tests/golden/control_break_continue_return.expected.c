@@ -47,10 +47,14 @@ int id(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* id for task dumps: the line of its name, then of each await. */
+static const unsigned id__lines[] = {7, 9};
+static struct ac_fn_info id__info = {.resume = id__resume, .name = "id", .file = "control_break_continue_return.ac", .lines = id__lines, .npoints = 1};
 #line 11 "control_break_continue_return.ac"
 
 
-#line 54 "control_break_continue_return.c"
+#line 58 "control_break_continue_return.c"
 /* async int find_first_over(const int *, int, int): its coroutine frame */
 struct find_first_over__frame {
     ac_coro co;
@@ -86,7 +90,7 @@ struct find_first_over__frame *__ac_f = (struct find_first_over__frame *)__ac_co
     }
     { __ac_f->ret = -1; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 90 "control_break_continue_return.c"
+#line 94 "control_break_continue_return.c"
 
 /* find_first_over's entry: what a pointer to it calls, and other files (ABI.md). */
 int find_first_over(const int *v, int n, int limit)
@@ -100,10 +104,14 @@ int find_first_over(const int *v, int n, int limit)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* find_first_over for task dumps: the line of its name, then of each await. */
+static const unsigned find_first_over__lines[] = {13, 16};
+static struct ac_fn_info find_first_over__info = {.resume = find_first_over__resume, .name = "find_first_over", .file = "control_break_continue_return.ac", .lines = find_first_over__lines, .npoints = 1};
 #line 22 "control_break_continue_return.ac"
 
 
-#line 107 "control_break_continue_return.c"
+#line 115 "control_break_continue_return.c"
 /* async int sum_until_neg(const int *, int): its coroutine frame */
 struct sum_until_neg__frame {
     ac_coro co;
@@ -143,7 +151,7 @@ struct sum_until_neg__frame *__ac_f = (struct sum_until_neg__frame *)__ac_co; co
     }
     { __ac_f->ret = s; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 147 "control_break_continue_return.c"
+#line 155 "control_break_continue_return.c"
 
 /* sum_until_neg's entry: what a pointer to it calls, and other files (ABI.md). */
 int sum_until_neg(const int *v, int n)
@@ -157,10 +165,14 @@ int sum_until_neg(const int *v, int n)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* sum_until_neg for task dumps: the line of its name, then of each await. */
+static const unsigned sum_until_neg__lines[] = {24, 28, 34};
+static struct ac_fn_info sum_until_neg__info = {.resume = sum_until_neg__resume, .name = "sum_until_neg", .file = "control_break_continue_return.ac", .lines = sum_until_neg__lines, .npoints = 2};
 #line 37 "control_break_continue_return.ac"
 
 
-#line 164 "control_break_continue_return.c"
+#line 176 "control_break_continue_return.c"
 /* async int find_pair(int): its coroutine frame */
 struct find_pair__frame {
     ac_coro co;
@@ -196,7 +208,7 @@ struct find_pair__frame *__ac_f = (struct find_pair__frame *)__ac_co; int target
     }
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 200 "control_break_continue_return.c"
+#line 212 "control_break_continue_return.c"
 
 /* find_pair's entry: what a pointer to it calls, and other files (ABI.md). */
 int find_pair(int target)
@@ -210,10 +222,14 @@ int find_pair(int target)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* find_pair for task dumps: the line of its name, then of each await. */
+static const unsigned find_pair__lines[] = {39, 43};
+static struct ac_fn_info find_pair__info = {.resume = find_pair__resume, .name = "find_pair", .file = "control_break_continue_return.ac", .lines = find_pair__lines, .npoints = 1};
 #line 51 "control_break_continue_return.ac"
 
 
-#line 217 "control_break_continue_return.c"
+#line 233 "control_break_continue_return.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -253,7 +269,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("pair(12)=%d pair(97)=%d\n", r4, r5);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 257 "control_break_continue_return.c"
+#line 273 "control_break_continue_return.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 int amain(void)
@@ -267,10 +283,25 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {53, 56, 57, 58, 59, 60};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "control_break_continue_return.ac", .lines = amain__lines, .npoints = 5};
 #line 65 "control_break_continue_return.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 298 "control_break_continue_return.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&id__info);
+    __ac_fn_register(&find_first_over__info);
+    __ac_fn_register(&sum_until_neg__info);
+    __ac_fn_register(&find_pair__info);
+    __ac_fn_register(&amain__info);
 }

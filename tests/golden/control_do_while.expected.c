@@ -47,10 +47,14 @@ int half(int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* half for task dumps: the line of its name, then of each await. */
+static const unsigned half__lines[] = {7, 9};
+static struct ac_fn_info half__info = {.resume = half__resume, .name = "half", .file = "control_do_while.ac", .lines = half__lines, .npoints = 1};
 #line 11 "control_do_while.ac"
 
 
-#line 54 "control_do_while.c"
+#line 58 "control_do_while.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -109,7 +113,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("once %d\n", once);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 113 "control_do_while.c"
+#line 117 "control_do_while.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 int amain(void)
@@ -123,10 +127,22 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {13, 17, 23, 29, 40};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "control_do_while.ac", .lines = amain__lines, .npoints = 4};
 #line 44 "control_do_while.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 142 "control_do_while.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&half__info);
+    __ac_fn_register(&amain__info);
 }

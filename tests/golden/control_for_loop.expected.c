@@ -49,10 +49,14 @@ int mul(int a, int b)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* mul for task dumps: the line of its name, then of each await. */
+static const unsigned mul__lines[] = {7, 9};
+static struct ac_fn_info mul__info = {.resume = mul__resume, .name = "mul", .file = "control_for_loop.ac", .lines = mul__lines, .npoints = 1};
 #line 11 "control_for_loop.ac"
 
 
-#line 56 "control_for_loop.c"
+#line 60 "control_for_loop.c"
 /* async int inc(int): its coroutine frame */
 struct inc__frame {
     ac_coro co;
@@ -74,7 +78,7 @@ static void inc__resume(ac_coro *__ac_co)
 struct inc__frame *__ac_f = (struct inc__frame *)__ac_co; int x = __ac_f->x;
     { __ac_f->ret = x + 1; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 78 "control_for_loop.c"
+#line 82 "control_for_loop.c"
 
 /* inc's entry: what a pointer to it calls, and other files (ABI.md). */
 int inc(int x)
@@ -88,10 +92,14 @@ int inc(int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* inc for task dumps: the line of its name, then of each await. */
+static const unsigned inc__lines[] = {13};
+static struct ac_fn_info inc__info = {.resume = inc__resume, .name = "inc", .file = "control_for_loop.ac", .lines = inc__lines, .npoints = 0};
 #line 16 "control_for_loop.ac"
 
 
-#line 95 "control_for_loop.c"
+#line 103 "control_for_loop.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -149,7 +157,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("n %d total %ld\n", n, total);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 153 "control_for_loop.c"
+#line 161 "control_for_loop.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 int amain(void)
@@ -163,10 +171,23 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {18, 23, 28, 34, 43};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "control_for_loop.ac", .lines = amain__lines, .npoints = 4};
 #line 46 "control_for_loop.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 186 "control_for_loop.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&mul__info);
+    __ac_fn_register(&inc__info);
+    __ac_fn_register(&amain__info);
 }

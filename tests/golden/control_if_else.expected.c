@@ -46,10 +46,14 @@ int id(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* id for task dumps: the line of its name, then of each await. */
+static const unsigned id__lines[] = {6, 8};
+static struct ac_fn_info id__info = {.resume = id__resume, .name = "id", .file = "control_if_else.ac", .lines = id__lines, .npoints = 1};
 #line 10 "control_if_else.ac"
 
 
-#line 53 "control_if_else.c"
+#line 57 "control_if_else.c"
 /* async int classify(int): its coroutine frame */
 struct classify__frame {
     ac_coro co;
@@ -95,7 +99,7 @@ struct classify__frame *__ac_f = (struct classify__frame *)__ac_co; int n = __ac
         printf("odd %d\n", n);
     { __ac_f->ret = r; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 99 "control_if_else.c"
+#line 103 "control_if_else.c"
 
 /* classify's entry: what a pointer to it calls, and other files (ABI.md). */
 int classify(int n)
@@ -109,10 +113,14 @@ int classify(int n)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* classify for task dumps: the line of its name, then of each await. */
+static const unsigned classify__lines[] = {12, 16, 18, 22, 24, 27};
+static struct ac_fn_info classify__info = {.resume = classify__resume, .name = "classify", .file = "control_if_else.ac", .lines = classify__lines, .npoints = 5};
 #line 31 "control_if_else.ac"
 
 
-#line 116 "control_if_else.c"
+#line 124 "control_if_else.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -141,7 +149,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     }
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 145 "control_if_else.c"
+#line 153 "control_if_else.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 int amain(void)
@@ -155,10 +163,23 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {33, 37};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "control_if_else.ac", .lines = amain__lines, .npoints = 1};
 #line 41 "control_if_else.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 178 "control_if_else.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&id__info);
+    __ac_fn_register(&classify__info);
+    __ac_fn_register(&amain__info);
 }

@@ -49,10 +49,14 @@ int id(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* id for task dumps: the line of its name, then of each await. */
+static const unsigned id__lines[] = {9, 11};
+static struct ac_fn_info id__info = {.resume = id__resume, .name = "id", .file = "control_loops_without_awaits.ac", .lines = id__lines, .npoints = 1};
 #line 13 "control_loops_without_awaits.ac"
 
 
-#line 56 "control_loops_without_awaits.c"
+#line 60 "control_loops_without_awaits.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -122,7 +126,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("switch %d\n", acc);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 126 "control_loops_without_awaits.c"
+#line 130 "control_loops_without_awaits.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 int amain(void)
@@ -136,10 +140,22 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {15, 17, 29, 39, 57};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "control_loops_without_awaits.ac", .lines = amain__lines, .npoints = 4};
 #line 60 "control_loops_without_awaits.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 155 "control_loops_without_awaits.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&id__info);
+    __ac_fn_register(&amain__info);
 }

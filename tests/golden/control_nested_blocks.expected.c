@@ -47,10 +47,14 @@ int id(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* id for task dumps: the line of its name, then of each await. */
+static const unsigned id__lines[] = {7, 9};
+static struct ac_fn_info id__info = {.resume = id__resume, .name = "id", .file = "control_nested_blocks.ac", .lines = id__lines, .npoints = 1};
 #line 11 "control_nested_blocks.ac"
 
 
-#line 54 "control_nested_blocks.c"
+#line 58 "control_nested_blocks.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -105,7 +109,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("a=%d\n", a);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 109 "control_nested_blocks.c"
+#line 113 "control_nested_blocks.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 int amain(void)
@@ -119,10 +123,22 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {13, 17, 19, 22, 27, 35};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "control_nested_blocks.ac", .lines = amain__lines, .npoints = 5};
 #line 41 "control_nested_blocks.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 138 "control_nested_blocks.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&id__info);
+    __ac_fn_register(&amain__info);
 }

@@ -48,10 +48,14 @@ int id(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* id for task dumps: the line of its name, then of each await. */
+static const unsigned id__lines[] = {8, 10};
+static struct ac_fn_info id__info = {.resume = id__resume, .name = "id", .file = "control_switch.ac", .lines = id__lines, .npoints = 1};
 #line 12 "control_switch.ac"
 
 
-#line 55 "control_switch.c"
+#line 59 "control_switch.c"
 /* async int sw(int): its coroutine frame */
 struct sw__frame {
     ac_coro co;
@@ -102,7 +106,7 @@ struct sw__frame *__ac_f = (struct sw__frame *)__ac_co; int n = __ac_f->n; switc
     }
     { __ac_f->ret = acc; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 106 "control_switch.c"
+#line 110 "control_switch.c"
 
 /* sw's entry: what a pointer to it calls, and other files (ABI.md). */
 int sw(int n)
@@ -116,10 +120,14 @@ int sw(int n)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* sw for task dumps: the line of its name, then of each await. */
+static const unsigned sw__lines[] = {14, 19, 22, 25, 31, 34};
+static struct ac_fn_info sw__info = {.resume = sw__resume, .name = "sw", .file = "control_switch.ac", .lines = sw__lines, .npoints = 5};
 #line 38 "control_switch.ac"
 
 
-#line 123 "control_switch.c"
+#line 131 "control_switch.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -164,7 +172,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("evens %d\n", evens);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 168 "control_switch.c"
+#line 176 "control_switch.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 int amain(void)
@@ -178,10 +186,23 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {40, 43, 51, 54};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "control_switch.ac", .lines = amain__lines, .npoints = 3};
 #line 60 "control_switch.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 201 "control_switch.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&id__info);
+    __ac_fn_register(&sw__info);
+    __ac_fn_register(&amain__info);
 }

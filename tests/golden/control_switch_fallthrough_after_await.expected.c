@@ -48,10 +48,14 @@ int id(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* id for task dumps: the line of its name, then of each await. */
+static const unsigned id__lines[] = {8, 10};
+static struct ac_fn_info id__info = {.resume = id__resume, .name = "id", .file = "control_switch_fallthrough_after_await.ac", .lines = id__lines, .npoints = 1};
 #line 12 "control_switch_fallthrough_after_await.ac"
 
 
-#line 55 "control_switch_fallthrough_after_await.c"
+#line 59 "control_switch_fallthrough_after_await.c"
 /* async int f(int): its coroutine frame */
 struct f__frame {
     ac_coro co;
@@ -97,7 +101,7 @@ struct f__frame *__ac_f = (struct f__frame *)__ac_co; int n = __ac_f->n; switch 
     }
     { __ac_f->ret = acc; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 101 "control_switch_fallthrough_after_await.c"
+#line 105 "control_switch_fallthrough_after_await.c"
 
 /* f's entry: what a pointer to it calls, and other files (ABI.md). */
 int f(int n)
@@ -111,10 +115,14 @@ int f(int n)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* f for task dumps: the line of its name, then of each await. */
+static const unsigned f__lines[] = {14, 21, 25, 31};
+static struct ac_fn_info f__info = {.resume = f__resume, .name = "f", .file = "control_switch_fallthrough_after_await.ac", .lines = f__lines, .npoints = 3};
 #line 35 "control_switch_fallthrough_after_await.ac"
 
 
-#line 118 "control_switch_fallthrough_after_await.c"
+#line 126 "control_switch_fallthrough_after_await.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -142,7 +150,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     }
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 146 "control_switch_fallthrough_after_await.c"
+#line 154 "control_switch_fallthrough_after_await.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 int amain(void)
@@ -156,10 +164,23 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {37, 40};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "control_switch_fallthrough_after_await.ac", .lines = amain__lines, .npoints = 1};
 #line 44 "control_switch_fallthrough_after_await.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 179 "control_switch_fallthrough_after_await.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&id__info);
+    __ac_fn_register(&f__info);
+    __ac_fn_register(&amain__info);
 }

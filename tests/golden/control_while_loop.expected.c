@@ -42,10 +42,14 @@ int one(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* one for task dumps: the line of its name, then of each await. */
+static const unsigned one__lines[] = {8};
+static struct ac_fn_info one__info = {.resume = one__resume, .name = "one", .file = "control_while_loop.ac", .lines = one__lines, .npoints = 0};
 #line 11 "control_while_loop.ac"
 
 
-#line 49 "control_while_loop.c"
+#line 53 "control_while_loop.c"
 /* async int yone(void): its coroutine frame */
 struct yone__frame {
     ac_coro co;
@@ -69,7 +73,7 @@ struct yone__frame *__ac_f = (struct yone__frame *)__ac_co; switch (__ac_f->co.s
     ac_yield__init(&__ac_f->sub.a1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = 1; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 73 "control_while_loop.c"
+#line 77 "control_while_loop.c"
 
 /* yone's entry: what a pointer to it calls, and other files (ABI.md). */
 int yone(void)
@@ -83,10 +87,14 @@ int yone(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* yone for task dumps: the line of its name, then of each await. */
+static const unsigned yone__lines[] = {13, 15};
+static struct ac_fn_info yone__info = {.resume = yone__resume, .name = "yone", .file = "control_while_loop.ac", .lines = yone__lines, .npoints = 1};
 #line 17 "control_while_loop.ac"
 
 
-#line 90 "control_while_loop.c"
+#line 98 "control_while_loop.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -142,7 +150,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("braceless %d\n", i);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 146 "control_while_loop.c"
+#line 154 "control_while_loop.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 int amain(void)
@@ -156,10 +164,23 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {19, 23, 31, 39, 47};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "control_while_loop.ac", .lines = amain__lines, .npoints = 4};
 #line 50 "control_while_loop.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 179 "control_while_loop.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&one__info);
+    __ac_fn_register(&yone__info);
+    __ac_fn_register(&amain__info);
 }

@@ -49,9 +49,13 @@ __attribute__((unused)) static int id(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* id for task dumps: the line of its name, then of each await. */
+static const unsigned id__lines[] = {12, 12};
+static struct ac_fn_info id__info = {.resume = id__resume, .name = "id", .file = "expr_operands.ac", .lines = id__lines, .npoints = 1};
 #line 12 "expr_operands.ac"
 
-#line 55 "expr_operands.c"
+#line 59 "expr_operands.c"
 /* async struct pt mk(int, int): its coroutine frame */
 struct mk__frame {
     ac_coro co;
@@ -76,7 +80,7 @@ static void mk__resume(ac_coro *__ac_co)
 {
 #line 13 "expr_operands.ac"
                                         struct mk__frame *__ac_f = (struct mk__frame *)__ac_co; int x = __ac_f->x; int y = __ac_f->y; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } ac_yield__init(&__ac_f->sub.a1); __ac_f->x = x; __ac_f->y = y; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = (struct pt){x, y}; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
-#line 80 "expr_operands.c"
+#line 84 "expr_operands.c"
 
 /* mk's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static struct pt mk(int x, int y)
@@ -90,9 +94,13 @@ __attribute__((unused)) static struct pt mk(int x, int y)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* mk for task dumps: the line of its name, then of each await. */
+static const unsigned mk__lines[] = {13, 13};
+static struct ac_fn_info mk__info = {.resume = mk__resume, .name = "mk", .file = "expr_operands.ac", .lines = mk__lines, .npoints = 1};
 #line 13 "expr_operands.ac"
 
-#line 96 "expr_operands.c"
+#line 104 "expr_operands.c"
 /* async int *at(int *): its coroutine frame */
 struct at__frame {
     ac_coro co;
@@ -115,7 +123,7 @@ static void at__resume(ac_coro *__ac_co)
 {
 #line 14 "expr_operands.ac"
                              struct at__frame *__ac_f = (struct at__frame *)__ac_co; int *p = __ac_f->p; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } ac_yield__init(&__ac_f->sub.a1); __ac_f->p = p; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = p; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
-#line 119 "expr_operands.c"
+#line 127 "expr_operands.c"
 
 /* at's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static int *at(int *p)
@@ -129,11 +137,15 @@ __attribute__((unused)) static int *at(int *p)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* at for task dumps: the line of its name, then of each await. */
+static const unsigned at__lines[] = {14, 14};
+static struct ac_fn_info at__info = {.resume = at__resume, .name = "at", .file = "expr_operands.ac", .lines = at__lines, .npoints = 1};
 #line 14 "expr_operands.ac"
 
 static int add3(int a, int b, int c) { return a + b + c; }
 
-#line 137 "expr_operands.c"
+#line 149 "expr_operands.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -233,7 +245,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("literal %d\n", lp[1] + *&(struct pt){3, 4}.y);
     { __ac_f->ret = a; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 237 "expr_operands.c"
+#line 249 "expr_operands.c"
 #undef arr
 #undef q
 #undef list
@@ -250,6 +262,11 @@ __attribute__((unused)) static int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {17, 21, 21, 23, 23, 24, 24, 25, 25, 26, 26, 26, 27, 28, 28, 28,
+    29, 29, 29, 30, 30, 32, 32, 34, 34, 36, 36, 38, 39, 42};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "expr_operands.ac", .lines = amain__lines, .npoints = 29};
 #line 45 "expr_operands.ac"
 
 
@@ -257,4 +274,14 @@ int main(void)
 {
     printf("result %d\n", ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; }));
     return 0;
+}
+#line 279 "expr_operands.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&id__info);
+    __ac_fn_register(&mk__info);
+    __ac_fn_register(&at__info);
+    __ac_fn_register(&amain__info);
 }

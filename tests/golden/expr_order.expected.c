@@ -50,6 +50,10 @@ __attribute__((unused)) static int anote(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* anote for task dumps: the line of its name, then of each await. */
+static const unsigned anote__lines[] = {13, 13};
+static struct ac_fn_info anote__info = {.resume = anote__resume, .name = "anote", .file = "expr_order.ac", .lines = anote__lines, .npoints = 1};
 #line 13 "expr_order.ac"
 
 static int sum3(int a, int b, int c) { return a * 100 + b * 10 + c; }
@@ -63,7 +67,7 @@ static void show(const char *what)
     ntrace = 0;
 }
 
-#line 67 "expr_order.c"
+#line 71 "expr_order.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -108,7 +112,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     show("minus");
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 112 "expr_order.c"
+#line 116 "expr_order.c"
 #undef arr
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
@@ -123,10 +127,22 @@ __attribute__((unused)) static int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {25, 28, 31, 33, 36};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "expr_order.ac", .lines = amain__lines, .npoints = 4};
 #line 40 "expr_order.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 142 "expr_order.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&anote__info);
+    __ac_fn_register(&amain__info);
 }

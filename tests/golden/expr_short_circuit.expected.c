@@ -46,10 +46,14 @@ __attribute__((unused)) static int val(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* val for task dumps: the line of its name, then of each await. */
+static const unsigned val__lines[] = {9, 9};
+static struct ac_fn_info val__info = {.resume = val__resume, .name = "val", .file = "expr_short_circuit.ac", .lines = val__lines, .npoints = 1};
 #line 9 "expr_short_circuit.ac"
 
 
-#line 53 "expr_short_circuit.c"
+#line 57 "expr_short_circuit.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -144,7 +148,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("gnu ?: %d calls %d\n", r, calls);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 148 "expr_short_circuit.c"
+#line 152 "expr_short_circuit.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static int amain(void)
@@ -158,10 +162,23 @@ __attribute__((unused)) static int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {11, 15, 15, 18, 18, 21, 21, 24, 24, 27, 27, 27, 30, 30, 30, 33,
+    33, 33, 33, 36, 36, 42, 46, 46};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "expr_short_circuit.ac", .lines = amain__lines, .npoints = 23};
 #line 49 "expr_short_circuit.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 178 "expr_short_circuit.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&val__info);
+    __ac_fn_register(&amain__info);
 }

@@ -54,10 +54,14 @@ __attribute__((unused)) static int on_users(struct request *rq)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* on_users for task dumps: the line of its name, then of each await. */
+static const unsigned on_users__lines[] = {14, 16};
+static struct ac_fn_info on_users__info = {.resume = on_users__resume, .name = "on_users", .file = "fnptr.ac", .lines = on_users__lines, .npoints = 1};
 #line 18 "fnptr.ac"
 
 
-#line 61 "fnptr.c"
+#line 65 "fnptr.c"
 /* async int on_items(struct request *): its coroutine frame */
 struct on_items__frame {
     ac_coro co;
@@ -83,7 +87,7 @@ struct on_items__frame *__ac_f = (struct on_items__frame *)__ac_co; struct reque
     ac_sleep__init(&__ac_f->sub.a1, 1); __ac_f->rq = rq; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = 200 + rq->id; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 87 "fnptr.c"
+#line 91 "fnptr.c"
 
 /* on_items's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static int on_items(struct request *rq)
@@ -97,10 +101,14 @@ __attribute__((unused)) static int on_items(struct request *rq)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* on_items for task dumps: the line of its name, then of each await. */
+static const unsigned on_items__lines[] = {20, 22};
+static struct ac_fn_info on_items__info = {.resume = on_items__resume, .name = "on_items", .file = "fnptr.ac", .lines = on_items__lines, .npoints = 1};
 #line 24 "fnptr.ac"
 
 
-#line 104 "fnptr.c"
+#line 112 "fnptr.c"
 /* async void log_it(int): its coroutine frame */
 struct log_it__frame {
     ac_coro co;
@@ -125,7 +133,7 @@ struct log_it__frame *__ac_f = (struct log_it__frame *)__ac_co; int v = __ac_f->
     ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     printf("log %d\n", v);
 __ac_return(&__ac_f->co); }
-#line 129 "fnptr.c"
+#line 137 "fnptr.c"
 
 /* log_it's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static void log_it(int v)
@@ -136,6 +144,10 @@ __attribute__((unused)) static void log_it(int v)
     __ac_d->co = &__ac_f->co;
     __ac_d->size = sizeof *__ac_f;
 }
+
+/* log_it for task dumps: the line of its name, then of each await. */
+static const unsigned log_it__lines[] = {26, 28};
+static struct ac_fn_info log_it__info = {.resume = log_it__resume, .name = "log_it", .file = "fnptr.ac", .lines = log_it__lines, .npoints = 1};
 #line 30 "fnptr.ac"
 
 
@@ -146,7 +158,7 @@ struct route {
 
 static const struct route routes[] = {{"/users", on_users}, {"/items", &on_items}};
 
-#line 150 "fnptr.c"
+#line 162 "fnptr.c"
 /* async int dispatch(int (*)(struct request *), struct request *): its coroutine frame */
 struct dispatch__frame {
     ac_coro co;
@@ -174,7 +186,7 @@ static void dispatch__resume(ac_coro *__ac_co)
 struct dispatch__frame *__ac_f = (struct dispatch__frame *)__ac_co; int (*h)(struct request *) = __ac_f->h; struct request *rq = __ac_f->rq; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
     __ac_dyn_begin(&__ac_f->sub.a1); (void)(h)(rq); __ac_f->h = h; __ac_f->rq = rq; if (__ac_await(&__ac_f->co, __ac_dyn_end(&__ac_f->sub.a1), 1)) return; __ac_resume_1:; __ac_f->tmp_1 = ((struct { struct ac_coro co; int ret; } *)__ac_f->sub.a1.co)->ret; __ac_frame_free(__ac_f->sub.a1.co, __ac_f->sub.a1.size); { __ac_f->ret = __ac_f->tmp_1; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 178 "fnptr.c"
+#line 190 "fnptr.c"
 
 /* dispatch's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static int dispatch(int (*h)(struct request *), struct request *rq)
@@ -188,6 +200,10 @@ __attribute__((unused)) static int dispatch(int (*h)(struct request *), struct r
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* dispatch for task dumps: the line of its name, then of each await. */
+static const unsigned dispatch__lines[] = {39, 41};
+static struct ac_fn_info dispatch__info = {.resume = dispatch__resume, .name = "dispatch", .file = "fnptr.ac", .lines = dispatch__lines, .npoints = 1};
 #line 42 "fnptr.ac"
 
 
@@ -196,7 +212,7 @@ static handler_fn *pick(int i)
     return i ? on_items : on_users;
 }
 
-#line 200 "fnptr.c"
+#line 216 "fnptr.c"
 /* async int amain(void): its coroutine frame */
 struct amain__gather7 {
     struct ac_gather__frame g;
@@ -338,7 +354,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("compare %d %d\n", fp == on_items, routes[0].h == on_users);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 342 "fnptr.c"
+#line 358 "fnptr.c"
 #undef rq
 #undef g1
 #undef g2
@@ -357,6 +373,10 @@ __attribute__((unused)) static int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {49, 54, 55, 58, 59, 60, 62, 64, 65, 71};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "fnptr.ac", .lines = amain__lines, .npoints = 9};
 #line 76 "fnptr.ac"
 
 
@@ -367,4 +387,15 @@ int main(void)
     int direct = ({ struct ac_dyn __ac_d; __ac_dyn_begin(&__ac_d); (void)(h)(&rq); struct ac_coro *__ac_co = __ac_dyn_end(&__ac_d); int __ac_rc = __ac_run(__ac_co); (void)__ac_rc; int __ac_res; if (__ac_rc == 0) __ac_res = ((struct { struct ac_coro co; int ret; } *)__ac_co)->ret; else __builtin_memset(&__ac_res, 0, sizeof __ac_res); __ac_frame_free(__ac_co, __ac_d.size); __ac_res; });
     printf("direct %d\n", direct);
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 392 "fnptr.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&on_users__info);
+    __ac_fn_register(&on_items__info);
+    __ac_fn_register(&log_it__info);
+    __ac_fn_register(&dispatch__info);
+    __ac_fn_register(&amain__info);
 }

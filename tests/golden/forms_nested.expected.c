@@ -52,10 +52,14 @@ __attribute__((unused)) static int work(int ms, int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* work for task dumps: the line of its name, then of each await. */
+static const unsigned work__lines[] = {10, 12};
+static struct ac_fn_info work__info = {.resume = work__resume, .name = "work", .file = "forms_nested.ac", .lines = work__lines, .npoints = 1};
 #line 14 "forms_nested.ac"
 
 
-#line 59 "forms_nested.c"
+#line 63 "forms_nested.c"
 /* async int twice(int): its coroutine frame */
 struct twice__frame {
     ac_coro co;
@@ -81,7 +85,7 @@ struct twice__frame *__ac_f = (struct twice__frame *)__ac_co; int v = __ac_f->v;
     ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = 2 * v; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 85 "forms_nested.c"
+#line 89 "forms_nested.c"
 
 /* twice's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static int twice(int v)
@@ -95,12 +99,16 @@ __attribute__((unused)) static int twice(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* twice for task dumps: the line of its name, then of each await. */
+static const unsigned twice__lines[] = {16, 18};
+static struct ac_fn_info twice__info = {.resume = twice__resume, .name = "twice", .file = "forms_nested.ac", .lines = twice__lines, .npoints = 1};
 #line 20 "forms_nested.ac"
 
 
 typedef async int worker_fn(int ms, int v);
 
-#line 104 "forms_nested.c"
+#line 112 "forms_nested.c"
 /* async int amain(void): its coroutine frame */
 struct amain__timeout1_gather0 {
     struct ac_gather__frame g;
@@ -406,7 +414,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("nested: %d %d a=%d b=%d c=%d d=%d\n", t1, t2, a, b, c, d);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 410 "forms_nested.c"
+#line 418 "forms_nested.c"
 #undef a
 #undef b
 #undef c
@@ -427,10 +435,23 @@ __attribute__((unused)) static int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {24, 30, 33, 37, 48, 53};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "forms_nested.ac", .lines = amain__lines, .npoints = 5};
 #line 58 "forms_nested.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 450 "forms_nested.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&work__info);
+    __ac_fn_register(&twice__info);
+    __ac_fn_register(&amain__info);
 }

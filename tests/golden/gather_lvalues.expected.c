@@ -53,10 +53,14 @@ int f(int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* f for task dumps: the line of its name, then of each await. */
+static const unsigned f__lines[] = {13, 15};
+static struct ac_fn_info f__info = {.resume = f__resume, .name = "f", .file = "gather_lvalues.ac", .lines = f__lines, .npoints = 1};
 #line 17 "gather_lvalues.ac"
 
 
-#line 60 "gather_lvalues.c"
+#line 64 "gather_lvalues.c"
 /* async int g(void): its coroutine frame */
 struct g__frame {
     ac_coro co;
@@ -80,7 +84,7 @@ struct g__frame *__ac_f = (struct g__frame *)__ac_co; switch (__ac_f->co.state) 
     ac_yield__init(&__ac_f->sub.a1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = 7; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 84 "gather_lvalues.c"
+#line 88 "gather_lvalues.c"
 
 /* g's entry: what a pointer to it calls, and other files (ABI.md). */
 int g(void)
@@ -94,10 +98,14 @@ int g(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* g for task dumps: the line of its name, then of each await. */
+static const unsigned g__lines[] = {19, 21};
+static struct ac_fn_info g__info = {.resume = g__resume, .name = "g", .file = "gather_lvalues.ac", .lines = g__lines, .npoints = 1};
 #line 23 "gather_lvalues.ac"
 
 
-#line 101 "gather_lvalues.c"
+#line 109 "gather_lvalues.c"
 /* async void h(int *): its coroutine frame */
 struct h__frame {
     ac_coro co;
@@ -122,7 +130,7 @@ struct h__frame *__ac_f = (struct h__frame *)__ac_co; int *hits = __ac_f->hits; 
     ac_yield__init(&__ac_f->sub.a1); __ac_f->hits = hits; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     (*hits)++;
 __ac_return(&__ac_f->co); }
-#line 126 "gather_lvalues.c"
+#line 134 "gather_lvalues.c"
 
 /* h's entry: what a pointer to it calls, and other files (ABI.md). */
 void h(int *hits)
@@ -133,10 +141,14 @@ void h(int *hits)
     __ac_d->co = &__ac_f->co;
     __ac_d->size = sizeof *__ac_f;
 }
+
+/* h for task dumps: the line of its name, then of each await. */
+static const unsigned h__lines[] = {25, 27};
+static struct ac_fn_info h__info = {.resume = h__resume, .name = "h", .file = "gather_lvalues.ac", .lines = h__lines, .npoints = 1};
 #line 29 "gather_lvalues.ac"
 
 
-#line 140 "gather_lvalues.c"
+#line 152 "gather_lvalues.c"
 /* async struct pair mk(int): its coroutine frame */
 struct mk__frame {
     ac_coro co;
@@ -162,7 +174,7 @@ struct mk__frame *__ac_f = (struct mk__frame *)__ac_co; int a = __ac_f->a; switc
     ac_yield__init(&__ac_f->sub.a1); __ac_f->a = a; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = (struct pair){ a, a + 1 }; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 166 "gather_lvalues.c"
+#line 178 "gather_lvalues.c"
 
 /* mk's entry: what a pointer to it calls, and other files (ABI.md). */
 struct pair mk(int a)
@@ -176,10 +188,14 @@ struct pair mk(int a)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* mk for task dumps: the line of its name, then of each await. */
+static const unsigned mk__lines[] = {31, 33};
+static struct ac_fn_info mk__info = {.resume = mk__resume, .name = "mk", .file = "gather_lvalues.ac", .lines = mk__lines, .npoints = 1};
 #line 35 "gather_lvalues.ac"
 
 
-#line 183 "gather_lvalues.c"
+#line 199 "gather_lvalues.c"
 /* async int amain(void): its coroutine frame */
 struct amain__gather1 {
     struct ac_gather__frame g;
@@ -293,7 +309,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("a %d\n", __ac_f->a);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 297 "gather_lvalues.c"
+#line 313 "gather_lvalues.c"
 #undef hits
 #undef pr
 #undef pb
@@ -310,10 +326,25 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {37, 44, 47, 51};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "gather_lvalues.ac", .lines = amain__lines, .npoints = 3};
 #line 54 "gather_lvalues.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 341 "gather_lvalues.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&f__info);
+    __ac_fn_register(&g__info);
+    __ac_fn_register(&h__info);
+    __ac_fn_register(&mk__info);
+    __ac_fn_register(&amain__info);
 }

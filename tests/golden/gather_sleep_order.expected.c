@@ -52,10 +52,14 @@ int sleeper(int ms, const char *name)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* sleeper for task dumps: the line of its name, then of each await. */
+static const unsigned sleeper__lines[] = {9, 11};
+static struct ac_fn_info sleeper__info = {.resume = sleeper__resume, .name = "sleeper", .file = "gather_sleep_order.ac", .lines = sleeper__lines, .npoints = 1};
 #line 14 "gather_sleep_order.ac"
 
 
-#line 59 "gather_sleep_order.c"
+#line 63 "gather_sleep_order.c"
 /* async int pair(int, const char *, const char *): its coroutine frame */
 struct pair__gather1 {
     struct ac_gather__frame g;
@@ -111,7 +115,7 @@ struct pair__frame *__ac_f = (struct pair__frame *)__ac_co; int base = __ac_f->b
     __ac_f->sub.a1.p0 = &(a); sleeper__init(&__ac_f->sub.a1.c0, base + 40, n1); __ac_f->sub.a1.ch[0].co = &__ac_f->sub.a1.c0.co; __ac_f->sub.a1.ch[0].store = pair__gather1__store0; __ac_f->sub.a1.ch[0].ctx = &__ac_f->sub.a1; __ac_f->sub.a1.p1 = &(b); sleeper__init(&__ac_f->sub.a1.c1, base, n2); __ac_f->sub.a1.ch[1].co = &__ac_f->sub.a1.c1.co; __ac_f->sub.a1.ch[1].store = pair__gather1__store1; __ac_f->sub.a1.ch[1].ctx = &__ac_f->sub.a1; __ac_gather__init(&__ac_f->sub.a1.g, __ac_f->sub.a1.ch, 2); __ac_f->base = base; __ac_f->n1 = n1; __ac_f->n2 = n2; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.g.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = a + b; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 115 "gather_sleep_order.c"
+#line 119 "gather_sleep_order.c"
 #undef a
 #undef b
 
@@ -127,10 +131,14 @@ int pair(int base, const char *n1, const char *n2)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* pair for task dumps: the line of its name, then of each await. */
+static const unsigned pair__lines[] = {16, 19};
+static struct ac_fn_info pair__info = {.resume = pair__resume, .name = "pair", .file = "gather_sleep_order.ac", .lines = pair__lines, .npoints = 1};
 #line 21 "gather_sleep_order.ac"
 
 
-#line 134 "gather_sleep_order.c"
+#line 142 "gather_sleep_order.c"
 /* async int amain(void): its coroutine frame */
 struct amain__gather1 {
     struct ac_gather__frame g;
@@ -227,7 +235,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("p=%d q=%d\n", p, q);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 231 "gather_sleep_order.c"
+#line 239 "gather_sleep_order.c"
 #undef x
 #undef y
 #undef z
@@ -246,10 +254,23 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {23, 27, 34};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "gather_sleep_order.ac", .lines = amain__lines, .npoints = 2};
 #line 38 "gather_sleep_order.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 269 "gather_sleep_order.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&sleeper__info);
+    __ac_fn_register(&pair__info);
+    __ac_fn_register(&amain__info);
 }

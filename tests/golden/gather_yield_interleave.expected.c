@@ -58,10 +58,14 @@ int worker(const char *name, int rounds)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* worker for task dumps: the line of its name, then of each await. */
+static const unsigned worker__lines[] = {9, 14};
+static struct ac_fn_info worker__info = {.resume = worker__resume, .name = "worker", .file = "gather_yield_interleave.ac", .lines = worker__lines, .npoints = 1};
 #line 18 "gather_yield_interleave.ac"
 
 
-#line 65 "gather_yield_interleave.c"
+#line 69 "gather_yield_interleave.c"
 /* async int amain(void): its coroutine frame */
 struct amain__gather1 {
     struct ac_gather__frame g;
@@ -112,7 +116,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("a=%d b=%d\n", a, b);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 116 "gather_yield_interleave.c"
+#line 120 "gather_yield_interleave.c"
 #undef a
 #undef b
 
@@ -128,10 +132,22 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {20, 23};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "gather_yield_interleave.ac", .lines = amain__lines, .npoints = 1};
 #line 26 "gather_yield_interleave.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 147 "gather_yield_interleave.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&worker__info);
+    __ac_fn_register(&amain__info);
 }

@@ -44,10 +44,14 @@ __attribute__((unused)) static int id(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* id for task dumps: the line of its name, then of each await. */
+static const unsigned id__lines[] = {7, 7};
+static struct ac_fn_info id__info = {.resume = id__resume, .name = "id", .file = "goto_across.ac", .lines = id__lines, .npoints = 1};
 #line 7 "goto_across.ac"
 
 
-#line 51 "goto_across.c"
+#line 55 "goto_across.c"
 /* async int work(int): its coroutine frame */
 struct work__frame {
     ac_coro co;
@@ -86,7 +90,7 @@ fail: ;
     printf("failed at %d\n", step);
     { __ac_f->ret = -1; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 90 "goto_across.c"
+#line 94 "goto_across.c"
 
 /* work's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static int work(int fail_at)
@@ -100,10 +104,14 @@ __attribute__((unused)) static int work(int fail_at)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* work for task dumps: the line of its name, then of each await. */
+static const unsigned work__lines[] = {9, 13, 21};
+static struct ac_fn_info work__info = {.resume = work__resume, .name = "work", .file = "goto_across.ac", .lines = work__lines, .npoints = 2};
 #line 24 "goto_across.ac"
 
 
-#line 107 "goto_across.c"
+#line 115 "goto_across.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -138,7 +146,7 @@ skip: ;
     printf("x %d r1 %d r2 %d\n", x, r1, r2);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 142 "goto_across.c"
+#line 150 "goto_across.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static int amain(void)
@@ -152,10 +160,23 @@ __attribute__((unused)) static int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {26, 28, 29, 32};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "goto_across.ac", .lines = amain__lines, .npoints = 3};
 #line 36 "goto_across.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 175 "goto_across.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&id__info);
+    __ac_fn_register(&work__info);
+    __ac_fn_register(&amain__info);
 }

@@ -62,11 +62,15 @@ __attribute__((unused)) static int once_twice(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* once_twice for task dumps: the line of its name, then of each await. */
+static const unsigned once_twice__lines[] = {4, 6};
+static struct ac_fn_info once_twice__info = {.resume = once_twice__resume, .name = "once_twice", .file = "headers/co_once.h", .lines = once_twice__lines, .npoints = 1};
 #line 8 "headers/co_once.h"
 
 #line 8 "headers/co_helpers.h"
 
-#line 70 "header_async.c"
+#line 74 "header_async.c"
 /* async int nap_then(int, int): its coroutine frame */
 struct nap_then__frame {
     ac_coro co;
@@ -94,7 +98,7 @@ struct nap_then__frame *__ac_f = (struct nap_then__frame *)__ac_co; int ms = __a
     ac_sleep__init(&__ac_f->sub.a1, (uint64_t)ms); __ac_f->ms = ms; __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = co_square(v); __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 98 "header_async.c"
+#line 102 "header_async.c"
 
 /* nap_then's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static int nap_then(int ms, int v)
@@ -108,10 +112,14 @@ __attribute__((unused)) static int nap_then(int ms, int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* nap_then for task dumps: the line of its name, then of each await. */
+static const unsigned nap_then__lines[] = {9, 11};
+static struct ac_fn_info nap_then__info = {.resume = nap_then__resume, .name = "nap_then", .file = "headers/co_helpers.h", .lines = nap_then__lines, .npoints = 1};
 #line 13 "headers/co_helpers.h"
 
 
-#line 115 "header_async.c"
+#line 123 "header_async.c"
 /* async int sum_naps(int): its coroutine frame */
 struct sum_naps__frame {
     ac_coro co;
@@ -143,7 +151,7 @@ struct sum_naps__frame *__ac_f = (struct sum_naps__frame *)__ac_co; int n = __ac
         nap_then__init(&__ac_f->sub.a1, 1, i); __ac_f->n = n; __ac_f->total = total; __ac_f->i = i; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; total = __ac_f->total; i = __ac_f->i; total += __ac_f->sub.a1.ret; }
     __ac_f->tmp_1 = total; once_twice__init(&__ac_f->sub.a2, n); __ac_f->n = n; __ac_f->total = total; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; total = __ac_f->total; { __ac_f->ret = __ac_f->tmp_1 + __ac_f->sub.a2.ret; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 147 "header_async.c"
+#line 155 "header_async.c"
 
 /* sum_naps's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static int sum_naps(int n)
@@ -157,11 +165,15 @@ __attribute__((unused)) static int sum_naps(int n)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* sum_naps for task dumps: the line of its name, then of each await. */
+static const unsigned sum_naps__lines[] = {15, 19, 20};
+static struct ac_fn_info sum_naps__info = {.resume = sum_naps__resume, .name = "sum_naps", .file = "headers/co_helpers.h", .lines = sum_naps__lines, .npoints = 2};
 #line 21 "headers/co_helpers.h"
 
 
 /* Never used by header_async.ac: draws no warning. */
-#line 165 "header_async.c"
+#line 177 "header_async.c"
 /* async void unused_helper(void): its coroutine frame */
 struct unused_helper__frame {
     ac_coro co;
@@ -183,7 +195,7 @@ static void unused_helper__resume(ac_coro *__ac_co)
 struct unused_helper__frame *__ac_f = (struct unused_helper__frame *)__ac_co; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
     ac_yield__init(&__ac_f->sub.a1); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
 __ac_return(&__ac_f->co); }
-#line 187 "header_async.c"
+#line 199 "header_async.c"
 
 /* unused_helper's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static void unused_helper(void)
@@ -194,6 +206,10 @@ __attribute__((unused)) static void unused_helper(void)
     __ac_d->co = &__ac_f->co;
     __ac_d->size = sizeof *__ac_f;
 }
+
+/* unused_helper for task dumps: the line of its name, then of each await. */
+static const unsigned unused_helper__lines[] = {24, 26};
+static struct ac_fn_info unused_helper__info = {.resume = unused_helper__resume, .name = "unused_helper", .file = "headers/co_helpers.h", .lines = unused_helper__lines, .npoints = 1};
 #line 27 "headers/co_helpers.h"
 
 
@@ -205,7 +221,7 @@ __attribute__((unused)) static void unused_helper(void)
 
 
 
-#line 209 "header_async.c"
+#line 225 "header_async.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -239,7 +255,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("a=%d b=%d c=%d scale=%d\n", a, b, c, OUTER_SCALE);
     { __ac_f->ret = a == 11 && b == 10 && c == 16 ? 0 : 1; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 243 "header_async.c"
+#line 259 "header_async.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static int amain(void)
@@ -253,10 +269,25 @@ __attribute__((unused)) static int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {11, 13, 14, 16};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "header_async.ac", .lines = amain__lines, .npoints = 3};
 #line 19 "header_async.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 284 "header_async.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&once_twice__info);
+    __ac_fn_register(&nap_then__info);
+    __ac_fn_register(&sum_naps__info);
+    __ac_fn_register(&unused_helper__info);
+    __ac_fn_register(&amain__info);
 }

@@ -55,10 +55,14 @@ int dbl(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* dbl for task dumps: the line of its name, then of each await. */
+static const unsigned dbl__lines[] = {15, 17};
+static struct ac_fn_info dbl__info = {.resume = dbl__resume, .name = "dbl", .file = "locals_arrays_structs.ac", .lines = dbl__lines, .npoints = 1};
 #line 19 "locals_arrays_structs.ac"
 
 
-#line 62 "locals_arrays_structs.c"
+#line 66 "locals_arrays_structs.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -136,7 +140,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("copy %.2f %d\n", copy.w, copy.hist[1]);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 140 "locals_arrays_structs.c"
+#line 144 "locals_arrays_structs.c"
 #undef arr
 #undef buf
 #undef grid
@@ -156,10 +160,22 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {21, 30, 32, 34, 38, 39, 43};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "locals_arrays_structs.ac", .lines = amain__lines, .npoints = 6};
 #line 56 "locals_arrays_structs.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 175 "locals_arrays_structs.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&dbl__info);
+    __ac_fn_register(&amain__info);
 }

@@ -47,10 +47,14 @@ int id(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* id for task dumps: the line of its name, then of each await. */
+static const unsigned id__lines[] = {7, 9};
+static struct ac_fn_info id__info = {.resume = id__resume, .name = "id", .file = "locals_block_scope_types.ac", .lines = id__lines, .npoints = 1};
 #line 11 "locals_block_scope_types.ac"
 
 
-#line 54 "locals_block_scope_types.c"
+#line 58 "locals_block_scope_types.c"
 /* async int amain(void): its coroutine frame */
 #line 15 "locals_block_scope_types.ac"
 typedef long count_t;
@@ -59,7 +63,7 @@ struct item {
         count_t n;
     };
 enum color { RED = 1, GREEN = 2, BLUE = 4 };
-#line 63 "locals_block_scope_types.c"
+#line 67 "locals_block_scope_types.c"
 struct amain__frame {
     ac_coro co;
     int ret;
@@ -97,7 +101,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("c %ld item %d %ld color %d\n", c, it.key, it.n, (int)col);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 101 "locals_block_scope_types.c"
+#line 105 "locals_block_scope_types.c"
 #undef it
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
@@ -112,10 +116,22 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {13, 25, 26, 29};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "locals_block_scope_types.ac", .lines = amain__lines, .npoints = 3};
 #line 32 "locals_block_scope_types.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 131 "locals_block_scope_types.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&id__info);
+    __ac_fn_register(&amain__info);
 }

@@ -52,10 +52,14 @@ int id(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* id for task dumps: the line of its name, then of each await. */
+static const unsigned id__lines[] = {12, 14};
+static struct ac_fn_info id__info = {.resume = id__resume, .name = "id", .file = "locals_pointer_to_local.ac", .lines = id__lines, .npoints = 1};
 #line 16 "locals_pointer_to_local.ac"
 
 
-#line 59 "locals_pointer_to_local.c"
+#line 63 "locals_pointer_to_local.c"
 /* async void setter(int *, int): its coroutine frame */
 struct setter__frame {
     ac_coro co;
@@ -82,7 +86,7 @@ struct setter__frame *__ac_f = (struct setter__frame *)__ac_co; int *dst = __ac_
     ac_yield__init(&__ac_f->sub.a1); __ac_f->dst = dst; __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     *dst = v;
 __ac_return(&__ac_f->co); }
-#line 86 "locals_pointer_to_local.c"
+#line 90 "locals_pointer_to_local.c"
 
 /* setter's entry: what a pointer to it calls, and other files (ABI.md). */
 void setter(int *dst, int v)
@@ -93,10 +97,14 @@ void setter(int *dst, int v)
     __ac_d->co = &__ac_f->co;
     __ac_d->size = sizeof *__ac_f;
 }
+
+/* setter for task dumps: the line of its name, then of each await. */
+static const unsigned setter__lines[] = {18, 20};
+static struct ac_fn_info setter__info = {.resume = setter__resume, .name = "setter", .file = "locals_pointer_to_local.ac", .lines = setter__lines, .npoints = 1};
 #line 22 "locals_pointer_to_local.ac"
 
 
-#line 100 "locals_pointer_to_local.c"
+#line 108 "locals_pointer_to_local.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -165,7 +173,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("st.a=%d\n", st.a);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 169 "locals_pointer_to_local.c"
+#line 177 "locals_pointer_to_local.c"
 #undef x
 #undef p
 #undef arr
@@ -183,10 +191,23 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {24, 28, 34, 35, 41, 46, 50, 52};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "locals_pointer_to_local.ac", .lines = amain__lines, .npoints = 7};
 #line 55 "locals_pointer_to_local.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 206 "locals_pointer_to_local.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&id__info);
+    __ac_fn_register(&setter__info);
+    __ac_fn_register(&amain__info);
 }

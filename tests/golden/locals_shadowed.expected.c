@@ -49,10 +49,14 @@ int id(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* id for task dumps: the line of its name, then of each await. */
+static const unsigned id__lines[] = {9, 11};
+static struct ac_fn_info id__info = {.resume = id__resume, .name = "id", .file = "locals_shadowed.ac", .lines = id__lines, .npoints = 1};
 #line 13 "locals_shadowed.ac"
 
 
-#line 56 "locals_shadowed.c"
+#line 60 "locals_shadowed.c"
 /* async int param_shadow(int): its coroutine frame */
 struct param_shadow__frame {
     ac_coro co;
@@ -81,7 +85,7 @@ struct param_shadow__frame *__ac_f = (struct param_shadow__frame *)__ac_co; swit
     }
     { __ac_f->ret = __ac_f->n; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 85 "locals_shadowed.c"
+#line 89 "locals_shadowed.c"
 
 /* param_shadow's entry: what a pointer to it calls, and other files (ABI.md). */
 int param_shadow(int n)
@@ -95,10 +99,14 @@ int param_shadow(int n)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* param_shadow for task dumps: the line of its name, then of each await. */
+static const unsigned param_shadow__lines[] = {15, 18};
+static struct ac_fn_info param_shadow__info = {.resume = param_shadow__resume, .name = "param_shadow", .file = "locals_shadowed.ac", .lines = param_shadow__lines, .npoints = 1};
 #line 22 "locals_shadowed.ac"
 
 
-#line 102 "locals_shadowed.c"
+#line 110 "locals_shadowed.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -162,7 +170,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("param %d outer %d\n", r, __ac_f->x);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 166 "locals_shadowed.c"
+#line 174 "locals_shadowed.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 int amain(void)
@@ -176,10 +184,23 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {24, 29, 31, 32, 37, 42, 46, 50, 54};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "locals_shadowed.ac", .lines = amain__lines, .npoints = 8};
 #line 57 "locals_shadowed.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 199 "locals_shadowed.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&id__info);
+    __ac_fn_register(&param_shadow__info);
+    __ac_fn_register(&amain__info);
 }

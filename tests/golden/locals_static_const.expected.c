@@ -52,10 +52,14 @@ int counter(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* counter for task dumps: the line of its name, then of each await. */
+static const unsigned counter__lines[] = {7, 12};
+static struct ac_fn_info counter__info = {.resume = counter__resume, .name = "counter", .file = "locals_static_const.ac", .lines = counter__lines, .npoints = 1};
 #line 15 "locals_static_const.ac"
 
 
-#line 59 "locals_static_const.c"
+#line 63 "locals_static_const.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -97,7 +101,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("%s %d scaled %.1f seen %d\n", msg, total, total * scale, seen);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 101 "locals_static_const.c"
+#line 105 "locals_static_const.c"
 #undef scale
 #undef msg
 
@@ -113,10 +117,22 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {17, 24, 29};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "locals_static_const.ac", .lines = amain__lines, .npoints = 2};
 #line 32 "locals_static_const.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 132 "locals_static_const.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&counter__info);
+    __ac_fn_register(&amain__info);
 }

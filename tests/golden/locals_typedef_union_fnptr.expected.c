@@ -71,10 +71,14 @@ int apply(binop op, int a, int b)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* apply for task dumps: the line of its name, then of each await. */
+static const unsigned apply__lines[] = {27, 29};
+static struct ac_fn_info apply__info = {.resume = apply__resume, .name = "apply", .file = "locals_typedef_union_fnptr.ac", .lines = apply__lines, .npoints = 1};
 #line 31 "locals_typedef_union_fnptr.ac"
 
 
-#line 78 "locals_typedef_union_fnptr.c"
+#line 82 "locals_typedef_union_fnptr.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -131,7 +135,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("v %u pr %u %u\n", v, pr.lo, pr.hi);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 135 "locals_typedef_union_fnptr.c"
+#line 139 "locals_typedef_union_fnptr.c"
 #undef pr
 #undef ops
 #undef n
@@ -148,10 +152,22 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {33, 43, 46, 47, 48, 49};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "locals_typedef_union_fnptr.ac", .lines = amain__lines, .npoints = 5};
 #line 55 "locals_typedef_union_fnptr.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 167 "locals_typedef_union_fnptr.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&apply__info);
+    __ac_fn_register(&amain__info);
 }

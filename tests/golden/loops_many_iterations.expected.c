@@ -44,10 +44,14 @@ unsigned int leaf(unsigned int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* leaf for task dumps: the line of its name, then of each await. */
+static const unsigned leaf__lines[] = {8};
+static struct ac_fn_info leaf__info = {.resume = leaf__resume, .name = "leaf", .file = "loops_many_iterations.ac", .lines = leaf__lines, .npoints = 0};
 #line 11 "loops_many_iterations.ac"
 
 
-#line 51 "loops_many_iterations.c"
+#line 55 "loops_many_iterations.c"
 /* async unsigned int mid(unsigned int): its coroutine frame */
 struct mid__frame {
     ac_coro co;
@@ -73,7 +77,7 @@ struct mid__frame *__ac_f = (struct mid__frame *)__ac_co; unsigned int x = __ac_
     leaf__init(&__ac_f->sub.a1, x); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; unsigned y = __ac_f->sub.a1.ret;
     { __ac_f->ret = y ^ (y >> 13); __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 77 "loops_many_iterations.c"
+#line 81 "loops_many_iterations.c"
 
 /* mid's entry: what a pointer to it calls, and other files (ABI.md). */
 unsigned int mid(unsigned int x)
@@ -87,10 +91,14 @@ unsigned int mid(unsigned int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* mid for task dumps: the line of its name, then of each await. */
+static const unsigned mid__lines[] = {13, 15};
+static struct ac_fn_info mid__info = {.resume = mid__resume, .name = "mid", .file = "loops_many_iterations.ac", .lines = mid__lines, .npoints = 1};
 #line 17 "loops_many_iterations.ac"
 
 
-#line 94 "loops_many_iterations.c"
+#line 102 "loops_many_iterations.c"
 /* async unsigned int top(unsigned int): its coroutine frame */
 struct top__frame {
     ac_coro co;
@@ -115,7 +123,7 @@ static void top__resume(ac_coro *__ac_co)
 struct top__frame *__ac_f = (struct top__frame *)__ac_co; unsigned int x = __ac_f->x; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; }
     mid__init(&__ac_f->sub.a1, x + 1u); __ac_f->x = x; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; { __ac_f->ret = __ac_f->sub.a1.ret; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 119 "loops_many_iterations.c"
+#line 127 "loops_many_iterations.c"
 
 /* top's entry: what a pointer to it calls, and other files (ABI.md). */
 unsigned int top(unsigned int x)
@@ -129,10 +137,14 @@ unsigned int top(unsigned int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* top for task dumps: the line of its name, then of each await. */
+static const unsigned top__lines[] = {19, 21};
+static struct ac_fn_info top__info = {.resume = top__resume, .name = "top", .file = "loops_many_iterations.ac", .lines = top__lines, .npoints = 1};
 #line 22 "loops_many_iterations.ac"
 
 
-#line 136 "loops_many_iterations.c"
+#line 148 "loops_many_iterations.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -186,7 +198,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("sleeps %d\n", sleeps);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 190 "loops_many_iterations.c"
+#line 202 "loops_many_iterations.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 int amain(void)
@@ -200,10 +212,24 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {24, 28, 36, 43};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "loops_many_iterations.ac", .lines = amain__lines, .npoints = 3};
 #line 49 "loops_many_iterations.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 227 "loops_many_iterations.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&leaf__info);
+    __ac_fn_register(&mid__info);
+    __ac_fn_register(&top__info);
+    __ac_fn_register(&amain__info);
 }

@@ -52,10 +52,14 @@ __attribute__((unused)) static int f0(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* f0 for task dumps: the line of its name, then of each await. */
+static const unsigned f0__lines[] = {15, 15};
+static struct ac_fn_info f0__info = {.resume = f0__resume, .name = "f0", .file = "macro_args_in_forms.ac", .lines = f0__lines, .npoints = 1};
 #line 15 "macro_args_in_forms.ac"
 
 
-#line 59 "macro_args_in_forms.c"
+#line 63 "macro_args_in_forms.c"
 /* async double g(unsigned int, unsigned int): its coroutine frame */
 struct g__thread2 {
     struct ac_to_thread__frame w;
@@ -184,7 +188,7 @@ struct g__frame *__ac_f = (struct g__frame *)__ac_co; switch (__ac_f->co.state) 
     printf("%.1f %.1f %.1f %.1f %d %.1f\n", z0, z1, z2, z3, z4, z5);
     { __ac_f->ret = z0 + z1 + z2 + z3 + z4 + z5; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 188 "macro_args_in_forms.c"
+#line 192 "macro_args_in_forms.c"
 #undef y3
 #undef y0
 
@@ -200,6 +204,10 @@ __attribute__((unused)) static double g(unsigned int y3, unsigned int y0)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* g for task dumps: the line of its name, then of each await. */
+static const unsigned g__lines[] = {17, 19, 19, 20, 20, 21, 21, 22, 23, 24, 24};
+static struct ac_fn_info g__info = {.resume = g__resume, .name = "g", .file = "macro_args_in_forms.ac", .lines = g__lines, .npoints = 10};
 #line 27 "macro_args_in_forms.ac"
 
 
@@ -207,4 +215,12 @@ int main(void)
 {
     printf("sum %.1f\n", ({ struct g__frame __ac_main; g__init(&__ac_main, 1, 2); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; }));
     return 0;
+}
+#line 220 "macro_args_in_forms.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&f0__info);
+    __ac_fn_register(&g__info);
 }

@@ -65,10 +65,14 @@ __attribute__((unused)) static int answer(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* answer for task dumps: the line of its name, then of each await. */
+static const unsigned answer__lines[] = {30, 30};
+static struct ac_fn_info answer__info = {.resume = answer__resume, .name = "answer", .file = "macro_await.ac", .lines = answer__lines, .npoints = 1};
 #line 30 "macro_await.ac"
 
 
-#line 72 "macro_await.c"
+#line 76 "macro_await.c"
 /* async int add_later(int, int): its coroutine frame */
 struct add_later__frame {
     ac_coro co;
@@ -96,7 +100,7 @@ struct add_later__frame *__ac_f = (struct add_later__frame *)__ac_co; int a = __
     ac_yield__init(&__ac_f->sub.a1); __ac_f->a = a; __ac_f->b = b; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = a + b; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 100 "macro_await.c"
+#line 104 "macro_await.c"
 
 /* add_later's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static int add_later(int a, int b)
@@ -110,10 +114,14 @@ __attribute__((unused)) static int add_later(int a, int b)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* add_later for task dumps: the line of its name, then of each await. */
+static const unsigned add_later__lines[] = {32, 34};
+static struct ac_fn_info add_later__info = {.resume = add_later__resume, .name = "add_later", .file = "macro_await.ac", .lines = add_later__lines, .npoints = 1};
 #line 36 "macro_await.ac"
 
 
-#line 117 "macro_await.c"
+#line 125 "macro_await.c"
 /* async int fails(int): its coroutine frame */
 struct fails__frame {
     ac_coro co;
@@ -139,7 +147,7 @@ struct fails__frame *__ac_f = (struct fails__frame *)__ac_co; int v = __ac_f->v;
     ac_yield__init(&__ac_f->sub.a1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_f->ret = v; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 143 "macro_await.c"
+#line 151 "macro_await.c"
 
 /* fails's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static int fails(int v)
@@ -153,10 +161,14 @@ __attribute__((unused)) static int fails(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* fails for task dumps: the line of its name, then of each await. */
+static const unsigned fails__lines[] = {38, 40};
+static struct ac_fn_info fails__info = {.resume = fails__resume, .name = "fails", .file = "macro_await.ac", .lines = fails__lines, .npoints = 1};
 #line 42 "macro_await.ac"
 
 
-#line 160 "macro_await.c"
+#line 172 "macro_await.c"
 /* async int checked(int): its coroutine frame */
 struct checked__frame {
     ac_coro co;
@@ -182,7 +194,7 @@ struct checked__frame *__ac_f = (struct checked__frame *)__ac_co; int v = __ac_f
     do { fails__init(&__ac_f->sub.a1, v); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; int try_r_ = (__ac_f->sub.a1.ret); if (try_r_ < 0) { __ac_f->ret = try_r_; __ac_return(&__ac_f->co); return; } } while (0);
     { __ac_f->ret = 1; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 186 "macro_await.c"
+#line 198 "macro_await.c"
 
 /* checked's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static int checked(int v)
@@ -196,10 +208,14 @@ __attribute__((unused)) static int checked(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* checked for task dumps: the line of its name, then of each await. */
+static const unsigned checked__lines[] = {44, 46};
+static struct ac_fn_info checked__info = {.resume = checked__resume, .name = "checked", .file = "macro_await.ac", .lines = checked__lines, .npoints = 1};
 #line 48 "macro_await.ac"
 
 
-#line 203 "macro_await.c"
+#line 219 "macro_await.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -247,7 +263,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     checked__init(&__ac_f->sub.a7, 5); __ac_f->total = total; if (__ac_await(&__ac_f->co, &__ac_f->sub.a7.co, 7)) return; __ac_resume_7:; total = __ac_f->total; __ac_f->tmp_2 = __ac_f->sub.a7.ret; checked__init(&__ac_f->sub.a8, -3); __ac_f->total = total; if (__ac_await(&__ac_f->co, &__ac_f->sub.a8.co, 8)) return; __ac_resume_8:; total = __ac_f->total; printf("checked %d %d\n", __ac_f->tmp_2, __ac_f->sub.a8.ret);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 251 "macro_await.c"
+#line 267 "macro_await.c"
 #undef t
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
@@ -262,10 +278,25 @@ __attribute__((unused)) static int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {50, 53, 54, 56, 58, 60, 62, 63, 63};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "macro_await.ac", .lines = amain__lines, .npoints = 8};
 #line 65 "macro_await.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 293 "macro_await.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&answer__info);
+    __ac_fn_register(&add_later__info);
+    __ac_fn_register(&fails__info);
+    __ac_fn_register(&checked__info);
+    __ac_fn_register(&amain__info);
 }

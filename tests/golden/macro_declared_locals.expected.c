@@ -49,10 +49,14 @@ __attribute__((unused)) static int id(int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* id for task dumps: the line of its name, then of each await. */
+static const unsigned id__lines[] = {12, 12};
+static struct ac_fn_info id__info = {.resume = id__resume, .name = "id", .file = "macro_declared_locals.ac", .lines = id__lines, .npoints = 1};
 #line 12 "macro_declared_locals.ac"
 
 
-#line 56 "macro_declared_locals.c"
+#line 60 "macro_declared_locals.c"
 /* async int f(void): its coroutine frame */
 struct f__frame {
     ac_coro co;
@@ -83,7 +87,7 @@ struct f__frame *__ac_f = (struct f__frame *)__ac_co; switch (__ac_f->co.state) 
     printf("total %d\n", total);
     { __ac_f->ret = total; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 87 "macro_declared_locals.c"
+#line 91 "macro_declared_locals.c"
 #undef total
 
 /* f's entry: what a pointer to it calls, and other files (ABI.md). */
@@ -98,10 +102,22 @@ __attribute__((unused)) static int f(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* f for task dumps: the line of its name, then of each await. */
+static const unsigned f__lines[] = {14, 16, 19};
+static struct ac_fn_info f__info = {.resume = f__resume, .name = "f", .file = "macro_declared_locals.ac", .lines = f__lines, .npoints = 2};
 #line 22 "macro_declared_locals.ac"
 
 
 int main(void)
 {
     return ({ struct f__frame __ac_main; f__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; }) == 17 ? 0 : 1;
+}
+#line 117 "macro_declared_locals.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&id__info);
+    __ac_fn_register(&f__info);
 }

@@ -61,10 +61,14 @@ __attribute__((unused)) static int tick(int x)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* tick for task dumps: the line of its name, then of each await. */
+static const unsigned tick__lines[] = {21, 23};
+static struct ac_fn_info tick__info = {.resume = tick__resume, .name = "tick", .file = "macro_frame_locals.ac", .lines = tick__lines, .npoints = 1};
 #line 25 "macro_frame_locals.ac"
 
 
-#line 68 "macro_frame_locals.c"
+#line 72 "macro_frame_locals.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -106,7 +110,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
 #undef LAST
     { __ac_f->ret = count == 11 ? 0 : 1; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 110 "macro_frame_locals.c"
+#line 114 "macro_frame_locals.c"
 #undef count
 #undef data
 
@@ -122,10 +126,22 @@ __attribute__((unused)) static int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {27, 29, 32, 38};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "macro_frame_locals.ac", .lines = amain__lines, .npoints = 3};
 #line 42 "macro_frame_locals.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 141 "macro_frame_locals.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&tick__info);
+    __ac_fn_register(&amain__info);
 }

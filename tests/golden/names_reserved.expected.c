@@ -48,10 +48,14 @@ __attribute__((unused)) static int ac_f(int co_2)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* ac_f for task dumps: the line of its name, then of each await. */
+static const unsigned ac_f__lines[] = {8, 10};
+static struct ac_fn_info ac_f__info = {.resume = ac_f__resume, .name = "ac_f", .file = "names_reserved.ac", .lines = ac_f__lines, .npoints = 1};
 #line 12 "names_reserved.ac"
 
 
-#line 55 "names_reserved.c"
+#line 59 "names_reserved.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -103,7 +107,7 @@ resume_1: ;
     printf("total %d co %d ret %d\n", total, __ac_f->co_2, __ac_f->ret_2);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 107 "names_reserved.c"
+#line 111 "names_reserved.c"
 #undef arr
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
@@ -118,10 +122,22 @@ __attribute__((unused)) static int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {14, 22, 27};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "names_reserved.ac", .lines = amain__lines, .npoints = 2};
 #line 30 "names_reserved.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 137 "names_reserved.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&ac_f__info);
+    __ac_fn_register(&amain__info);
 }

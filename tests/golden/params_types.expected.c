@@ -69,10 +69,14 @@ double mix(struct big b, const int *p, double d, char c, unsigned short us, long
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* mix for task dumps: the line of its name, then of each await. */
+static const unsigned mix__lines[] = {14, 17, 19};
+static struct ac_fn_info mix__info = {.resume = mix__resume, .name = "mix", .file = "params_types.ac", .lines = mix__lines, .npoints = 2};
 #line 21 "params_types.ac"
 
 
-#line 76 "params_types.c"
+#line 80 "params_types.c"
 /* async void fill(char *, size_t, char): its coroutine frame */
 struct fill__frame {
     ac_coro co;
@@ -105,7 +109,7 @@ struct fill__frame *__ac_f = (struct fill__frame *)__ac_co; char *out = __ac_f->
     }
     out[n - 1] = '\0';
 __ac_return(&__ac_f->co); }
-#line 109 "params_types.c"
+#line 113 "params_types.c"
 
 /* fill's entry: what a pointer to it calls, and other files (ABI.md). */
 void fill(char *out, size_t n, char c)
@@ -116,10 +120,14 @@ void fill(char *out, size_t n, char c)
     __ac_d->co = &__ac_f->co;
     __ac_d->size = sizeof *__ac_f;
 }
+
+/* fill for task dumps: the line of its name, then of each await. */
+static const unsigned fill__lines[] = {23, 26};
+static struct ac_fn_info fill__info = {.resume = fill__resume, .name = "fill", .file = "params_types.ac", .lines = fill__lines, .npoints = 1};
 #line 30 "params_types.ac"
 
 
-#line 123 "params_types.c"
+#line 131 "params_types.c"
 /* async int countdown(int): its coroutine frame */
 struct countdown__frame {
     ac_coro co;
@@ -151,7 +159,7 @@ struct countdown__frame *__ac_f = (struct countdown__frame *)__ac_co; int n = __
     }
     { __ac_f->ret = s * 100 + n; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 155 "params_types.c"
+#line 163 "params_types.c"
 
 /* countdown's entry: what a pointer to it calls, and other files (ABI.md). */
 int countdown(int n)
@@ -165,10 +173,14 @@ int countdown(int n)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* countdown for task dumps: the line of its name, then of each await. */
+static const unsigned countdown__lines[] = {32, 36};
+static struct ac_fn_info countdown__info = {.resume = countdown__resume, .name = "countdown", .file = "params_types.ac", .lines = countdown__lines, .npoints = 1};
 #line 41 "params_types.ac"
 
 
-#line 172 "params_types.c"
+#line 184 "params_types.c"
 /* async int sum(int [], int): its coroutine frame */
 struct sum__frame {
     ac_coro co;
@@ -202,7 +214,7 @@ struct sum__frame *__ac_f = (struct sum__frame *)__ac_co; int *v = __ac_f->v; in
     }
     { __ac_f->ret = s; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 206 "params_types.c"
+#line 218 "params_types.c"
 
 /* sum's entry: what a pointer to it calls, and other files (ABI.md). */
 int sum(int v[], int n)
@@ -216,10 +228,14 @@ int sum(int v[], int n)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* sum for task dumps: the line of its name, then of each await. */
+static const unsigned sum__lines[] = {43, 47};
+static struct ac_fn_info sum__info = {.resume = sum__resume, .name = "sum", .file = "params_types.ac", .lines = sum__lines, .npoints = 1};
 #line 51 "params_types.ac"
 
 
-#line 223 "params_types.c"
+#line 239 "params_types.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -267,7 +283,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("sum %d\n", s);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 271 "params_types.c"
+#line 287 "params_types.c"
 #undef b
 #undef k
 #undef buf
@@ -285,10 +301,25 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {53, 57, 61, 64, 68};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "params_types.ac", .lines = amain__lines, .npoints = 4};
 #line 71 "params_types.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 316 "params_types.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&mix__info);
+    __ac_fn_register(&fill__info);
+    __ac_fn_register(&countdown__info);
+    __ac_fn_register(&sum__info);
+    __ac_fn_register(&amain__info);
 }

@@ -50,9 +50,13 @@ __attribute__((unused)) static long fact(int n)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* fact for task dumps: the line of its name, then of each await. */
+static const unsigned fact__lines[] = {10, 10};
+static struct ac_fn_info fact__info = {.resume = fact__resume, .name = "fact", .file = "recursion.ac", .lines = fact__lines, .npoints = 1};
 #line 10 "recursion.ac"
 
-#line 56 "recursion.c"
+#line 60 "recursion.c"
 /* async int fib(int): its coroutine frame */
 struct fib__frame {
     ac_coro co;
@@ -79,7 +83,7 @@ static void fib__resume(ac_coro *__ac_co)
 {
 #line 11 "recursion.ac"
                             struct fib__frame *__ac_f = (struct fib__frame *)__ac_co; int n = __ac_f->n; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; } if (n < 2) { __ac_f->ret = n; __ac_return(&__ac_f->co); return; } __ac_f->sub.a1 = __ac_frame_alloc(sizeof *__ac_f->sub.a1); fib__init(__ac_f->sub.a1, n - 1); __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1->co, 1)) return; __ac_resume_1:; __ac_f->tmp_1 = __ac_f->sub.a1->ret; __ac_frame_free(__ac_f->sub.a1, sizeof *__ac_f->sub.a1); __ac_f->tmp_2 = __ac_f->tmp_1; __ac_f->sub.a2 = __ac_frame_alloc(sizeof *__ac_f->sub.a2); fib__init(__ac_f->sub.a2, n - 2); __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2->co, 2)) return; __ac_resume_2:; __ac_f->tmp_3 = __ac_f->sub.a2->ret; __ac_frame_free(__ac_f->sub.a2, sizeof *__ac_f->sub.a2); { __ac_f->ret = __ac_f->tmp_2 + __ac_f->tmp_3; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
-#line 83 "recursion.c"
+#line 87 "recursion.c"
 
 /* fib's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static int fib(int n)
@@ -93,10 +97,14 @@ __attribute__((unused)) static int fib(int n)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* fib for task dumps: the line of its name, then of each await. */
+static const unsigned fib__lines[] = {11, 11, 11};
+static struct ac_fn_info fib__info = {.resume = fib__resume, .name = "fib", .file = "recursion.ac", .lines = fib__lines, .npoints = 2};
 #line 11 "recursion.ac"
 
 static async int is_odd(int n);
-#line 100 "recursion.c"
+#line 108 "recursion.c"
 /* async int is_even(int): its coroutine frame */
 struct is_even__frame {
     ac_coro co;
@@ -141,7 +149,7 @@ static void is_even__resume(ac_coro *__ac_co)
 {
 #line 13 "recursion.ac"
                                 struct is_even__frame *__ac_f = (struct is_even__frame *)__ac_co; int n = __ac_f->n; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } if (n == 0) { __ac_f->tmp_1 = 1; } else { __ac_f->sub.a1 = __ac_frame_alloc(sizeof *__ac_f->sub.a1); is_odd__init(__ac_f->sub.a1, n - 1); __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1->co, 1)) return; __ac_resume_1:; __ac_f->tmp_2 = __ac_f->sub.a1->ret; __ac_frame_free(__ac_f->sub.a1, sizeof *__ac_f->sub.a1); __ac_f->tmp_1 = __ac_f->tmp_2; } { __ac_f->ret = __ac_f->tmp_1; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
-#line 145 "recursion.c"
+#line 153 "recursion.c"
 
 /* is_even's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static int is_even(int n)
@@ -155,14 +163,18 @@ __attribute__((unused)) static int is_even(int n)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* is_even for task dumps: the line of its name, then of each await. */
+static const unsigned is_even__lines[] = {13, 13};
+static struct ac_fn_info is_even__info = {.resume = is_even__resume, .name = "is_even", .file = "recursion.ac", .lines = is_even__lines, .npoints = 1};
 #line 13 "recursion.ac"
 
-#line 161 "recursion.c"
+#line 173 "recursion.c"
 static void is_odd__resume(ac_coro *__ac_co)
 {
 #line 14 "recursion.ac"
                                struct is_odd__frame *__ac_f = (struct is_odd__frame *)__ac_co; int n = __ac_f->n; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; } if (n == 0) { __ac_f->tmp_1 = 0; } else { __ac_f->sub.a1 = __ac_frame_alloc(sizeof *__ac_f->sub.a1); is_even__init(__ac_f->sub.a1, n - 1); __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1->co, 1)) return; __ac_resume_1:; __ac_f->tmp_2 = __ac_f->sub.a1->ret; __ac_frame_free(__ac_f->sub.a1, sizeof *__ac_f->sub.a1); __ac_f->tmp_1 = __ac_f->tmp_2; } { __ac_f->ret = __ac_f->tmp_1; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
-#line 166 "recursion.c"
+#line 178 "recursion.c"
 
 /* is_odd's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static int is_odd(int n)
@@ -176,9 +188,13 @@ __attribute__((unused)) static int is_odd(int n)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* is_odd for task dumps: the line of its name, then of each await. */
+static const unsigned is_odd__lines[] = {14, 14};
+static struct ac_fn_info is_odd__info = {.resume = is_odd__resume, .name = "is_odd", .file = "recursion.ac", .lines = is_odd__lines, .npoints = 1};
 #line 14 "recursion.ac"
 
-#line 182 "recursion.c"
+#line 198 "recursion.c"
 /* async long depth(long): its coroutine frame */
 struct depth__frame {
     ac_coro co;
@@ -209,7 +225,7 @@ struct depth__frame *__ac_f = (struct depth__frame *)__ac_co; long n = __ac_f->n
     }
     __ac_f->sub.a2 = __ac_frame_alloc(sizeof *__ac_f->sub.a2); depth__init(__ac_f->sub.a2, n - 1); __ac_f->n = n; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2->co, 2)) return; __ac_resume_2:; __ac_f->tmp_1 = __ac_f->sub.a2->ret; __ac_frame_free(__ac_f->sub.a2, sizeof *__ac_f->sub.a2); { __ac_f->ret = 1 + __ac_f->tmp_1; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 213 "recursion.c"
+#line 229 "recursion.c"
 
 /* depth's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static long depth(long n)
@@ -223,10 +239,14 @@ __attribute__((unused)) static long depth(long n)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* depth for task dumps: the line of its name, then of each await. */
+static const unsigned depth__lines[] = {15, 18, 21};
+static struct ac_fn_info depth__info = {.resume = depth__resume, .name = "depth", .file = "recursion.ac", .lines = depth__lines, .npoints = 2};
 #line 22 "recursion.ac"
 
 
-#line 230 "recursion.c"
+#line 250 "recursion.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -258,7 +278,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("frame bytes after: %zu\n", st.frame_bytes);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 262 "recursion.c"
+#line 282 "recursion.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static int amain(void)
@@ -272,10 +292,26 @@ __attribute__((unused)) static int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {24, 26, 27, 28, 29};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "recursion.ac", .lines = amain__lines, .npoints = 4};
 #line 33 "recursion.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 307 "recursion.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&fact__info);
+    __ac_fn_register(&fib__info);
+    __ac_fn_register(&is_even__info);
+    __ac_fn_register(&is_odd__info);
+    __ac_fn_register(&depth__info);
+    __ac_fn_register(&amain__info);
 }

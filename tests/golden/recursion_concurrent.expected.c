@@ -84,10 +84,14 @@ __attribute__((unused)) static int tree_sum(const struct node *t)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* tree_sum for task dumps: the line of its name, then of each await. */
+static const unsigned tree_sum__lines[] = {12, 17, 18};
+static struct ac_fn_info tree_sum__info = {.resume = tree_sum__resume, .name = "tree_sum", .file = "recursion_concurrent.ac", .lines = tree_sum__lines, .npoints = 2};
 #line 20 "recursion_concurrent.ac"
 
 
-#line 91 "recursion_concurrent.c"
+#line 95 "recursion_concurrent.c"
 /* async int count(const struct node *, int *): its coroutine frame */
 struct count__frame {
     ac_coro co;
@@ -141,7 +145,7 @@ struct count__frame *__ac_f = (struct count__frame *)__ac_co; const struct node 
     ac_join__init(&__ac_f->sub.a2, &__ac_f->g); __ac_f->t = t; __ac_f->visits = visits; __ac_f->r = r; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; r = __ac_f->r;
     { __ac_f->ret = 1 + l + r; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 145 "recursion_concurrent.c"
+#line 149 "recursion_concurrent.c"
 #undef l
 
 /* count's entry: what a pointer to it calls, and other files (ABI.md). */
@@ -156,6 +160,10 @@ __attribute__((unused)) static int count(const struct node *t, int *visits)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* count for task dumps: the line of its name, then of each await. */
+static const unsigned count__lines[] = {22, 31, 32};
+static struct ac_fn_info count__info = {.resume = count__resume, .name = "count", .file = "recursion_concurrent.ac", .lines = count__lines, .npoints = 2};
 #line 34 "recursion_concurrent.ac"
 
 
@@ -172,7 +180,7 @@ static struct node *build(int lo, int hi)
     return &nodes[mid];
 }
 
-#line 176 "recursion_concurrent.c"
+#line 184 "recursion_concurrent.c"
 /* async int amain(void): its coroutine frame */
 struct amain__timeout2 {
     struct ac_with_timeout__frame w;
@@ -224,7 +232,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("frame bytes %zu\n", ac_stats().frame_bytes);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 228 "recursion_concurrent.c"
+#line 236 "recursion_concurrent.c"
 #undef again
 #undef visits
 
@@ -240,10 +248,23 @@ __attribute__((unused)) static int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {49, 52, 55, 58};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "recursion_concurrent.ac", .lines = amain__lines, .npoints = 3};
 #line 62 "recursion_concurrent.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 263 "recursion_concurrent.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&tree_sum__info);
+    __ac_fn_register(&count__info);
+    __ac_fn_register(&amain__info);
 }

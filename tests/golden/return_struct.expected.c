@@ -65,10 +65,14 @@ struct vec vadd(struct vec a, struct vec b)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* vadd for task dumps: the line of its name, then of each await. */
+static const unsigned vadd__lines[] = {19, 21};
+static struct ac_fn_info vadd__info = {.resume = vadd__resume, .name = "vadd", .file = "return_struct.ac", .lines = vadd__lines, .npoints = 1};
 #line 23 "return_struct.ac"
 
 
-#line 72 "return_struct.c"
+#line 76 "return_struct.c"
 /* async struct stats compute(const int *, int): its coroutine frame */
 struct compute__frame {
     ac_coro co;
@@ -112,7 +116,7 @@ struct compute__frame *__ac_f = (struct compute__frame *)__ac_co; const int *v =
     strcpy(s.label, "stats");
     { __ac_f->ret = s; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 116 "return_struct.c"
+#line 120 "return_struct.c"
 #undef s
 
 /* compute's entry: what a pointer to it calls, and other files (ABI.md). */
@@ -127,10 +131,14 @@ struct stats compute(const int *v, int n)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* compute for task dumps: the line of its name, then of each await. */
+static const unsigned compute__lines[] = {25, 32};
+static struct ac_fn_info compute__info = {.resume = compute__resume, .name = "compute", .file = "return_struct.ac", .lines = compute__lines, .npoints = 1};
 #line 42 "return_struct.ac"
 
 
-#line 134 "return_struct.c"
+#line 142 "return_struct.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -169,7 +177,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
            st.max);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 173 "return_struct.c"
+#line 181 "return_struct.c"
 #undef a
 #undef s
 
@@ -185,10 +193,23 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {44, 47, 49, 53};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "return_struct.ac", .lines = amain__lines, .npoints = 3};
 #line 57 "return_struct.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 208 "return_struct.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&vadd__info);
+    __ac_fn_register(&compute__info);
+    __ac_fn_register(&amain__info);
 }

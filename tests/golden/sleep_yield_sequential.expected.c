@@ -47,10 +47,14 @@ int nap(int ms)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* nap for task dumps: the line of its name, then of each await. */
+static const unsigned nap__lines[] = {7, 9};
+static struct ac_fn_info nap__info = {.resume = nap__resume, .name = "nap", .file = "sleep_yield_sequential.ac", .lines = nap__lines, .npoints = 1};
 #line 11 "sleep_yield_sequential.ac"
 
 
-#line 54 "sleep_yield_sequential.c"
+#line 58 "sleep_yield_sequential.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -90,7 +94,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("cancelled %d\n", ac_cancelled());
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 94 "sleep_yield_sequential.c"
+#line 98 "sleep_yield_sequential.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 int amain(void)
@@ -104,6 +108,10 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {13, 15, 17, 21, 22};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "sleep_yield_sequential.ac", .lines = amain__lines, .npoints = 4};
 #line 27 "sleep_yield_sequential.ac"
 
 
@@ -112,4 +120,12 @@ int main(void)
     int rc = ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
     printf("rc %d\n", rc);
     return rc;
+}
+#line 125 "sleep_yield_sequential.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&nap__info);
+    __ac_fn_register(&amain__info);
 }

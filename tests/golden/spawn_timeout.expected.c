@@ -57,10 +57,14 @@ __attribute__((unused)) static int sleeper(int ms, int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* sleeper for task dumps: the line of its name, then of each await. */
+static const unsigned sleeper__lines[] = {10, 12};
+static struct ac_fn_info sleeper__info = {.resume = sleeper__resume, .name = "sleeper", .file = "spawn_timeout.ac", .lines = sleeper__lines, .npoints = 1};
 #line 19 "spawn_timeout.ac"
 
 
-#line 64 "spawn_timeout.c"
+#line 68 "spawn_timeout.c"
 /* async int amain(void): its coroutine frame */
 struct amain__timeout2 {
     struct ac_with_timeout__frame w;
@@ -184,7 +188,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("frame bytes %zu sleepers %zu\n", st.frame_bytes, st.sleepers);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 188 "spawn_timeout.c"
+#line 192 "spawn_timeout.c"
 #undef a
 #undef b
 #undef v
@@ -201,10 +205,22 @@ __attribute__((unused)) static int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {21, 30, 34, 37, 41, 43};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "spawn_timeout.ac", .lines = amain__lines, .npoints = 5};
 #line 48 "spawn_timeout.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 220 "spawn_timeout.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&sleeper__info);
+    __ac_fn_register(&amain__info);
 }

@@ -41,9 +41,13 @@ __attribute__((unused)) static unsigned int step(unsigned int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* step for task dumps: the line of its name, then of each await. */
+static const unsigned step__lines[] = {7};
+static struct ac_fn_info step__info = {.resume = step__resume, .name = "step", .file = "sync_chain.ac", .lines = step__lines, .npoints = 0};
 #line 7 "sync_chain.ac"
 
-#line 47 "sync_chain.c"
+#line 51 "sync_chain.c"
 /* async unsigned int two(unsigned int): its coroutine frame */
 struct two__frame {
     ac_coro co;
@@ -68,7 +72,7 @@ static void two__resume(ac_coro *__ac_co)
 {
 #line 8 "sync_chain.ac"
                                       struct two__frame *__ac_f = (struct two__frame *)__ac_co; unsigned int v = __ac_f->v; switch (__ac_f->co.state) { case 1: goto __ac_resume_1; case 2: goto __ac_resume_2; } step__init(&__ac_f->sub.a1, v); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:; __ac_f->tmp_1 = __ac_f->sub.a1.ret; step__init(&__ac_f->sub.a2, __ac_f->tmp_1); __ac_f->v = v; if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:; { __ac_f->ret = __ac_f->sub.a2.ret; __ac_return(&__ac_f->co); return; } __ac_return(&__ac_f->co); }
-#line 72 "sync_chain.c"
+#line 76 "sync_chain.c"
 
 /* two's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static unsigned int two(unsigned int v)
@@ -82,10 +86,14 @@ __attribute__((unused)) static unsigned int two(unsigned int v)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* two for task dumps: the line of its name, then of each await. */
+static const unsigned two__lines[] = {8, 8, 8};
+static struct ac_fn_info two__info = {.resume = two__resume, .name = "two", .file = "sync_chain.ac", .lines = two__lines, .npoints = 2};
 #line 8 "sync_chain.ac"
 
 
-#line 89 "sync_chain.c"
+#line 97 "sync_chain.c"
 /* async int amain(void): its coroutine frame */
 struct amain__frame {
     ac_coro co;
@@ -114,7 +122,7 @@ struct amain__frame *__ac_f = (struct amain__frame *)__ac_co; switch (__ac_f->co
     printf("hash %u\n", h);
     { __ac_f->ret = 0; __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 118 "sync_chain.c"
+#line 126 "sync_chain.c"
 
 /* amain's entry: what a pointer to it calls, and other files (ABI.md). */
 __attribute__((unused)) static int amain(void)
@@ -128,10 +136,23 @@ __attribute__((unused)) static int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {10, 14};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "sync_chain.ac", .lines = amain__lines, .npoints = 1};
 #line 17 "sync_chain.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 151 "sync_chain.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&step__info);
+    __ac_fn_register(&two__info);
+    __ac_fn_register(&amain__info);
 }

@@ -205,10 +205,21 @@ int amain(void)
     __builtin_memset(&__ac_r, 0, sizeof __ac_r);
     return __ac_r;
 }
+
+/* amain for task dumps: the line of its name, then of each await. */
+static const unsigned amain__lines[] = {46, 48, 52, 56, 60, 63, 68};
+static struct ac_fn_info amain__info = {.resume = amain__resume, .name = "amain", .file = "to_thread_results.ac", .lines = amain__lines, .npoints = 6};
 #line 71 "to_thread_results.ac"
 
 
 int main(void)
 {
     return ({ struct amain__frame __ac_main; amain__init(&__ac_main); __ac_run_ret(&__ac_main.co, &__ac_main.ret, sizeof __ac_main.ret); __ac_main.ret; });
+}
+#line 220 "to_thread_results.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&amain__info);
 }

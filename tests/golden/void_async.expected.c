@@ -46,10 +46,14 @@ void note(const char *msg)
     __ac_d->co = &__ac_f->co;
     __ac_d->size = sizeof *__ac_f;
 }
+
+/* note for task dumps: the line of its name, then of each await. */
+static const unsigned note__lines[] = {9, 11};
+static struct ac_fn_info note__info = {.resume = note__resume, .name = "note", .file = "void_async.ac", .lines = note__lines, .npoints = 1};
 #line 14 "void_async.ac"
 
 
-#line 53 "void_async.c"
+#line 57 "void_async.c"
 /* async void early_out(int): its coroutine frame */
 struct early_out__frame {
     ac_coro co;
@@ -78,7 +82,7 @@ struct early_out__frame *__ac_f = (struct early_out__frame *)__ac_co; int skip =
     note__init(&__ac_f->sub.a1, "not skipped"); __ac_f->skip = skip; if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     { __ac_return(&__ac_f->co); return; }
 __ac_return(&__ac_f->co); }
-#line 82 "void_async.c"
+#line 86 "void_async.c"
 
 /* early_out's entry: what a pointer to it calls, and other files (ABI.md). */
 void early_out(int skip)
@@ -89,10 +93,14 @@ void early_out(int skip)
     __ac_d->co = &__ac_f->co;
     __ac_d->size = sizeof *__ac_f;
 }
+
+/* early_out for task dumps: the line of its name, then of each await. */
+static const unsigned early_out__lines[] = {16, 22};
+static struct ac_fn_info early_out__info = {.resume = early_out__resume, .name = "early_out", .file = "void_async.ac", .lines = early_out__lines, .npoints = 1};
 #line 24 "void_async.ac"
 
 
-#line 96 "void_async.c"
+#line 104 "void_async.c"
 /* async void twice(void): its coroutine frame */
 struct twice__frame {
     ac_coro co;
@@ -116,7 +124,7 @@ struct twice__frame *__ac_f = (struct twice__frame *)__ac_co; switch (__ac_f->co
     note__init(&__ac_f->sub.a1, "a"); if (__ac_await(&__ac_f->co, &__ac_f->sub.a1.co, 1)) return; __ac_resume_1:;
     note__init(&__ac_f->sub.a2, "b"); if (__ac_await(&__ac_f->co, &__ac_f->sub.a2.co, 2)) return; __ac_resume_2:;
 __ac_return(&__ac_f->co); }
-#line 120 "void_async.c"
+#line 128 "void_async.c"
 
 /* twice's entry: what a pointer to it calls, and other files (ABI.md). */
 void twice(void)
@@ -127,10 +135,14 @@ void twice(void)
     __ac_d->co = &__ac_f->co;
     __ac_d->size = sizeof *__ac_f;
 }
+
+/* twice for task dumps: the line of its name, then of each await. */
+static const unsigned twice__lines[] = {26, 28, 29};
+static struct ac_fn_info twice__info = {.resume = twice__resume, .name = "twice", .file = "void_async.ac", .lines = twice__lines, .npoints = 2};
 #line 30 "void_async.ac"
 
 
-#line 134 "void_async.c"
+#line 146 "void_async.c"
 /* async void vmain(void): its coroutine frame */
 struct vmain__frame {
     ac_coro co;
@@ -159,7 +171,7 @@ struct vmain__frame *__ac_f = (struct vmain__frame *)__ac_co; switch (__ac_f->co
     twice__init(&__ac_f->sub.a4); if (__ac_await(&__ac_f->co, &__ac_f->sub.a4.co, 4)) return; __ac_resume_4:;
     printf("count %d\n", log_count);
 __ac_return(&__ac_f->co); }
-#line 163 "void_async.c"
+#line 175 "void_async.c"
 
 /* vmain's entry: what a pointer to it calls, and other files (ABI.md). */
 void vmain(void)
@@ -170,6 +182,10 @@ void vmain(void)
     __ac_d->co = &__ac_f->co;
     __ac_d->size = sizeof *__ac_f;
 }
+
+/* vmain for task dumps: the line of its name, then of each await. */
+static const unsigned vmain__lines[] = {32, 34, 35, 36, 37};
+static struct ac_fn_info vmain__info = {.resume = vmain__resume, .name = "vmain", .file = "void_async.ac", .lines = vmain__lines, .npoints = 4};
 #line 39 "void_async.ac"
 
 
@@ -178,4 +194,14 @@ int main(void)
     ({ struct vmain__frame __ac_main; vmain__init(&__ac_main); __ac_run(&__ac_main.co); (void)0; });
     printf("after run %d\n", log_count);
     return 0;
+}
+#line 199 "void_async.c"
+
+/* This file's async functions, for task dumps (ac_dump_tasks). */
+__attribute__((constructor)) static void __ac_register_fns(void)
+{
+    __ac_fn_register(&note__info);
+    __ac_fn_register(&early_out__info);
+    __ac_fn_register(&twice__info);
+    __ac_fn_register(&vmain__info);
 }

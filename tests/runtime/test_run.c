@@ -184,7 +184,10 @@ int main(void)
     CHECK(wall_ms() - d0 < 2000.0);
     CHECK_EQ(stuck_reached_never, 1);
     CHECK_EQ(st.ret, 0);            /* never resumed past the stuck await */
-    CHECK_EQ(never_cancel_calls, 0); /* abandoned, not cancelled */
+    /* The deadlocked task was cancelled once; this leaf's hook does not
+     * complete it, so the run gives up on it at once (the loop has nothing
+     * left that could) instead of waiting. */
+    CHECK_EQ(never_cancel_calls, 1);
     CHECK(ac_loop() == NULL);
     check_stats_zero();
 

@@ -26,6 +26,8 @@ typedef struct {
 } ac__slot;
 
 static _Thread_local struct {
+    int debug;            /* ASYNCC_DEBUG: time the steps (debug.c)      */
+    int in_step;          /* a timed step is running                     */
     unsigned depth;       /* nested resume calls / brackets on the stack */
     ac_task *current;     /* task of the coroutine running now           */
     ac_task *done;        /* ac__finished_task() of the running resume   */
@@ -77,7 +79,7 @@ static int pop(ac__slot *out)
 }
 
 /* Run one resume call with the current task (and finished child) set. */
-static void run(ac_coro *co, ac_task *done)
+static void run_plain(ac_coro *co, ac_task *done)
 {
     ac_task *prev_cur = rt.current, *prev_done = rt.done;
     rt.current = co->task;
@@ -87,6 +89,26 @@ static void run(ac_coro *co, ac_task *done)
     rt.depth--;
     rt.current = prev_cur;
     rt.done = prev_done;
+}
+
+/* In debug mode, the outermost resume call is a step, and timed. */
+static void run(ac_coro *co, ac_task *done)
+{
+    if (!rt.debug || rt.in_step) {
+        run_plain(co, done);
+        return;
+    }
+    rt.in_step = 1;
+    ac__debug_step_begin(co);
+    run_plain(co, done);
+    ac__debug_step_end();
+    rt.in_step = 0;
+}
+
+void ac__set_debug(int on)
+{
+    rt.debug = on;
+    rt.in_step = 0;
 }
 
 /* Resume now if the stack allows it, else queue. */
@@ -140,6 +162,8 @@ void ac_wake(ac_coro *co)
 
 int ac_await(ac_coro *caller, ac_coro *callee, int state)
 {
+    if (rt.debug)
+        ac__debug_await(caller, state);
     caller->state = state;
     callee->waiter = caller;
     callee->task = caller->task;
@@ -173,6 +197,8 @@ static void task_finished(ac_task *t)
 void ac_return(ac_coro *co)
 {
     ac_task *t = co->task, *done = NULL;
+    if (rt.debug)
+        ac__debug_return(co);
     co->flags |= AC_CORO_DONE;
     if (t != NULL && t->root == co) {
         task_finished(t);
@@ -403,6 +429,7 @@ void ac__coro_reset(void)
     cq.active = 0;
     rt.cap = rt.head = rt.len = 0;
     rt.depth = 0;
+    rt.debug = rt.in_step = 0;
     rt.current = NULL;
     rt.done = NULL;
     rt.main_task = NULL;

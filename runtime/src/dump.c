@@ -35,7 +35,7 @@ void ac_fn_register(ac_fn_info *info)
         info->registered = 1;
         info->next = ac__fn_infos;
         __atomic_store_n(&ac__fn_infos, info, __ATOMIC_RELEASE);
-        reg_count++;
+        __atomic_store_n(&reg_count, reg_count + 1, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&reg_lock);
 }
@@ -49,11 +49,13 @@ const ac_fn_info *ac_fn_lookup(ac_resume_fn resume)
     return NULL;
 }
 
-/* A dump looks up every coroutine of every task: an open-addressing table
- * of the registry, built once per dump (the list when out of memory). */
+/* Dumps and the debug mode look up many coroutines: an open-addressing
+ * table of the registry per thread, rebuilt when the registry has grown
+ * (the list itself when out of memory). */
 typedef struct {
     const ac_fn_info **slot;
     size_t mask;
+    size_t count; /* registrations it holds */
 } fn_index;
 
 static size_t hash_fn(ac_resume_fn f)
@@ -64,14 +66,17 @@ static size_t hash_fn(ac_resume_fn f)
 
 static void index_build(fn_index *ix)
 {
-    const ac_fn_info *head = __atomic_load_n(&ac__fn_infos, __ATOMIC_ACQUIRE);
-    size_t n = 0, cap = 16;
-    for (const ac_fn_info *i = head; i != NULL; i = i->next)
-        n++;
+    pthread_mutex_lock(&reg_lock);
+    const ac_fn_info *head = ac__fn_infos;
+    size_t n = reg_count;
+    pthread_mutex_unlock(&reg_lock);
+    size_t cap = 16;
     while (cap < 2 * n)
         cap *= 2;
+    free(ix->slot);
     ix->slot = calloc(cap, sizeof *ix->slot);
     ix->mask = cap - 1;
+    ix->count = n;
     if (ix->slot == NULL)
         return;
     for (const ac_fn_info *i = head; i != NULL; i = i->next) {
@@ -83,14 +88,24 @@ static void index_build(fn_index *ix)
     }
 }
 
-static const ac_fn_info *index_find(const fn_index *ix, ac_resume_fn f)
+static _Thread_local fn_index fn_ix;
+
+const ac_fn_info *ac__fn_find(ac_resume_fn f)
 {
-    if (ix->slot == NULL)
+    if (__atomic_load_n(&reg_count, __ATOMIC_RELAXED) != fn_ix.count || fn_ix.slot == NULL)
+        index_build(&fn_ix);
+    if (fn_ix.slot == NULL)
         return ac_fn_lookup(f);
-    for (size_t h = hash_fn(f) & ix->mask; ix->slot[h] != NULL; h = (h + 1) & ix->mask)
-        if (ix->slot[h]->resume == f)
-            return ix->slot[h];
+    for (size_t h = hash_fn(f) & fn_ix.mask; fn_ix.slot[h] != NULL; h = (h + 1) & fn_ix.mask)
+        if (fn_ix.slot[h]->resume == f)
+            return fn_ix.slot[h];
     return NULL;
+}
+
+void ac__fn_index_free(void)
+{
+    free(fn_ix.slot);
+    fn_ix = (fn_index){0};
 }
 
 /* ---- one task ------------------------------------------------------------ */
@@ -106,7 +121,6 @@ typedef struct {
 
 typedef struct {
     FILE *out;
-    fn_index ix;
     dump_item *stack;
     size_t len, cap;
     unsigned depth;   /* of the task whose children are being pushed */
@@ -121,7 +135,7 @@ static void indent(dumper *d, unsigned depth)
 /* One coroutine of a chain. */
 static void show_coro(dumper *d, unsigned depth, size_t k, const ac_coro *co)
 {
-    const ac_fn_info *info = index_find(&d->ix, co->resume);
+    const ac_fn_info *info = ac__fn_find(co->resume);
     indent(d, depth);
     fprintf(d->out, "    #%zu ", k);
     if (info == NULL) {
@@ -176,7 +190,7 @@ static void reverse(dumper *d, size_t from)
 static void show_task(dumper *d, const dump_item *it)
 {
     ac_task *t = it->t;
-    const ac_fn_info *root = t->root ? index_find(&d->ix, t->root->resume) : NULL;
+    const ac_fn_info *root = t->root ? ac__fn_find(t->root->resume) : NULL;
     indent(d, it->depth);
     fprintf(d->out, "task %zu", ++d->shown);
     if (t->name != NULL)
@@ -217,7 +231,6 @@ static void show_task(dumper *d, const dump_item *it)
 size_t ac__dump(FILE *out, int which)
 {
     dumper d = {.out = out};
-    index_build(&d.ix);
     /* The roots in the order they print (the stack is reversed below):
      * the main task, then each group's children, oldest first. */
     ac_task *m = ac__main_task();
@@ -236,7 +249,6 @@ size_t ac__dump(FILE *out, int which)
         show_task(&d, &it);
     }
     free(d.stack);
-    free(d.ix.slot);
     fflush(out);
     return d.shown;
 }

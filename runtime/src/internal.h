@@ -331,6 +331,24 @@ void ac__groups_reset(void);
 enum { AC__DUMP_ALL, AC__DUMP_SPAWNED };
 size_t ac__dump(FILE *out, int which);
 
+/* dump.c: the info of a resume function, through a table of the registry
+ * (ac_fn_lookup walks the list); the table is freed by ac_run's end. */
+const ac_fn_info *ac__fn_find(ac_resume_fn f);
+void ac__fn_index_free(void);
+
+/* ---- ASYNCC_DEBUG (debug.c) --------------------------------------------------- */
+
+/* At ac_run's start: reads the environment, and in debug mode installs the
+ * SIGQUIT dump; nonzero when on (ac_run then calls ac__set_debug). */
+int ac__debug_start(uv_loop_t *loop);
+void ac__set_debug(int on);
+/* coro.c times each step (see debug.c): its start, the awaits and returns
+ * it makes, its end. */
+void ac__debug_step_begin(const ac_coro *co);
+void ac__debug_await(const ac_coro *caller, int state);
+void ac__debug_return(const ac_coro *co);
+void ac__debug_step_end(void);
+
 /* ---- internal hooks between core files ----------------------------------- */
 
 /* coro.c: names held for tasks, for ac_stats. */
@@ -344,8 +362,9 @@ void ac__frame_release_all(void);
 void ac__coro_reset(void);
 void ac__set_main_task(ac_task *t);
 ac_task *ac__main_task(void);
-/* loop.c: the loop's time in ms (asyncc.h declares it for users). */
+/* What asyncc.h declares for users (loop.c, dump.c). */
 uint64_t ac_now_ms(void);
+void ac_dump_tasks(FILE *out);
 /* loop.c: called by coro.c when the main task's root returns. */
 void ac__main_done(void);
 

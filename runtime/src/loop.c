@@ -130,6 +130,7 @@ static int shut_down(void)
     int r = uv_loop_close(&lp.loop);
     ac__coro_reset();
     ac__groups_reset();
+    ac__fn_index_free();
     ac__frame_release_all();
     lp.live_tasks = 0;
     lp.open_handles = 0;
@@ -192,6 +193,7 @@ static int run(ac_coro *root)
     lp.closing = 0;
 
     ac__set_main_task(&main_task);
+    ac__set_debug(ac__debug_start(&lp.loop));
     ac__enter(); /* the root's first steps run before any wake-up */
     ac__task_start(&main_task, NULL, root, NULL);
     ac__leave();

@@ -20,17 +20,19 @@ printf '%s\n' "$out"
 [ $status -eq 0 ] || fail "self-test exit status $status"
 [ "$out" = "20 of 20 clients got their echo" ] || fail "self-test output"
 
-# --foreground: timeout passes our SIGINT to the server once (without it,
-# timeout also sends it to its process group, and a second SIGINT that
-# lands after the loop has ended and put the default action back kills
-# the server on its way out).
-timeout --foreground 60 "$work/echo_server" 0 >"$work/serve.out" 2>&1 &
+# The server is our own child, so SIGINT goes straight to it.  (Run under
+# `timeout`, a loaded machine could deliver our SIGINT to timeout between
+# its fork and its noting the child's pid; it then exits 130 itself and
+# leaves the server running.)  A watchdog kills a server that hangs.
+"$work/echo_server" 0 >"$work/serve.out" 2>&1 &
 pid=$!
+(sleep 60; kill -KILL "$pid") >/dev/null 2>&1 &
+watchdog=$!
 i=0
 until grep -q '^echoing on 127\.0\.0\.1:[0-9]*, Ctrl-C to stop$' "$work/serve.out"; do
     i=$((i + 1))
     if [ $i -gt 100 ]; then
-        kill "$pid" 2>/dev/null
+        kill "$pid" "$watchdog" 2>/dev/null
         cat "$work/serve.out"
         fail "the server did not start within 10 s"
     fi
@@ -39,6 +41,7 @@ done
 kill -INT "$pid"
 wait "$pid"
 status=$?
+kill "$watchdog" 2>/dev/null
 cat "$work/serve.out"
 [ $status -eq 0 ] || fail "exit status $status after SIGINT"
 grep -qx stopped "$work/serve.out" || fail "no 'stopped' after SIGINT"

@@ -135,6 +135,13 @@ def dump_tasks(out):
     rt = _static_of("rt", "coro.c")
     live_groups = _static_of("live_groups", "group.c")
     current = _ptr(rt["current"])
+    try:
+        running = int(_static_of("lp", "loop.c")["running"])
+    except (AcError, gdb.error):
+        running = 1  # cannot tell: show what the lists hold
+    if not running:
+        out("asyncc: no loop runs on this thread\n")
+        return
     stack = []  # (task pointer, depth, spawned), popped from the end
     main = rt["main_task"]
     if _ptr(main) != 0 and not (int(main["flags"]) & AC_TASK_DONE):

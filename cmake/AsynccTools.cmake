@@ -107,6 +107,9 @@ install(FILES ${PROJECT_SOURCE_DIR}/runtime/include/asyncc.h
   DESTINATION ${ASYNCC_INSTALL_INCLUDEDIR})
 install(FILES ${PROJECT_BINARY_DIR}/tools/asyncc.pc
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+# The gdb extension (ac-tasks, ac-bt, ac-locals): `source` it from gdb.
+install(FILES ${PROJECT_SOURCE_DIR}/tools/gdb/asyncc-gdb.py
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/asyncc/gdb)
 # Optional libraries: the archive, <asyncc/NAME.h> (include/asyncc/NAME.h,
 # beside asyncc.h) and asyncc-NAME.pc.
 foreach(name IN LISTS ASYNCC_OPTIONAL_LIBS)

@@ -9,6 +9,8 @@
 #   lemon             generates the parser of async function bodies
 #   libuv1-dev        the runtime's event loop, thread pool and I/O
 #   valgrind          memory checks in the runtime tests
+#   gdb               the tests of the gdb extension (tests/gdb) and of the
+#                     #line directives under a debugger (tests/lines)
 #   python3           the random-program differential tester and the
 #                     transpiler robustness test (tests/fuzz, tests/robust);
 #                     the small HTTP servers some tests talk to
@@ -24,7 +26,7 @@
 # command to run and exits 1.  Exits 0 at once when everything is present.
 set -euo pipefail
 
-packages=(cmake make gcc clang pkg-config libclang-dev lemon libuv1-dev valgrind
+packages=(cmake make gcc clang pkg-config libclang-dev lemon libuv1-dev valgrind gdb
     python3 libcurl4-openssl-dev libhttp-parser-dev libjansson-dev libpq-dev
     postgresql curl)
 

@@ -14,12 +14,46 @@
 #
 # The project uses it for its samples and tests; installed users get it from
 # find_package(asyncc).
+#
+# clangd and other libclang tools: when the target exports compile commands
+# (CMAKE_EXPORT_COMPILE_COMMANDS=ON, i.e. its EXPORT_COMPILE_COMMANDS
+# property), each .ac also gets an entry of its own in
+# ${CMAKE_BINARY_DIR}/compile_commands.json, beside the generated .c:
+# `cc -x c -std=gnu11 -I... -D... -c file.ac`, the target's include
+# directories and definitions, read the way asyncc.h's default reader (the
+# transpiler's) reads it.  CMake writes that file at generate time without
+# them; the build target asyncc_compile_commands (part of ALL) adds them,
+# by AsynccCompileCommands.cmake, from one fragment per .ac that
+# file(GENERATE) writes next to the generated .c.  Nothing of this happens
+# when compile commands are not exported.
 
 # DEPFILE paths are taken relative to the current binary dir (CMake >= 3.20);
 # recorded here so it holds whatever policy version the caller runs under.
 if(POLICY CMP0116)
   cmake_policy(SET CMP0116 NEW)
 endif()
+
+# The merge script lives next to this file (source tree or installed
+# package); the deferred call that adds the target runs in another scope.
+set_property(GLOBAL PROPERTY ASYNCC_COMPILE_COMMANDS_SCRIPT
+  "${CMAKE_CURRENT_LIST_DIR}/AsynccCompileCommands.cmake")
+
+# Called once, when the top-level directory is done (cmake_language DEFER):
+# every .ac's fragment is known by then.
+function(_asyncc_compile_commands_target)
+  get_property(frags GLOBAL PROPERTY ASYNCC_COMPILE_COMMANDS_FRAGMENTS)
+  get_property(script GLOBAL PROPERTY ASYNCC_COMPILE_COMMANDS_SCRIPT)
+  set(state "${CMAKE_BINARY_DIR}/asyncc_compile_commands")
+  list(JOIN frags "\n" frag_lines)
+  file(WRITE "${state}/fragments.txt" "${frag_lines}\n")
+  add_custom_target(asyncc_compile_commands ALL
+    COMMAND "${CMAKE_COMMAND}"
+            "-DASYNCC_DB=${CMAKE_BINARY_DIR}/compile_commands.json"
+            "-DASYNCC_STATE=${state}"
+            -P "${script}"
+    COMMENT "asyncc: .ac entries in compile_commands.json"
+    VERBATIM)
+endfunction()
 
 function(asyncc_target_sources target scope)
   if(NOT TARGET ${target})
@@ -41,6 +75,17 @@ function(asyncc_target_sources target scope)
   # -I DIR and -D NAME as separate words: asyncc's documented form.
   set(inc_args "$<$<BOOL:${inc}>:-I;$<JOIN:${inc},;-I;>>")
   set(def_args "$<$<BOOL:${def}>:-D;$<JOIN:${def},;-D;>>")
+
+  # Entries for the .ac files in compile_commands.json (see the top).
+  get_target_property(export_cc ${target} EXPORT_COMPILE_COMMANDS)
+  if(export_cc)
+    get_property(deferred GLOBAL PROPERTY ASYNCC_COMPILE_COMMANDS_DEFERRED)
+    if(NOT deferred)
+      set_property(GLOBAL PROPERTY ASYNCC_COMPILE_COMMANDS_DEFERRED TRUE)
+      cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}"
+        CALL _asyncc_compile_commands_target)
+    endif()
+  endif()
 
   foreach(src IN LISTS ARGN)
     get_filename_component(abs "${src}" ABSOLUTE)
@@ -68,6 +113,16 @@ function(asyncc_target_sources target scope)
     # Quoted includes of the .ac resolve in its own directory.
     set_source_files_properties("${out}" TARGET_DIRECTORY ${target}
       PROPERTIES GENERATED TRUE COMPILE_OPTIONS "-iquote;${dir}")
+    if(export_cc)
+      # One line per word: the merge script makes the JSON (and escapes).
+      file(GENERATE OUTPUT "${out}.ccmd" CONTENT
+"compiler=${CMAKE_C_COMPILER}
+directory=${CMAKE_CURRENT_BINARY_DIR}
+file=${abs}
+$<$<BOOL:${inc}>:I=$<JOIN:${inc},\nI=>\n>$<$<BOOL:${def}>:D=$<JOIN:${def},\nD=>\n>")
+      set_property(GLOBAL APPEND PROPERTY ASYNCC_COMPILE_COMMANDS_FRAGMENTS
+        "${out}.ccmd")
+    endif()
   endforeach()
 
   if(scope STREQUAL "INTERFACE")

@@ -145,6 +145,7 @@ write_basic_package_version_file(
 install(FILES ${PROJECT_BINARY_DIR}/tools/asyncc-config.cmake
   ${PROJECT_BINARY_DIR}/tools/asyncc-config-version.cmake
   ${PROJECT_SOURCE_DIR}/cmake/AsynccFunctions.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/AsynccCompileCommands.cmake
   DESTINATION ${ASYNCC_PKG_DIR})
 
 # The same package for the build tree, so a project can use asyncc without

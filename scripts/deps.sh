@@ -21,6 +21,8 @@
 #   postgresql        initdb/postgres for the throwaway database of the pg
 #                     tests, the service sample and its benchmark
 #   curl              the demo shows requests to the service with it
+#   clangd            the clangd tests: clangd --check reads .ac files with
+#                     the compile_commands.json entries asyncc makes for them
 #
 # Installs with apt-get when run as root; otherwise prints the exact
 # command to run and exits 1.  Exits 0 at once when everything is present.
@@ -28,7 +30,7 @@ set -euo pipefail
 
 packages=(cmake make gcc clang pkg-config libclang-dev lemon libuv1-dev valgrind gdb
     python3 libcurl4-openssl-dev libhttp-parser-dev libjansson-dev libpq-dev
-    postgresql curl)
+    postgresql curl clangd)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "deps: not a Debian system; make sure these (or equivalents) are" \

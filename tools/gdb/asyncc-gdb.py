@@ -277,14 +277,40 @@ def _frame_struct(co, infos):
     return co.cast(_type("struct %s__frame" % base).pointer()).dereference()
 
 
-def _show_locals(f, out):
+def _c_locals(frame):
+    """The C variables in scope at the frame's pc, up to its function's
+    block: in a running coroutine, the cached locals (docs/TRANSPILER.md)
+    live there, and their frame members are only written at each await."""
+    names = set()
+    try:
+        b = frame.block()
+    except RuntimeError:
+        return names
+    while b is not None:
+        for sym in b:
+            if sym.is_variable or sym.is_argument:
+                names.add(sym.name)
+        if b.function is not None:
+            break
+        b = b.superblock
+    return names
+
+
+def _show_locals(f, out, live=None):
     shown = 0
+    in_scope = _c_locals(live) if live is not None else set()
     for field in f.type.strip_typedefs().fields():
         if field.name is None or _HIDDEN.match(field.name):
             continue
         try:
-            text = str(f[field.name])
-        except gdb.error as e:
+            v = live.read_var(field.name) if field.name in in_scope else None
+            if v is not None and not v.is_optimized_out:
+                text = str(v)
+            elif v is not None:  # optimised out: the copy the last await stored
+                text = "%s (as of the last await)" % f[field.name]
+            else:
+                text = str(f[field.name])
+        except (gdb.error, ValueError) as e:
             text = "<%s>" % e
         out("%s = %s\n" % (field.name, text))
         shown += 1
@@ -296,7 +322,8 @@ def async_locals(arg, out):
     frame = _resume_frame()
     arg = arg.strip()
     if arg == "":
-        f = frame.read_var("__ac_f").dereference()
+        _show_locals(frame.read_var("__ac_f").dereference(), out, frame)
+        return
     else:
         infos = FnInfos()
         chain = _chain_from(frame)
@@ -304,7 +331,7 @@ def async_locals(arg, out):
         if not 0 <= k < len(chain):
             raise AcError("ac-bt shows #0 to #%d" % (len(chain) - 1))
         f = _frame_struct(chain[k], infos)
-    _show_locals(f, out)
+    _show_locals(f, out, frame if k == 0 else None)
 
 
 # ---- the commands ------------------------------------------------------------

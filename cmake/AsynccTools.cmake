@@ -110,6 +110,12 @@ install(FILES ${PROJECT_BINARY_DIR}/tools/asyncc.pc
 # The gdb extension (ac-tasks, ac-bt, ac-locals): `source` it from gdb.
 install(FILES ${PROJECT_SOURCE_DIR}/tools/gdb/asyncc-gdb.py
   DESTINATION ${CMAKE_INSTALL_DATADIR}/asyncc/gdb)
+# The manual pages: asyncc(1), asyncc-cc(1), asyncc(7) (man/).
+install(FILES ${PROJECT_SOURCE_DIR}/man/asyncc.1
+  ${PROJECT_SOURCE_DIR}/man/asyncc-cc.1
+  DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${PROJECT_SOURCE_DIR}/man/asyncc.7
+  DESTINATION ${CMAKE_INSTALL_MANDIR}/man7)
 # Optional libraries: the archive, <asyncc/NAME.h> (include/asyncc/NAME.h,
 # beside asyncc.h) and asyncc-NAME.pc.
 foreach(name IN LISTS ASYNCC_OPTIONAL_LIBS)

@@ -23,6 +23,8 @@
 #   curl              the demo shows requests to the service with it
 #   clangd            the clangd tests: clangd --check reads .ac files with
 #                     the compile_commands.json entries asyncc makes for them
+#   man-db            the man page tests (tests/man): man -l renders man/*.1
+#                     and man/*.7 through groff and reports its warnings
 #
 # Installs with apt-get when run as root; otherwise prints the exact
 # command to run and exits 1.  Exits 0 at once when everything is present.
@@ -30,7 +32,7 @@ set -euo pipefail
 
 packages=(cmake make gcc clang pkg-config libclang-dev lemon libuv1-dev valgrind gdb
     python3 libcurl4-openssl-dev libhttp-parser-dev libjansson-dev libpq-dev
-    postgresql curl clangd)
+    postgresql curl clangd man-db)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "deps: not a Debian system; make sure these (or equivalents) are" \

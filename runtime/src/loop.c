@@ -209,7 +209,7 @@ static int run(ac_coro *root)
         }
     }
     if (result == AC_EDEADLK) {
-        fputs("asyncc: deadlock: no task can make progress; each waits for another:\n", stderr);
+        fputs("asyncc: deadlock: no task can make progress (nothing left in the loop can wake one):\n", stderr);
         ac__dump(stderr, AC__DUMP_ALL);
         finish_tasks(&main_task);
     } else if (ac__spawned_count() > 0) {

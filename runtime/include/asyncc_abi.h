@@ -301,6 +301,7 @@ struct ac_to_thread__frame {
     ac_thread_fn run;
     AC__UV(uv_work_t) req;
     int state;   /* runtime-private */
+    int running; /* runtime-private: set (atomically) by the pool thread */
     size_t size; /* a thunk of its own allocation: its size; 0 embedded */
 };
 void ac_to_thread__init(struct ac_to_thread__frame *f, ac_thread_fn run);

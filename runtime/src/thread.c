@@ -34,6 +34,7 @@ static void tt_work(uv_work_t *req)
 {
     struct ac_to_thread__frame *f =
         AC__CONTAINER_OF(req, struct ac_to_thread__frame, req);
+    __atomic_store_n(&f->running, 1, __ATOMIC_RELAXED); /* for dumps only */
     f->run(f);
 }
 
@@ -115,7 +116,9 @@ static int tt_describe(const ac_coro *co, char *buf, size_t cap)
     const struct ac_to_thread__frame *f = (const struct ac_to_thread__frame *)co;
     if (f->state == TT_CANCELLED)
         return snprintf(buf, cap, "cancelled, waiting for the function to return");
-    return snprintf(buf, cap, "queued for or running on the thread pool");
+    if (__atomic_load_n(&f->running, __ATOMIC_RELAXED))
+        return snprintf(buf, cap, "running on a pool thread");
+    return snprintf(buf, cap, "queued for the thread pool");
 }
 AC__LEAF_INFO(tt_resume, "to_thread", tt_describe)
 
@@ -125,6 +128,7 @@ void ac_to_thread__init(struct ac_to_thread__frame *f, ac_thread_fn run)
     f->ret = 0;
     f->run = run;
     f->state = TT_IDLE;
+    f->running = 0;
     f->size = 0;
 }
 

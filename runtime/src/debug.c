@@ -28,7 +28,9 @@ static _Thread_local struct {
     int quit_open;
     /* the step being timed */
     uint64_t t0;
-    char task[96], from[160];
+    char task[96];           /* its label: the task may end in the step    */
+    ac_resume_fn from_fn;    /* where it began                             */
+    int from_state;
     ac_resume_fn end_fn;     /* where it ended: the last await or return   */
     int end_state;
     int end_returned;
@@ -39,10 +41,11 @@ static _Thread_local struct {
 static void where(char *buf, size_t cap, ac_resume_fn fn, int state)
 {
     const ac_fn_info *i = ac__fn_find(fn);
+    unsigned line = i != NULL ? ac__fn_line(i, state) : 0;
     if (i == NULL)
         snprintf(buf, cap, "coroutine %p", (void *)(uintptr_t)fn);
-    else if (i->lines != NULL && i->file != NULL && state >= 0 && (unsigned)state <= i->npoints)
-        snprintf(buf, cap, "%s at %s:%u", i->name, i->file, i->lines[state]);
+    else if (line != 0)
+        snprintf(buf, cap, "%s at %s:%u", i->name, i->file, line);
     else
         snprintf(buf, cap, "%s", i->name);
 }
@@ -59,19 +62,21 @@ static const ac_coro *user_coro(const ac_coro *co)
     return co;
 }
 
+/* Only what the step may destroy is copied now (the task's label); where
+ * it began is kept as a function and a state, and put into words only when
+ * the step turns out slow. */
 void ac__debug_step_begin(const ac_coro *co)
 {
-    const ac_task *t = co->task;
     const ac_coro *u = user_coro(co);
-    where(dbg.from, sizeof dbg.from, u->resume, u->state);
-    if (t == NULL)
+    dbg.from_fn = u->resume;
+    dbg.from_state = u->state;
+    int quoted = 0;
+    const char *label = co->task != NULL ? ac__task_label(co->task, &quoted) : NULL;
+    if (co->task == NULL)
         snprintf(dbg.task, sizeof dbg.task, "no task");
-    else if (t->name != NULL)
-        snprintf(dbg.task, sizeof dbg.task, "task \"%s\"", t->name);
-    else {
-        const ac_fn_info *r = t->root ? ac__fn_find(t->root->resume) : NULL;
-        snprintf(dbg.task, sizeof dbg.task, "task %s", r ? r->name : "(unnamed)");
-    }
+    else
+        snprintf(dbg.task, sizeof dbg.task, quoted ? "task \"%s\"" : "task %s",
+                 label != NULL ? label : "(unnamed)");
     dbg.end_fn = NULL;
     dbg.t0 = uv_hrtime();
 }
@@ -101,7 +106,8 @@ void ac__debug_step_end(void)
     uint64_t ns = uv_hrtime() - dbg.t0;
     if (ns < dbg.slow_ns)
         return;
-    char to[192];
+    char from[160], to[192];
+    where(from, sizeof from, dbg.from_fn, dbg.from_state);
     if (dbg.end_fn == NULL)
         snprintf(to, sizeof to, "the same place");
     else if (dbg.end_returned) {
@@ -113,7 +119,7 @@ void ac__debug_step_end(void)
         snprintf(to, sizeof to, "the await of %s", w);
     }
     fprintf(stderr, "asyncc: slow step: %" PRIu64 " ms in %s, from %s to %s\n",
-            ns / 1000000u, dbg.task, dbg.from, to);
+            ns / 1000000u, dbg.task, from, to);
 }
 
 /* ---- SIGQUIT ------------------------------------------------------------- */

@@ -108,6 +108,22 @@ void ac__fn_index_free(void)
     fn_ix = (fn_index){0};
 }
 
+unsigned ac__fn_line(const ac_fn_info *info, int state)
+{
+    if (info->lines == NULL || info->file == NULL)
+        return 0;
+    return info->lines[state >= 0 && (unsigned)state <= info->npoints ? (unsigned)state : 0];
+}
+
+const char *ac__task_label(const ac_task *t, int *quoted)
+{
+    *quoted = t->name != NULL;
+    if (t->name != NULL)
+        return t->name;
+    const ac_fn_info *root = t->root ? ac__fn_find(t->root->resume) : NULL;
+    return root != NULL ? root->name : NULL;
+}
+
 /* ---- one task ------------------------------------------------------------ */
 
 /* Chains longer than this show their innermost and outermost halves. */
@@ -150,10 +166,9 @@ static void show_coro(dumper *d, unsigned depth, size_t k, const ac_coro *co)
         if (n > 0)
             fprintf(d->out, ": %s", what);
     }
-    if (info->lines != NULL && info->file != NULL) {
-        unsigned k2 = co->state >= 0 && (unsigned)co->state <= info->npoints ? (unsigned)co->state : 0;
-        fprintf(d->out, " at %s:%u", info->file, info->lines[k2]);
-    }
+    unsigned line = ac__fn_line(info, co->state);
+    if (line != 0)
+        fprintf(d->out, " at %s:%u", info->file, line);
     fputc('\n', d->out);
 }
 
@@ -190,13 +205,12 @@ static void reverse(dumper *d, size_t from)
 static void show_task(dumper *d, const dump_item *it)
 {
     ac_task *t = it->t;
-    const ac_fn_info *root = t->root ? ac__fn_find(t->root->resume) : NULL;
+    int quoted;
+    const char *label = ac__task_label(t, &quoted);
     indent(d, it->depth);
     fprintf(d->out, "task %zu", ++d->shown);
-    if (t->name != NULL)
-        fprintf(d->out, " \"%s\"", t->name);
-    else if (root != NULL)
-        fprintf(d->out, " %s", root->name);
+    if (label != NULL)
+        fprintf(d->out, quoted ? " \"%s\"" : " %s", label);
     if (it->spawned)
         fputs(" (spawned)", d->out);
     if (t->flags & AC_TASK_CANCELLED)

@@ -335,6 +335,13 @@ size_t ac__dump(FILE *out, int which);
  * (ac_fn_lookup walks the list); the table is freed by ac_run's end. */
 const ac_fn_info *ac__fn_find(ac_resume_fn f);
 void ac__fn_index_free(void);
+/* What dumps and the debug mode say of a coroutine and a task:
+ * ac__fn_line, the line of resume point `state` (the definition's for a
+ * state out of range; 0 without a line table); ac__task_label, the name
+ * ac_task_set_name gave the task (*quoted set), else its root function's
+ * name, else NULL. */
+unsigned ac__fn_line(const ac_fn_info *info, int state);
+const char *ac__task_label(const ac_task *t, int *quoted);
 
 /* ---- ASYNCC_DEBUG (debug.c) --------------------------------------------------- */
 

@@ -208,14 +208,14 @@ static int run(ac_coro *root)
             break;
         }
     }
+    size_t spawned = ac__spawned_count();
     if (result == AC_EDEADLK) {
         fputs("asyncc: deadlock: no task can make progress (nothing left in the loop can wake one):\n", stderr);
         ac__dump(stderr, AC__DUMP_ALL);
         finish_tasks(&main_task);
-    } else if (ac__spawned_count() > 0) {
-        size_t n = ac__spawned_count();
+    } else if (spawned > 0) {
         fprintf(stderr, "asyncc: %zu spawned task%s still running when async_run returned; "
-                        "cancelling:\n", n, n == 1 ? " was" : "s were");
+                        "cancelling:\n", spawned, spawned == 1 ? " was" : "s were");
         ac__dump(stderr, AC__DUMP_SPAWNED);
         finish_tasks(&main_task);
     }

@@ -302,18 +302,6 @@ static void entry(Emit *e, const AsyncFn *g, const LowFn *lf)
     w_puts(w, "}\n");
 }
 
-/* The path as a C string literal's contents. */
-static void c_string(Writer *w, const char *path)
-{
-    w_puts(w, "\"");
-    for (const char *p = path; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            w_puts(w, "\\");
-        w_put(w, p, 1);
-    }
-    w_puts(w, "\"");
-}
-
 /*
  * What a task dump says of a coroutine of g (ac_dump_tasks, ABI.md): its
  * name, its file, and the line of the await at each resume point, which
@@ -337,7 +325,7 @@ static void dump_info(Emit *e, const AsyncFn *g, const LowFn *lf)
     w_puts(w, "};\n");
     w_printf(w, "static struct ac_fn_info %s__info = {.resume = %s__resume, .name = \"%s\", .file = ",
              g->name, g->name, g->name);
-    c_string(w, path);
+    quoted(w->f, path); /* mid-line: straight out, no line to account for */
     w_printf(w, ", .lines = %s__lines, .npoints = %d};\n", g->name, lf->npoints);
     e->infos[e->ninfos++] = g;
 }
